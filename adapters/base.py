@@ -1,0 +1,42 @@
+"""The whole adapter contract.
+
+An adapter turns platform events into ``core.handle(caller, text)`` calls and
+renders the :class:`~bot.replies.Reply` it gets back. For digests the core
+calls ``deliver``. Console, Slack and Discord are all adapters of this one
+shape; none is a special case in the core.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from bot.delivery import Delivery
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import PolicyWatch
+
+
+class Adapter(ABC):
+    platform: ClassVar[str]
+
+    def __init__(self, core: PolicyWatch, settings: Settings) -> None:
+        self.core = core
+        self.settings = settings
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Connect and serve until :meth:`stop` is called or the platform closes."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
+
+    @abstractmethod
+    async def deliver(self, delivery: Delivery) -> str:
+        """Post a digest or alert; return the platform message id.
+
+        Raise :class:`bot.delivery.RetryLater` or
+        :class:`bot.delivery.PermanentDeliveryError` on failure.
+        """

@@ -1,0 +1,100 @@
+"""The platform-neutral reply every command returns.
+
+Adapters render a :class:`Reply` as plain text, Block Kit or embeds. Buttons are
+:class:`Action` objects carrying the chat command they run, so a click is just
+another command through the same path as typed text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class ReplyKind(str, Enum):
+    OK = "ok"
+    ERROR = "error"  # unknown command, bad argument
+    DENIED = "denied"  # not allowed (admin-only command)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyItem:
+    """One result line: a story or item with the evidence for why it is shown."""
+
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    why: str = ""
+    story_id: str | None = None
+    note: str | None = None  # e.g. "3 sources" or "denied by Ford, 31 Jan"
+    priority: int = 0  # highest priority of the watchlists it matched (0-3)
+    sources: tuple[str, ...] = ()  # other outlets carrying the same story
+    event_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: ``command`` is chat text executed as the clicking user."""
+
+    label: str
+    command: str
+    style: str = "default"  # "primary", "danger" or "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    title: str
+    lines: tuple[str, ...] = ()
+    items: tuple[ReplyItem, ...] = ()
+    actions: tuple[Action, ...] = ()
+    kind: ReplyKind = ReplyKind.OK
+    ephemeral: bool = False  # errors and help are shown only to the caller
+    footer: str | None = None
+    sections: tuple[tuple[str, tuple[ReplyItem, ...]], ...] = field(default=())
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind is not ReplyKind.OK
+
+    def all_items(self) -> tuple[ReplyItem, ...]:
+        """Items of the reply, flattening digest sections in order."""
+        out = list(self.items)
+        for _, section_items in self.sections:
+            out.extend(section_items)
+        return tuple(out)
+
+    def to_text(self) -> str:
+        """Plain text as the console adapter and ``policywatch ask`` print it."""
+        out = [self.title]
+        out.extend(self.lines)
+        for number, item in enumerate(self.items, 1):
+            out.extend(_item_text(number, item))
+        for heading, section_items in self.sections:
+            out.append("")
+            out.append(f"== {heading} ==")
+            for number, item in enumerate(section_items, 1):
+                out.extend(_item_text(number, item))
+        if self.actions:
+            out.append("")
+            out.append("Actions: " + " | ".join(f"[{a.label}: {a.command}]" for a in self.actions))
+        if self.footer:
+            out.append(self.footer)
+        return "\n".join(out)
+
+
+def _item_text(number: int, item: ReplyItem) -> list[str]:
+    date = item.published.strftime("%Y-%m-%d") if item.published else "undated"
+    head = f"{number}. {item.title}"
+    if item.note:
+        head += f"  [{item.note}]"
+    meta = f"   {item.source or 'unknown source'} · {date}"
+    if item.story_id:
+        meta += f" · story {item.story_id}"
+    lines = [head, meta]
+    if item.url:
+        lines.append(f"   {item.url}")
+    if item.why:
+        lines.append(f"   why: {item.why}")
+    return lines
