@@ -1,0 +1,529 @@
+"""A small local Discord: REST + gateway on 127.0.0.1, enough for the real discord.py client.
+
+Why a fake server instead of mocks: the adapter's risky parts (Route.BASE, the
+gateway URL from ``/gateway/bot``, RESUME after a dropped socket, what actually
+goes over the wire in callbacks and followups) only show up when the real
+library talks HTTP and websockets. Everything here is deterministic: ids are
+counters, there is no wall clock in payloads, and tests wait on recorded
+requests instead of sleeping.
+
+Every JSON response is sent with ``Content-Type: application/json`` exactly,
+because discord.py only parses a body as JSON for that bare type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900000000000000001
+BOT_ID = 900000000000000001
+GUILD_A = 111111111111111111
+GUILD_B = 222222222222222222
+CHANNEL_A = 311111111111111111
+CHANNEL_B = 322222222222222222
+USER_ID = 411111111111111111
+MANAGE_GUILD = 1 << 5
+#: Permissions a plain member has in the fake (view/send/read history), no Manage Server.
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16)
+
+BOT_USER: dict[str, Any] = {
+    "id": str(BOT_ID),
+    "username": "policywatch",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+
+
+@dataclass
+class Recorded:
+    """One REST request the client made, with its decoded JSON body (or None)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class GatewayLog:
+    """What happened on the gateway, so tests can assert IDENTIFY vs RESUME."""
+
+    connects: list[str] = field(default_factory=list)
+    identifies: int = 0
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    heartbeats: int = 0
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Not web.json_response: that appends "; charset=utf-8", which discord.py ignores.
+    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json")
+
+
+class FakeDiscord:
+    """The fake server. ``async with FakeDiscord() as fake:`` starts it on a random port."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.gateway = GatewayLog()
+        self.session_id = "fake-session-1"
+        #: channel id -> (HTTP status, Discord error code, message) for POST /channels/{id}/messages
+        self.channel_errors: dict[int, tuple[int, int, str]] = {}
+        self._changed = asyncio.Condition()
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._next_id = 500000000000000000
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready = asyncio.Event()
+        self.resumed = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/api/v10/gateway/bot", self._gateway_bot)
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._app_info)
+        app.router.add_put("/api/v10/applications/{app}/commands", self._commands)
+        app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._commands)
+        app.router.add_post("/api/v10/interactions/{iid}/{token}/callback", self._callback)
+        app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
+        app.router.add_patch("/api/v10/webhooks/{app}/{token}/messages/{mid}", self._edit_followup)
+        app.router.add_delete("/api/v10/webhooks/{app}/{token}/messages/{mid}", self._delete_followup)
+        app.router.add_post("/api/v10/channels/{cid}/messages", self._channel_message)
+        app.router.add_get("/gateway", self._gateway_ws)
+        app.router.add_get("/resume", self._gateway_ws)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None)
+        assert sockets
+        self.port = int(sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    # -- recording and waiting -------------------------------------------------------
+
+    async def _record(self, request: web.Request, body: Any) -> Recorded:
+        rec = Recorded(request.method, request.path, dict(request.query), body)
+        async with self._changed:
+            self.requests.append(rec)
+            self._changed.notify_all()
+        return rec
+
+    async def wait_for(
+        self, predicate: Callable[[Recorded], bool], *, timeout: float = 5.0, after: int = 0
+    ) -> Recorded:
+        """Return the first request (from index ``after``) matching ``predicate``."""
+
+        def find() -> Recorded | None:
+            return next((r for r in self.requests[after:] if predicate(r)), None)
+
+        async def waiter() -> Recorded:
+            async with self._changed:
+                while (found := find()) is None:
+                    await self._changed.wait()
+                return found
+
+        return await asyncio.wait_for(waiter(), timeout)
+
+    def callbacks(self, interaction_id: int) -> list[Recorded]:
+        path = f"/api/v10/interactions/{interaction_id}/"
+        return [r for r in self.requests if r.path.startswith(path)]
+
+    def message_payloads(self) -> list[Any]:
+        """Every outgoing body that carries message content (content, embeds or components)."""
+        out: list[Any] = []
+        for rec in self.requests:
+            body = rec.body
+            if not isinstance(body, dict):
+                continue
+            if rec.path.endswith("/callback"):
+                body = body.get("data")
+                if not isinstance(body, dict):
+                    continue
+            if any(k in body for k in ("content", "embeds", "components")):
+                out.append(body)
+        return out
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # -- REST -----------------------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+        await self._record(request, body)
+        return body
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        await self._body(request)
+        return _json(
+            {
+                "url": f"ws://127.0.0.1:{self.port}/gateway",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def _me(self, request: web.Request) -> web.Response:
+        await self._body(request)
+        if request.headers.get("Authorization") != "Bot test-token":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return _json(BOT_USER)
+
+    async def _app_info(self, request: web.Request) -> web.Response:
+        await self._body(request)
+        return _json(
+            {
+                "id": str(APP_ID),
+                "name": "policywatch",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": {**BOT_USER, "id": str(USER_ID), "bot": False},
+                "verify_key": "00",
+                "flags": 0,
+            }
+        )
+
+    async def _commands(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        out = []
+        for cmd in body or []:
+            out.append(
+                {
+                    **cmd,
+                    "id": str(self._new_id()),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                    **({"guild_id": request.match_info["guild"]} if "guild" in request.match_info else {}),
+                }
+            )
+        return _json(out)
+
+    def _message(self, channel_id: int | str, body: dict[str, Any], *, webhook: bool = False) -> dict[str, Any]:
+        return {
+            "id": str(self._new_id()),
+            "channel_id": str(channel_id),
+            "type": 0,
+            "content": body.get("content") or "",
+            "author": BOT_USER,
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": int(body.get("flags") or 0),
+            "nonce": body.get("nonce"),
+            **({"webhook_id": str(APP_ID), "application_id": str(APP_ID)} if webhook else {}),
+        }
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        data = body.get("data") or {}
+        resource: dict[str, Any] = {"type": body.get("type")}
+        if body.get("type") in (4, 7):
+            resource["message"] = self._message(CHANNEL_A, data, webhook=True)
+        return _json(
+            {
+                "interaction": {
+                    "id": request.match_info["iid"],
+                    "type": 2,
+                    "response_message_loading": body.get("type") == 5,
+                    "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
+                },
+                "resource": resource,
+            }
+        )
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        return _json(self._message(CHANNEL_A, body, webhook=True))
+
+    async def _edit_followup(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        return _json(self._message(CHANNEL_A, body, webhook=True))
+
+    async def _delete_followup(self, request: web.Request) -> web.Response:
+        await self._body(request)
+        return web.Response(status=204)
+
+    async def _channel_message(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        cid = int(request.match_info["cid"])
+        if cid in self.channel_errors:
+            status, code, message = self.channel_errors[cid]
+            return _json({"message": message, "code": code}, status=status)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            key = (str(cid), str(nonce))
+            if key not in self._nonces:  # enforce_nonce: the earlier message comes back
+                self._nonces[key] = self._message(cid, body)
+            return _json(self._nonces[key])
+        return _json(self._message(cid, body))
+
+    # -- gateway --------------------------------------------------------------------
+
+    async def _gateway_ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._ws = ws
+        self.gateway.connects.append(request.path)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            op = payload.get("op")
+            if op == 1:
+                self.gateway.heartbeats += 1
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2:
+                self.gateway.identifies += 1
+                await self._identify(ws)
+            elif op == 6:
+                self.gateway.resumes.append(payload["d"])
+                if payload["d"].get("session_id") == self.session_id:
+                    await self._dispatch(ws, "RESUMED", {})
+                    self.resumed.set()
+                else:
+                    await ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+        return ws
+
+    async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+
+    async def _identify(self, ws: web.WebSocketResponse) -> None:
+        guilds = [GUILD_A, GUILD_B]
+        await self._dispatch(
+            ws,
+            "READY",
+            {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                "session_id": self.session_id,
+                "resume_gateway_url": f"ws://127.0.0.1:{self.port}/resume",
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        for guild_id, channel_id in ((GUILD_A, CHANNEL_A), (GUILD_B, CHANNEL_B)):
+            await self._dispatch(ws, "GUILD_CREATE", guild_payload(guild_id, channel_id))
+        self.ready.set()
+
+    async def inject(self, event: str, data: dict[str, Any]) -> None:
+        """Send one dispatch (e.g. INTERACTION_CREATE) on the current gateway connection."""
+        ws = self._ws
+        assert ws is not None and not ws.closed, "no gateway connection"
+        await self._dispatch(ws, event, data)
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the gateway socket server-side, as Discord does on a restart or hiccup."""
+        ws = self._ws
+        assert ws is not None
+        self.resumed.clear()
+        await ws.close(code=code, message=b"fake reconnect")
+
+
+def guild_payload(guild_id: int, channel_id: int) -> dict[str, Any]:
+    """A GUILD_CREATE with one text channel and an @everyone role."""
+    return {
+        "id": str(guild_id),
+        "name": f"guild {guild_id}",
+        "icon": None,
+        "owner_id": str(USER_ID),
+        "roles": [
+            {
+                "id": str(guild_id),
+                "name": "@everyone",
+                "permissions": str(MEMBER_PERMISSIONS),
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "channels": [
+            {
+                "id": str(channel_id),
+                "type": 0,
+                "name": "policy",
+                "position": 0,
+                "permission_overwrites": [],
+                "guild_id": str(guild_id),
+            }
+        ],
+        "members": [],
+        "threads": [],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "member_count": 2,
+        "large": False,
+        "unavailable": False,
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "preferred_locale": "en-US",
+        "mfa_level": 0,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "system_channel_flags": 0,
+        "premium_tier": 0,
+        "nsfw_level": 0,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+    }
+
+
+class InteractionFactory:
+    """Builds INTERACTION_CREATE payloads with fresh ids (one factory per test)."""
+
+    def __init__(self) -> None:
+        self._next = 700000000000000000
+
+    def _id(self) -> int:
+        self._next += 1
+        return self._next
+
+    def _base(
+        self, kind: int, *, guild_id: int | None, channel_id: int, user_id: int, permissions: int
+    ) -> dict[str, Any]:
+        iid = self._id()
+        user = {
+            "id": str(user_id),
+            "username": f"user{user_id % 1000}",
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+        }
+        data: dict[str, Any] = {
+            "id": str(iid),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": f"tok{iid}",
+            "version": 1,
+            "locale": "en-US",
+            "attachment_size_limit": 8388608,
+            "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16)),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild_id or 0)},
+            "channel": {"id": str(channel_id), "type": 0 if guild_id else 1},
+            "channel_id": str(channel_id),
+        }
+        if guild_id:
+            data["guild_id"] = str(guild_id)
+            data["guild_locale"] = "en-US"
+            data["context"] = 0
+            data["member"] = {
+                "user": user,
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": str(permissions),
+            }
+        else:
+            data["context"] = 1
+            data["user"] = user
+            data["channel"]["recipients"] = [user]
+        return data
+
+    def command(
+        self,
+        command: str,
+        subcommand: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild_id: int | None = GUILD_A,
+        channel_id: int = CHANNEL_A,
+        user_id: int = USER_ID,
+        permissions: int = MEMBER_PERMISSIONS,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
+        """A type-2 slash command (or type-4 autocomplete when ``focused`` names an option)."""
+        kind = 4 if focused else 2
+        data = self._base(
+            kind, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions
+        )
+        sub_options = []
+        for name, value in (options or {}).items():
+            opt_type = 4 if isinstance(value, int) else 3
+            opt: dict[str, Any] = {"name": name, "type": opt_type, "value": value}
+            if name == focused:
+                opt["focused"] = True
+            sub_options.append(opt)
+        data["data"] = {
+            "id": "1",
+            "name": command,
+            "type": 1,
+            "options": [{"name": subcommand, "type": 1, "options": sub_options}],
+        }
+        return data
+
+    def click(
+        self,
+        custom_id: str,
+        message: dict[str, Any],
+        *,
+        guild_id: int | None = GUILD_A,
+        channel_id: int = CHANNEL_A,
+        user_id: int = USER_ID,
+        permissions: int = MEMBER_PERMISSIONS,
+    ) -> dict[str, Any]:
+        """A type-3 button click on ``message`` (as recorded by the fake)."""
+        data = self._base(
+            3, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions
+        )
+        data["data"] = {"custom_id": custom_id, "component_type": 2}
+        data["message"] = message
+        return data

@@ -1,0 +1,300 @@
+"""Watchlists and the company directory: schema, loading with line numbers, and
+the registry that layers admin edits (from the database) over the shipped files.
+
+File layout: every ``*.yaml`` in the folder holds one watchlist, except
+``companies.yaml``, which holds the company directory. The schema is documented
+in ``watchlists/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
+PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+COMPANIES_FILE = "companies.yaml"
+
+
+class WatchlistFileError(Exception):
+    """A bad watchlist file, with the place and the reason."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+def _phrases(value: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in value]
+    for phrase in cleaned:
+        if not phrase:
+            raise ValueError("empty phrase")
+    return cleaned
+
+
+class WatchlistSpec(BaseModel):
+    """One watchlist as written in YAML.
+
+    An item matches when it hits any ``include`` phrase, hits at least one phrase
+    of every ``require`` group, and hits no ``exclude`` phrase. A phrase written
+    ``@company-id`` in a require group means "that company was matched".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    description: str
+    priority: str = "normal"
+    include: list[str] = Field(min_length=1)
+    require: list[list[str]] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    companies: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
+        return value
+
+    @field_validator("priority")
+    @classmethod
+    def _check_priority(cls, value: str) -> str:
+        if value not in PRIORITIES:
+            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
+        return value
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _check_phrases(cls, value: list[str]) -> list[str]:
+        return _phrases(value)
+
+    @field_validator("require", mode="before")
+    @classmethod
+    def _groups(cls, value: Any) -> Any:
+        # A flat list of strings is one group.
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return [value]
+        return value
+
+
+class CompanySpec(BaseModel):
+    """One company: ``aliases`` always mean it; ``weak_aliases`` (a bare "Ford")
+    count only when no ``exclude`` phrase ("Doug Ford") is in the item and, if
+    ``context`` is given, one of those words is too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    aliases: list[str] = Field(min_length=1)
+    weak_aliases: list[str] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    tickers: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
+        return value
+
+    @field_validator("aliases", "weak_aliases", "context", "exclude", "tickers")
+    @classmethod
+    def _check_phrases(cls, value: list[str]) -> list[str]:
+        return _phrases(value)
+
+
+class CompanyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    companies: list[CompanySpec]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _line_of(node: yaml.Node, loc: Sequence[int | str]) -> int:
+    """Follow a pydantic error location through the YAML node tree to a line."""
+    current = node
+    for key in loc:
+        if isinstance(current, yaml.MappingNode):
+            found = next((v for k, v in current.value if k.value == key), None)
+            if found is None:
+                break
+            current = found
+        elif isinstance(current, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(current.value):
+                break
+            current = current.value[key]
+        else:
+            break
+    return current.start_mark.line + 1
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WatchlistFileError(path, 1, f"cannot read file: {exc}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise WatchlistFileError(path, line, f"invalid YAML: {exc.problem}") from exc
+    if node is None or not isinstance(data, dict):
+        raise WatchlistFileError(path, 1, "expected a mapping at the top of the file")
+    return data, node
+
+
+def _validation_error(path: Path, node: yaml.Node, exc: ValidationError) -> WatchlistFileError:
+    first = exc.errors()[0]
+    loc = [p for p in first["loc"] if isinstance(p, (int, str))]
+    where = ".".join(str(p) for p in loc) or "file"
+    return WatchlistFileError(path, _line_of(node, loc), f"{where}: {first['msg']}")
+
+
+def load_watchlist_file(path: Path) -> WatchlistSpec:
+    data, node = _read_yaml(path)
+    try:
+        spec = WatchlistSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(path, node, exc) from exc
+    if spec.id != path.stem:
+        raise WatchlistFileError(path, _line_of(node, ["id"]), f"id '{spec.id}' must equal the file name '{path.stem}'")
+    return spec
+
+
+def load_company_file(path: Path) -> list[CompanySpec]:
+    data, node = _read_yaml(path)
+    try:
+        parsed = CompanyFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(path, node, exc) from exc
+    seen: set[str] = set()
+    for index, company in enumerate(parsed.companies):
+        if company.id in seen:
+            raise WatchlistFileError(path, _line_of(node, ["companies", index, "id"]), f"duplicate company id '{company.id}'")
+        seen.add(company.id)
+    return parsed.companies
+
+
+def shipped_watchlists_dir() -> Path:
+    """The shipped folder: packaged as data in a wheel, ``watchlists/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_shipped_watchlists"
+    return packaged if packaged.is_dir() else here.parent / "watchlists"
+
+
+@dataclass
+class Catalog:
+    """Watchlists and companies loaded from one folder (before admin edits)."""
+
+    watchlists: dict[str, WatchlistSpec] = field(default_factory=dict)
+    companies: dict[str, CompanySpec] = field(default_factory=dict)
+
+
+def load_catalog(folder: Path) -> Catalog:
+    """Load and cross-check a folder; raises :class:`WatchlistFileError` on the first problem."""
+    if not folder.is_dir():
+        raise WatchlistFileError(folder, 1, "not a folder")
+    catalog = Catalog()
+    company_path = folder / COMPANIES_FILE
+    if company_path.exists():
+        catalog.companies = {c.id: c for c in load_company_file(company_path)}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == COMPANIES_FILE:
+            continue
+        spec = load_watchlist_file(path)
+        _check_company_refs(path, spec, catalog.companies)
+        catalog.watchlists[spec.id] = spec
+    return catalog
+
+
+def _check_company_refs(path: Path, spec: WatchlistSpec, companies: dict[str, CompanySpec]) -> None:
+    refs = list(spec.companies) + [p[1:] for g in spec.require for p in g if p.startswith("@")]
+    for ref in refs:
+        if ref not in companies:
+            _, node = _read_yaml(path)
+            raise WatchlistFileError(path, _line_of(node, ["companies"]), f"unknown company '{ref}'")
+
+
+def validate_folder(folder: Path) -> list[WatchlistFileError]:
+    """Every problem in a folder (one per file), for ``policywatch watchlists validate``."""
+    problems: list[WatchlistFileError] = []
+    companies: dict[str, CompanySpec] = {}
+    company_path = folder / COMPANIES_FILE
+    if not folder.is_dir():
+        return [WatchlistFileError(folder, 1, "not a folder")]
+    if company_path.exists():
+        try:
+            companies = {c.id: c for c in load_company_file(company_path)}
+        except WatchlistFileError as exc:
+            problems.append(exc)
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == COMPANIES_FILE:
+            continue
+        try:
+            spec = load_watchlist_file(path)
+            if companies:
+                _check_company_refs(path, spec, companies)
+        except WatchlistFileError as exc:
+            problems.append(exc)
+    return problems
+
+
+# ---------------------------------------------------------------- admin edits
+
+
+@dataclass(frozen=True)
+class WatchlistEdit:
+    """One admin change, replayed in order over the shipped catalog."""
+
+    action: str  # create | add | exclude | remove | delete | alias
+    target: str  # watchlist id, or company id for "alias"
+    value: str = ""  # the term, alias, or the new watchlist's name
+
+
+def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
+    """Return a new catalog with admin edits applied; the base is not changed."""
+    watchlists = {k: v.model_copy(deep=True) for k, v in base.watchlists.items()}
+    companies = {k: v.model_copy(deep=True) for k, v in base.companies.items()}
+    for edit in edits:
+        if edit.action == "create":
+            # A new watchlist matches nothing until an admin adds terms to it.
+            watchlists[edit.target] = WatchlistSpec.model_construct(
+                id=edit.target,
+                name=edit.value,
+                description=f"{edit.value} (created in chat)",
+                priority="normal",
+                include=[],
+                require=[],
+                exclude=[],
+                companies=[],
+            )
+        elif edit.action == "delete":
+            watchlists.pop(edit.target, None)
+        elif edit.action == "alias" and edit.target in companies:
+            company = companies[edit.target]
+            if edit.value not in company.aliases:
+                company.aliases.append(edit.value)
+        elif edit.target in watchlists:
+            spec = watchlists[edit.target]
+            if edit.action == "add" and edit.value not in spec.include:
+                spec.include.append(edit.value)
+            elif edit.action == "exclude" and edit.value not in spec.exclude:
+                spec.exclude.append(edit.value)
+            elif edit.action == "remove":
+                spec.include = [p for p in spec.include if p.lower() != edit.value.lower()]
+                spec.exclude = [p for p in spec.exclude if p.lower() != edit.value.lower()]
+    return Catalog(watchlists=watchlists, companies=companies)
