@@ -171,5 +171,12 @@ def _overlaps_any(hit: Hit, others: list[Hit]) -> bool:
 
 
 def _ordered(hits: list[Hit]) -> list[Hit]:
-    unique = {(h.field, h.start, h.end): h for h in hits}
-    return sorted(unique.values(), key=lambda h: (h.field != "title", h.start))
+    """Title hits first, in text order; a hit inside a longer one ("Ford Motor"
+    inside "Ford Motor Co.") is dropped as redundant evidence."""
+    unique = {(h.field, h.start, h.end): h for h in hits}.values()
+    kept = [
+        h
+        for h in unique
+        if not any(o is not h and o.field == h.field and o.start <= h.start and h.end <= o.end for o in unique)
+    ]
+    return sorted(kept, key=lambda h: (h.field != "title", h.start))

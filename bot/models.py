@@ -108,8 +108,8 @@ class MatchResult:
         hits = self.watchlist_hits.get(key) or self.company_hits.get(key) or []
         if not hits:
             return ""
-        phrases = list(dict.fromkeys(f'"{h.text}"' for h in hits))
-        return "matched " + ", ".join(phrases[:3]) + f" in {hits[0].field}"
+        parts = list(dict.fromkeys(f'"{h.text}" in {h.field}' for h in hits))
+        return "matched " + ", ".join(parts[:3])
 
     def explain(self) -> dict[str, Any]:
         return {

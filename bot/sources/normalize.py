@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from selectolax.parser import HTMLParser
+from selectolax.lexbor import LexborHTMLParser
 
 from bot.models import parse_timestamp
 
@@ -101,7 +101,7 @@ def strip_html(text: str | None) -> str:
         return ""
     if "<" not in text and "&" not in text:
         return collapse_ws(text)
-    tree = HTMLParser(text)
+    tree = LexborHTMLParser(text)
     for node in tree.css("script, style, noscript, template"):
         node.decompose()
     root = tree.body or tree.root

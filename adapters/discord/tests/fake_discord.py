@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,6 +238,10 @@ class FakeDiscord:
                 }
             )
         return _json(out)
+
+    def message_from(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A full message object for a recorded followup body (for building button clicks)."""
+        return self._message(CHANNEL_A, body, webhook=True)
 
     def _message(self, channel_id: int | str, body: dict[str, Any], *, webhook: bool = False) -> dict[str, Any]:
         return {
@@ -489,8 +495,12 @@ class InteractionFactory:
         user_id: int = USER_ID,
         permissions: int = MEMBER_PERMISSIONS,
         focused: str | None = None,
+        command_guild: int | None = None,
     ) -> dict[str, Any]:
-        """A type-2 slash command (or type-4 autocomplete when ``focused`` names an option)."""
+        """A type-2 slash command (or type-4 autocomplete when ``focused`` names an option).
+
+        ``command_guild`` is set when the command was registered on a guild, as Discord does.
+        """
         kind = 4 if focused else 2
         data = self._base(
             kind, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions
@@ -508,6 +518,8 @@ class InteractionFactory:
             "type": 1,
             "options": [{"name": subcommand, "type": 1, "options": sub_options}],
         }
+        if command_guild is not None:
+            data["data"]["guild_id"] = str(command_guild)
         return data
 
     def click(
@@ -527,3 +539,74 @@ class InteractionFactory:
         data["data"] = {"custom_id": custom_id, "component_type": 2}
         data["message"] = message
         return data
+
+
+class StubCore:
+    """A stand-in for :class:`bot.core.PolicyWatch` that returns canned replies.
+
+    Used where a test needs a reply the sample data cannot produce on demand
+    (hostile text, many pages, action buttons); records every call so tests can
+    check what chat text a slash command turned into and who the caller was.
+    """
+
+    def __init__(self, replies: dict[str, Any] | None = None, admins: frozenset[str] = frozenset()) -> None:
+        self.replies: dict[str, Any] = dict(replies or {})
+        self.calls: list[tuple[Any, str]] = []
+        self.admins = admins
+
+    async def handle(self, caller: Any, text: str) -> Any:
+        from bot.replies import Reply, ReplyKind
+
+        self.calls.append((caller, text))
+        for prefix, reply in self.replies.items():
+            if text == prefix or text.startswith(prefix + " "):
+                return reply
+        return Reply(title=f"Unknown command: {text}", kind=ReplyKind.ERROR, ephemeral=True)
+
+    def complete(self, field: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        names = [f"{field}-{n:02d}" for n in range(40)]
+        return [(n.upper(), n) for n in names if n.startswith(prefix)][:limit]
+
+    def is_admin(self, caller: Any) -> bool:
+        return bool(caller.platform_admin or caller.user in self.admins)
+
+
+@asynccontextmanager
+async def running_bot(
+    core: Any, tmp_path: Path, *, guild_id: int | None = None
+) -> AsyncIterator[tuple[FakeDiscord, Any]]:
+    """Start a fake Discord and the real adapter against it; yield ``(fake, adapter)``.
+
+    discord.py keeps ``Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` as class
+    attributes; they are restored afterwards so one test cannot leak its port into the next.
+    """
+    import discord
+    from discord.gateway import DiscordWebSocket
+
+    from adapters.discord import DiscordAdapter
+    from bot.config import Settings
+
+    saved_base, saved_gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    async with FakeDiscord() as fake:
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path}/t.db",
+            discord_token="test-token",
+            discord_api_base=fake.api_base,
+            discord_guild_id=guild_id,
+        )
+        adapter = DiscordAdapter(core, settings)
+        task = asyncio.create_task(adapter.start())
+        try:
+            ready = asyncio.create_task(adapter.wait_until_ready(10))
+            done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                ready.cancel()
+                task.result()  # raises the start-up error
+                raise RuntimeError("adapter stopped before it was ready")
+            ready.result()
+            yield fake, adapter
+        finally:
+            await adapter.stop()
+            await asyncio.wait_for(task, 10)
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved_base, saved_gateway

@@ -1,0 +1,72 @@
+"""The console adapter: a chat REPL on stdin/stdout.
+
+It is an adapter like Slack or Discord (same contract, same core calls), so
+what works here works there. The person at the terminal runs the process and
+owns its database, so they are treated as a platform admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from adapters.base import Adapter
+from bot.caller import Caller
+from bot.delivery import Delivery
+
+PROMPT = "policywatch> "
+
+
+class ConsoleAdapter(Adapter):
+    platform = "console"
+
+    def __init__(self, *args: object, stdin: TextIO | None = None, stdout: TextIO | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self._stopped = asyncio.Event()
+        self.caller = Caller(
+            platform="console",
+            workspace="local",
+            channel="console",
+            user=_local_user(),
+            platform_admin=True,
+        )
+
+    async def start(self) -> None:
+        self._write("policywatch console — type `help`, or `quit` to leave.\n")
+        loop = asyncio.get_running_loop()
+        while not self._stopped.is_set():
+            self._write(PROMPT)
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:  # end of input
+                self._write("\n")
+                break
+            text = line.strip()
+            if text in ("quit", "exit"):
+                break
+            if not text:
+                continue
+            reply = await self.core.handle(self.caller, text)
+            self._write(reply.to_text() + "\n")
+        self._stopped.set()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+
+    async def deliver(self, delivery: Delivery) -> str:
+        self._write(f"\n[digest for {delivery.channel}]\n{delivery.reply.to_text()}\n")
+        return f"console-{delivery.outbox_id}"
+
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"

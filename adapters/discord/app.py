@@ -1,0 +1,631 @@
+"""The Discord adapter: slash commands in, embeds out, digests through ``deliver``.
+
+Design notes (why it looks like this):
+
+* One mapping table (:data:`SUBCOMMANDS`) turns each subcommand and its options
+  into chat-grammar text for ``core.handle``. The core parses and validates, so
+  Discord and the console can never disagree about what a command means.
+* ``DISCORD_API_BASE`` must reach every REST call, interaction callbacks and
+  followups included, so ``discord.http.Route.BASE`` is set before login. The
+  gateway URL is then asked from ``GET /gateway/bot`` in ``setup_hook`` because a
+  plain :class:`discord.Client` would otherwise connect to the real Discord.
+* Buttons are :class:`discord.ui.DynamicItem` subclasses whose custom id holds the
+  command; they keep working after a restart and run as the *clicking* user.
+* Every message goes out with ``AllowedMentions.none()`` (set on the client), and
+  feed text is escaped in :mod:`adapters.discord.embeds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Optional
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from adapters.base import Adapter
+from adapters.discord.embeds import (
+    ACTION_PREFIX,
+    PAGE_PREFIX,
+    REF_MARK,
+    action_custom_id,
+    button_label,
+    page_custom_id,
+    render_pages,
+)
+from bot.caller import Caller
+from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.replies import Reply, ReplyKind
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import PolicyWatch
+
+log = logging.getLogger(__name__)
+
+COMMAND = "policywatch"
+ADMIN_COMMAND = "policywatch-admin"
+
+
+# -- the one mapping table ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One slash-command option and how its value is written into chat text."""
+
+    name: str
+    description: str
+    annotation: Any = str
+    required: bool = False
+    fmt: str = "{}"  # e.g. "{}d" for days, "at {}" for time
+    complete: str | None = None  # core.complete field ("name" or "watchlist")
+    allow_all: bool = False  # offer "all" in autocomplete (subscribe/unsubscribe)
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    """A subcommand: chat words, then options in order. Admin ones live under /policywatch-admin."""
+
+    name: str
+    description: str
+    words: str
+    options: tuple[Option, ...] = ()
+    admin: bool = False
+    private: bool = False  # defer ephemerally (help, audit, admin changes)
+
+
+_Days = app_commands.Range[int, 1, 365]
+_Cadence = Literal["daily", "weekly", "instant"]
+
+_NAME = Option("name", "Company name, alias or ticker", required=True, complete="name")
+_WATCHLIST = Option("watchlist", "Watchlist id", required=True, complete="watchlist")
+_SUB_WATCHLIST = Option(
+    "watchlist", "Watchlist id, or all", required=True, complete="watchlist", allow_all=True
+)
+_DAYS = Option("days", "How many days back (default 7)", annotation=_Days, fmt="{}d")
+_TERM = Option("term", "Word or phrase", required=True)
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("help", "What policywatch can do", "help", private=True),
+    Subcommand("company", "Recent items about a company", "company", (_NAME, _DAYS)),
+    Subcommand("topic", "Recent items for a watchlist", "topic", (_WATCHLIST, _DAYS)),
+    Subcommand(
+        "search",
+        "Full-text search over stored items",
+        "search",
+        (Option("query", "Words to search for", required=True),),
+    ),
+    Subcommand("watchlists", "List watchlists", "watchlists"),
+    Subcommand(
+        "subscribe",
+        "Post a digest of a watchlist in this channel",
+        "subscribe",
+        (
+            _SUB_WATCHLIST,
+            Option("cadence", "How often", annotation=_Cadence),
+            Option("time", "Time of day, HH:MM", fmt="at {}"),
+            Option("timezone", "Area/City, e.g. Europe/Berlin", fmt="tz {}"),
+        ),
+    ),
+    Subcommand(
+        "unsubscribe", "Stop a digest in this channel", "unsubscribe", (_SUB_WATCHLIST,)
+    ),
+    Subcommand("subscriptions", "What this channel is subscribed to", "subscriptions"),
+    Subcommand("digest", "Preview this channel's next digest", "digest"),
+    Subcommand("sources", "Configured sources and their health", "sources"),
+    Subcommand(
+        "story",
+        "One story's thread in time order",
+        "story",
+        (Option("story", "Story id", required=True),),
+    ),
+    # admin
+    Subcommand(
+        "watchlist-create",
+        "Create a watchlist",
+        "watchlist create",
+        (
+            Option("watchlist", "New watchlist id", required=True),
+            Option("title", "Display name", required=True),
+        ),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "watchlist-add", "Add a term", "watchlist add", (_WATCHLIST, _TERM), admin=True, private=True
+    ),
+    Subcommand(
+        "watchlist-exclude",
+        "Exclude a term",
+        "watchlist exclude",
+        (_WATCHLIST, _TERM),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "watchlist-remove",
+        "Remove a term",
+        "watchlist remove",
+        (_WATCHLIST, _TERM),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "watchlist-delete",
+        "Delete a watchlist",
+        "watchlist delete",
+        (_WATCHLIST,),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "company-alias",
+        "Add an alias to a company",
+        "company alias",
+        (
+            Option("name", "Company", required=True, complete="name"),
+            Option("alias", "New alias", required=True),
+        ),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "audit",
+        "Last admin changes",
+        "audit",
+        (Option("count", "How many (default 20)", annotation=app_commands.Range[int, 1, 100]),),
+        admin=True,
+        private=True,
+    ),
+)
+
+
+def to_chat_text(spec: Subcommand, values: dict[str, Any]) -> str:
+    """Write a subcommand and its option values as chat grammar ("company ford 7d").
+
+    Whitespace inside values is collapsed so an option cannot smuggle a second line.
+    """
+    parts = [spec.words]
+    for option in spec.options:
+        value = values.get(option.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        parts.append(option.fmt.format(" ".join(str(value).split())))
+    return " ".join(parts)
+
+
+def caller_for(interaction: discord.Interaction[Any]) -> Caller:
+    """Who clicked or typed, and where. Manage Server is read from this very interaction."""
+    user = interaction.user
+    return Caller(
+        platform="discord",
+        workspace=str(interaction.guild_id) if interaction.guild_id else "dm",
+        channel=str(interaction.channel_id),
+        user=str(user.id),
+        platform_admin=interaction.guild_id is not None and interaction.permissions.manage_guild,
+        display_name=user.display_name,
+    )
+
+
+# -- buttons ---------------------------------------------------------------------------
+
+
+def adapter_of(interaction: discord.Interaction[Any]) -> DiscordAdapter | None:
+    """The adapter behind a click (buttons are created by discord.py, not by us)."""
+    client = interaction.client
+    return client.adapter if isinstance(client, PolicyWatchClient) else None
+
+
+_Button = discord.ui.Button[discord.ui.View]
+
+
+class PageButton(discord.ui.DynamicItem[_Button], template=r"pw:p:(?P<page>\d+):(?P<command>.+)"):
+    """"Previous"/"Next": re-runs the command as the clicker and shows another page."""
+
+    def __init__(self, page: int, command: str, label: str, custom_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
+        )
+        self.page = page
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: _Button,
+        match: re.Match[str],
+        /,
+    ) -> PageButton:
+        return cls(int(match["page"]), match["command"], item.label or "", item.custom_id or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter = adapter_of(interaction)
+        if adapter is not None:
+            await adapter.on_page_click(interaction, self.command, self.page)
+
+
+class ActionButton(discord.ui.DynamicItem[_Button], template=r"pw:a:(?P<command>.+)"):
+    """A :class:`bot.replies.Action`: runs its command as the clicking user."""
+
+    def __init__(self, command: str, label: str, custom_id: str, style: discord.ButtonStyle) -> None:
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: _Button,
+        match: re.Match[str],
+        /,
+    ) -> ActionButton:
+        return cls(match["command"], item.label or "", item.custom_id or "", item.style)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter = adapter_of(interaction)
+        if adapter is not None:
+            await adapter.on_action_click(interaction, self.command)
+
+
+_STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
+
+
+# -- the client ------------------------------------------------------------------------
+
+
+class PolicyWatchClient(discord.Client):
+    """discord.Client with our command tree; no privileged intents (only ``guilds``)."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channel/guild cache for interactions; not privileged
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.adapter = adapter
+        self.tree: app_commands.CommandTree[PolicyWatchClient] = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        """Point the gateway at what ``/gateway/bot`` says, register buttons, sync commands."""
+        _shards, url, _limits = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        self.add_dynamic_items(PageButton, ActionButton)
+        await self.adapter.register_commands(self.tree)
+
+
+class DiscordAdapter(Adapter):
+    """Serves ``/policywatch`` and ``/policywatch-admin`` and delivers digests to channels."""
+
+    platform: ClassVar[str] = "discord"
+    #: Commands too long for a custom id, by reference (lost on restart; the click then says so).
+    _MAX_REFS = 2048
+
+    def __init__(self, core: PolicyWatch, settings: Settings) -> None:
+        super().__init__(core, settings)
+        self.client: PolicyWatchClient | None = None
+        self._refs: OrderedDict[str, str] = OrderedDict()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, connect and serve until :meth:`stop`; discord.py reconnects and RESUMEs."""
+        token = self.settings.discord_token
+        if not token:
+            raise RuntimeError("DISCORD_TOKEN is not set")
+        # Route.BASE is read by every Route(), so it must be set before the first request.
+        discord.http.Route.BASE = self.settings.discord_api_base.rstrip("/")
+        self.client = PolicyWatchClient(self)
+        async with self.client:
+            await self.client.start(token)
+
+    async def stop(self) -> None:
+        if self.client is not None and not self.client.is_closed():
+            await self.client.close()
+
+    async def wait_until_ready(self, timeout: float = 30.0) -> None:
+        """Wait for READY (and guild data); used by ``policywatch run`` and tests."""
+        for _ in range(int(timeout * 20)):
+            if self.client is not None and self.client.is_ready():
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("Discord did not become ready")
+
+    # -- commands ----------------------------------------------------------------------
+
+    def build_groups(self) -> list[app_commands.Group]:
+        """Create both command groups from :data:`SUBCOMMANDS`."""
+        user_group = app_commands.Group(name=COMMAND, description="Policy and industry news")
+        admin_group = app_commands.Group(
+            name=ADMIN_COMMAND,
+            description="Manage policywatch watchlists (Manage Server)",
+            default_permissions=discord.Permissions(manage_guild=True),
+            guild_only=True,
+        )
+        for spec in SUBCOMMANDS:
+            group = admin_group if spec.admin else user_group
+            command: app_commands.Command[Any, ..., None] = app_commands.Command(
+                name=spec.name,
+                description=spec.description,
+                callback=self._make_callback(spec),
+                parent=group,
+            )
+            for option in spec.options:
+                if option.complete:
+                    command.autocomplete(option.name)(self._make_autocomplete(option))
+            group.add_command(command)
+        return [user_group, admin_group]
+
+    async def register_commands(self, tree: app_commands.CommandTree[PolicyWatchClient]) -> None:
+        """Add the groups and sync: to one guild when DISCORD_GUILD_ID is set (instant), else global."""
+        guild = (
+            discord.Object(id=self.settings.discord_guild_id)
+            if self.settings.discord_guild_id
+            else None
+        )
+        for group in self.build_groups():
+            tree.add_command(group, guild=guild, override=True)
+        try:
+            await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            # Commands registered earlier keep working; do not refuse to start over this.
+            log.warning("Discord command sync failed: %s %s", exc.status, exc.text)
+
+    def _make_callback(self, spec: Subcommand) -> Callable[..., Awaitable[None]]:
+        """A callback whose signature lists the table's options, so discord.py builds them.
+
+        discord.py reads parameters with ``inspect.signature``, which honours
+        ``__signature__``; the body itself just forwards the values.
+        """
+
+        async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
+            await self.run_subcommand(interaction, spec, values)
+
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        params = [inspect.Parameter("interaction", kind, annotation=discord.Interaction)]
+        for option in sorted(spec.options, key=lambda o: not o.required):
+            if option.required:
+                params.append(inspect.Parameter(option.name, kind, annotation=option.annotation))
+            else:
+                params.append(
+                    inspect.Parameter(
+                        option.name, kind, default=None, annotation=Optional[option.annotation]  # noqa: UP045
+                    )
+                )
+        callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+            o.name: o.description for o in spec.options
+        }
+        callback.__qualname__ = callback.__name__ = f"policywatch_{spec.name.replace('-', '_')}"
+        return callback
+
+    def _make_autocomplete(
+        self, option: Option
+    ) -> Callable[[discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]:
+        field = option.complete or option.name
+
+        async def autocomplete(
+            interaction: discord.Interaction[Any], current: str
+        ) -> list[app_commands.Choice[str]]:
+            return self.choices(field, current, allow_all=option.allow_all)
+
+        return autocomplete
+
+    def choices(self, field: str, current: str, *, allow_all: bool = False) -> list[app_commands.Choice[str]]:
+        """Autocomplete choices from the core; Discord allows at most 25, names/values ≤ 100."""
+        try:
+            pairs = list(self.core.complete(field, current.strip(), limit=25))
+        except Exception:
+            log.exception("autocomplete failed for %s", field)
+            pairs = []
+        if allow_all and "all".startswith(current.strip().lower()):
+            pairs = [("all", "all"), *[p for p in pairs if p[1] != "all"]]
+        out: list[app_commands.Choice[str]] = []
+        for label, value in pairs[:25]:
+            out.append(app_commands.Choice(name=label[:100] or value[:100], value=value[:100]))
+        return out
+
+    async def run_subcommand(
+        self, interaction: discord.Interaction[Any], spec: Subcommand, values: dict[str, Any]
+    ) -> None:
+        """Translate, check admin rights again, defer, run, answer with a followup."""
+        text = to_chat_text(spec, values)
+        caller = caller_for(interaction)
+        if spec.admin and not self.core.is_admin(caller):
+            # Re-checked on every call: default_permissions is only a UI default
+            # that a server can override per role or channel.
+            denied = Reply(
+                title="Only server admins (Manage Server) can do that.",
+                kind=ReplyKind.DENIED,
+                ephemeral=True,
+            )
+            await interaction.response.send_message(embeds=render_pages(denied)[0], ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=spec.private, thinking=True)
+        reply = await self._handle(caller, text)
+        await self._send_followup(interaction, reply, text, deferred_private=spec.private)
+
+    async def _handle(self, caller: Caller, text: str) -> Reply:
+        try:
+            return await self.core.handle(caller, text)
+        except Exception:
+            log.exception("command failed: %s", text.split(" ", 1)[0])
+            return Reply(
+                title="Sorry, that failed on our side. Please try again later.",
+                kind=ReplyKind.ERROR,
+                ephemeral=True,
+            )
+
+    async def _send_followup(
+        self,
+        interaction: discord.Interaction[Any],
+        reply: Reply,
+        command: str,
+        *,
+        deferred_private: bool,
+    ) -> None:
+        pages = render_pages(reply)
+        private = deferred_private or reply.ephemeral or reply.is_error
+        if private and not deferred_private:
+            # The first followup after a public defer replaces the public "thinking"
+            # message and ignores the ephemeral flag; delete it so the error stays private.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                log.debug("could not delete deferred response")
+        view = self.build_view(reply, command, 0, len(pages))
+        if view is None:
+            await interaction.followup.send(embeds=pages[0], ephemeral=private)
+        else:
+            await interaction.followup.send(embeds=pages[0], view=view, ephemeral=private)
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def _encoded(self, custom_id: str, by_reference: bool, command: str) -> str:
+        if by_reference:
+            key = custom_id.rsplit(REF_MARK, 1)[1]
+            self._refs[REF_MARK + key] = command
+            self._refs.move_to_end(REF_MARK + key)
+            while len(self._refs) > self._MAX_REFS:
+                self._refs.popitem(last=False)
+        return custom_id
+
+    def resolve_command(self, encoded: str) -> str | None:
+        """Decode a command from a custom id; None when a by-reference one was forgotten."""
+        if encoded.startswith(REF_MARK):
+            return self._refs.get(encoded)
+        return encoded
+
+    def build_view(
+        self, reply: Reply, command: str, page: int, pages: int
+    ) -> discord.ui.View | None:
+        """Previous/Next for multi-page replies (row 0) and the reply's actions (rows 1-4)."""
+        if reply.is_error:
+            return None
+        view = discord.ui.View(timeout=None)
+        if pages > 1:
+            for target, label in ((page - 1, "Previous"), (page + 1, "Next")):
+                if 0 <= target < pages:
+                    cid, by_ref = page_custom_id(target, command)
+                    view.add_item(PageButton(target, command, label, self._encoded(cid, by_ref, command)))
+        for number, action in enumerate(reply.actions[:20]):
+            cid, by_ref = action_custom_id(action.command)
+            button = ActionButton(
+                action.command,
+                button_label(action.label),
+                self._encoded(cid, by_ref, action.command),
+                _STYLES.get(action.style, discord.ButtonStyle.secondary),
+            )
+            button.item.row = 1 + number // 5
+            view.add_item(button)
+        return view if view.children else None
+
+    async def on_page_click(
+        self, interaction: discord.Interaction[Any], encoded: str, page: int
+    ) -> None:
+        """Show page ``page`` of the command's reply, recomputed for the clicking user."""
+        command = self.resolve_command(encoded)
+        await interaction.response.defer()
+        if command is None:
+            await self._expired(interaction)
+            return
+        reply = await self._handle(caller_for(interaction), command)
+        if reply.is_error or reply.ephemeral:
+            await interaction.followup.send(embeds=render_pages(reply)[0], ephemeral=True)
+            return
+        pages = render_pages(reply)
+        page = max(0, min(page, len(pages) - 1))
+        view = self.build_view(reply, command, page, len(pages))
+        await interaction.edit_original_response(embeds=pages[page], view=view)
+
+    async def on_action_click(self, interaction: discord.Interaction[Any], encoded: str) -> None:
+        """Run an action's command as the clicking user; answer in a new message."""
+        command = self.resolve_command(encoded)
+        await interaction.response.defer()
+        if command is None:
+            await self._expired(interaction)
+            return
+        reply = await self._handle(caller_for(interaction), command)
+        pages = render_pages(reply)
+        private = reply.ephemeral or reply.is_error
+        view = self.build_view(reply, command, 0, len(pages))
+        if view is None:
+            await interaction.followup.send(embeds=pages[0], ephemeral=private)
+        else:
+            await interaction.followup.send(embeds=pages[0], view=view, ephemeral=private)
+
+    async def _expired(self, interaction: discord.Interaction[Any]) -> None:
+        gone = Reply(title="This button has expired; run the command again.", kind=ReplyKind.ERROR)
+        await interaction.followup.send(embeds=render_pages(gone)[0], ephemeral=True)
+
+    # -- digests -----------------------------------------------------------------------
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """Post a digest; idempotent per outbox id thanks to ``nonce`` + ``enforce_nonce``.
+
+        A long digest becomes several messages, each with its own nonce, so a retry
+        after a partial failure gets the already-posted pages back instead of duplicates.
+        Returns the id of the first message.
+        """
+        client = self.client
+        if client is None or client.is_closed() or not client.is_ready():
+            raise RetryLater("Discord is not connected yet")
+        try:
+            channel_id = int(delivery.channel)
+        except ValueError:
+            raise PermanentDeliveryError(f"not a Discord channel id: {delivery.channel!r}") from None
+        guild_id = int(delivery.workspace) if delivery.workspace.isdigit() else None
+        channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
+        pages = render_pages(delivery.reply)
+        first: str | None = None
+        for number, embeds in enumerate(pages):
+            view = self.build_view(delivery.reply, "digest", 0, 1) if number == len(pages) - 1 else None
+            nonce = delivery_nonce(delivery.outbox_id, number)
+            try:
+                if view is None:
+                    message = await channel.send(embeds=embeds, nonce=nonce)
+                else:
+                    message = await channel.send(embeds=embeds, view=view, nonce=nonce)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                raise PermanentDeliveryError(_describe(exc)) from None
+            except discord.HTTPException as exc:
+                raise RetryLater(_describe(exc)) from None
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                raise RetryLater(f"network error talking to Discord: {type(exc).__name__}") from None
+            first = first or str(message.id)
+        assert first is not None
+        return first
+
+
+def delivery_nonce(outbox_id: int, page: int = 0) -> str:
+    """Discord nonces are at most 25 characters; this one is stable for a given outbox row."""
+    return f"pw{outbox_id}" if page == 0 else f"pw{outbox_id}p{page}"
+
+
+def _describe(exc: discord.HTTPException) -> str:
+    """A user-readable reason (shown in ``subscriptions``); Discord's error text holds no secret."""
+    reasons = {50001: "the bot cannot see that channel", 50013: "the bot lacks permission there"}
+    reason = reasons.get(exc.code) or (exc.text or "").strip() or "request failed"
+    if isinstance(exc, discord.NotFound):
+        reason = "the channel no longer exists" if exc.code in (0, 10003) else reason
+    return f"Discord {exc.status}: {reason}"
+
+
+__all__: Sequence[str] = (
+    "ACTION_PREFIX",
+    "PAGE_PREFIX",
+    "SUBCOMMANDS",
+    "DiscordAdapter",
+    "PolicyWatchClient",
+    "caller_for",
+    "delivery_nonce",
+    "to_chat_text",
+)

@@ -1,0 +1,1 @@
+"""Tests for the Discord adapter, run against a local fake Discord."""

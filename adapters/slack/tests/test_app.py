@@ -1,0 +1,272 @@
+"""The real bolt app over HTTP, with signed requests, against the fake Slack Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+
+from adapters.slack import SlackAdapter
+from adapters.slack.tests.conftest import ADMIN, Poster
+from adapters.slack.tests.fake_slack import (
+    BOT_USER_ID,
+    FakeSlack,
+    action_body,
+    command_body,
+    event_body,
+)
+from bot.config import Settings
+from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.replies import Reply, ReplyItem
+
+
+def _all_text(message: dict[str, Any]) -> str:
+    return json.dumps(message.get("blocks") or []) + str(message.get("text"))
+
+
+async def _command(fake: FakeSlack, post: Poster, text: str, **kw: Any) -> dict[str, Any]:
+    """Send a slash command and return what the app posted to its response_url."""
+    before = len(fake.of("response_url"))
+    status, _ = await post(command_body(text, response_url=fake.response_url(), **kw))
+    assert status == 200
+    calls = await fake.wait_calls("response_url", before + 1)
+    return calls[before].args
+
+
+async def test_slash_command_lists_ford_items_not_doug_ford(fake: FakeSlack, post: Poster) -> None:
+    reply = await _command(fake, post, "company ford")
+    text = _all_text(reply)
+    assert reply["response_type"] == "in_channel"
+    assert reply["blocks"][0]["type"] == "header"
+    sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
+    assert sections and all("Ford" in s for s in sections if s.startswith("*<"))
+    assert "Doug Ford" not in text
+    assert reply["text"]  # plain fallback present
+
+
+async def test_ack_comes_before_the_slow_work(
+    fake: FakeSlack, settings: Settings, http: Any, core: Any
+) -> None:
+    class Slow:
+        async def handle(self, caller: Any, text: str) -> Reply:
+            await asyncio.sleep(0.5)
+            return await core.handle(caller, text)
+
+    slack = SlackAdapter(Slow(), settings, host="127.0.0.1", port=0)  # type: ignore[arg-type]
+    await slack.open()
+    try:
+        started = time.monotonic()
+        status, _ = await Poster(http, slack.port)(
+            command_body("company ford", response_url=fake.response_url())
+        )
+        acked = time.monotonic() - started
+        assert status == 200 and acked < 0.4
+        assert not fake.of("response_url")
+        await fake.wait_calls("response_url")
+    finally:
+        await slack.stop()
+
+
+async def test_mention_in_thread_answers_in_thread(fake: FakeSlack, post: Poster) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER_ID}> company ford",
+        "ts": "1700000001.000200",
+        "thread_ts": "1700000000.000100",
+        "channel": "C9",
+        "team": "T1",
+    }
+    status, _ = await post(event_body(event))
+    assert status == 200
+    [call] = await fake.wait_calls("chat.postMessage")
+    assert call.args["channel"] == "C9"
+    assert call.args["thread_ts"] == "1700000000.000100"
+    assert "Ford" in _all_text(call.args) and "Doug Ford" not in _all_text(call.args)
+    assert call.args["_auth"] == "Bearer xoxb-test"
+
+
+async def test_mention_outside_thread_and_error_is_ephemeral(fake: FakeSlack, post: Poster) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER_ID}> frobnicate",
+        "ts": "1700000001.000200",
+        "channel": "C9",
+        "team": "T1",
+    }
+    await post(event_body(event))
+    [call] = await fake.wait_calls("chat.postEphemeral")
+    assert call.args["user"] == "U1" and call.args["channel"] == "C9"
+    assert "thread_ts" not in call.args or call.args["thread_ts"] is None
+    assert not fake.of("chat.postMessage")
+
+
+async def test_direct_message_runs_the_command(fake: FakeSlack, post: Poster) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U1",
+        "text": "company ford",
+        "ts": "1700000001.000200",
+        "channel": "D1",
+        "team": "T1",
+    }
+    await post(event_body(event))
+    [call] = await fake.wait_calls("chat.postMessage")
+    assert call.args["channel"] == "D1" and "Ford" in _all_text(call.args)
+    # the bot's own DM reply (bot_id set) must not loop back into a command
+    own = {**event, "bot_id": "BBOT", "user": BOT_USER_ID, "text": "company ford", "ts": "2.0"}
+    await post(event_body(own, event_id="Ev2"))
+    await asyncio.sleep(0.2)
+    assert len(fake.of("chat.postMessage")) == 1
+
+
+async def test_button_click_runs_its_command(fake: FakeSlack, post: Poster) -> None:
+    status, _ = await post(action_body("company ford", response_url=fake.response_url("b")))
+    assert status == 200
+    [call] = await fake.wait_calls("response_url")
+    assert call.args["_name"] == "b"
+    assert call.args["replace_original"] is False
+    assert "Ford" in _all_text(call.args)
+
+
+async def test_more_button_replaces_with_next_page(
+    fake: FakeSlack, settings: Settings, http: Any, core: Any
+) -> None:
+    slack = SlackAdapter(core, settings, host="127.0.0.1", port=0, per_page=2)
+    await slack.open()
+    try:
+        send = Poster(http, slack.port)
+        await send(command_body("company ford", response_url=fake.response_url()))
+        [first] = await fake.wait_calls("response_url")
+        more = [
+            e
+            for b in first.args["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "pw_more"
+        ]
+        assert more and more[0]["value"] == "page:2:company ford"
+        await send(
+            action_body(more[0]["value"], action_id="pw_more", response_url=fake.response_url())
+        )
+        calls = await fake.wait_calls("response_url", 2)
+        second = calls[1].args
+        assert second["replace_original"] is True
+        assert "(2/" in second["blocks"][0]["text"]["text"]
+        first_titles = {b["text"]["text"] for b in first.args["blocks"] if b["type"] == "section"}
+        second_titles = {b["text"]["text"] for b in second["blocks"] if b["type"] == "section"}
+        assert not first_titles & second_titles
+    finally:
+        await slack.stop()
+
+
+async def test_bad_signature_is_refused(fake: FakeSlack, post: Poster) -> None:
+    body = command_body("company ford", response_url=fake.response_url())
+    status, _ = await post(body, secret="wrong-secret")
+    assert status == 401
+    status, _ = await post(body, headers={})
+    assert status == 401
+    await asyncio.sleep(0.2)
+    assert fake.calls == []
+
+
+async def test_stale_timestamp_is_refused(fake: FakeSlack, post: Poster) -> None:
+    body = command_body("company ford", response_url=fake.response_url())
+    status, _ = await post(body, timestamp=int(time.time()) - 6 * 60)
+    assert status == 401
+    await asyncio.sleep(0.2)
+    assert fake.calls == []
+
+
+async def test_non_admin_is_refused_admin_accepted(fake: FakeSlack, post: Poster) -> None:
+    refused = await _command(fake, post, "watchlist add ev-tariffs foo", user="U1")
+    assert refused["response_type"] == "ephemeral"
+    fake.add_user("UWSADMIN", admin=True)
+    accepted = await _command(fake, post, "watchlist add ev-tariffs foo", user="UWSADMIN")
+    assert accepted["response_type"] == "in_channel", accepted
+    owner = await _command(fake, post, "watchlist add ev-tariffs bar", user=ADMIN)
+    assert owner["response_type"] == "in_channel", owner
+    info = [c.args["user"] for c in fake.of("users.info")]
+    assert info.count("U1") == 1 and info.count("UWSADMIN") == 1
+
+
+async def test_teams_are_isolated(fake: FakeSlack, post: Poster) -> None:
+    subscribed = await _command(fake, post, "subscribe ev-tariffs daily", team="TA", channel="C1")
+    assert subscribed["response_type"] == "in_channel", subscribed
+    mine = await _command(fake, post, "subscriptions", team="TA", channel="C1")
+    assert "ev-tariffs — daily" in _all_text(mine)
+    # same channel id, other workspace: nothing leaks across
+    other = await _command(fake, post, "subscriptions", team="TB", channel="C1")
+    assert "ev-tariffs — daily" not in _all_text(other)
+    assert "no subscriptions" in other["blocks"][0]["text"]["text"]
+
+
+def _delivery(outbox_id: int = 7, channel: str = "C5") -> Delivery:
+    reply = Reply(
+        title="Daily digest",
+        sections=(
+            ("EV tariffs", (ReplyItem(title="<!channel> Tariff news", url="https://x.example/1"),)),
+        ),
+    )
+    return Delivery(outbox_id=outbox_id, workspace="T1", channel=channel, reply=reply)
+
+
+async def test_deliver_posts_with_metadata_and_is_found_again(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    delivery = _delivery()
+    assert await adapter.already_delivered(delivery) is None
+    ts = await adapter.deliver(delivery)
+    [call] = fake.of("chat.postMessage")
+    assert call.args["metadata"] == {
+        "event_type": "policywatch_digest",
+        "event_payload": {"outbox_id": 7},
+    }
+    assert "<!channel>" not in _all_text(call.args)
+    assert await adapter.already_delivered(delivery) == ts
+    assert await adapter.already_delivered(_delivery(outbox_id=8)) is None
+
+
+async def test_deliver_retries_429_after_retry_after(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=1)
+    started = time.monotonic()
+    ts = await adapter.deliver(_delivery())
+    assert ts and time.monotonic() - started >= 1.0
+    assert len(fake.of("chat.postMessage")) == 2
+
+
+async def test_deliver_long_retry_after_becomes_retry_later(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=120)
+    with pytest.raises(RetryLater) as caught:
+        await adapter.deliver(_delivery())
+    assert caught.value.after_seconds == 120
+
+
+@pytest.mark.parametrize(
+    "error", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth"]
+)
+async def test_deliver_permanent_errors(fake: FakeSlack, adapter: SlackAdapter, error: str) -> None:
+    fake.fail("chat.postMessage", error)
+    with pytest.raises(PermanentDeliveryError) as caught:
+        await adapter.deliver(_delivery())
+    assert str(caught.value) == error
+    assert "xoxb" not in repr(caught.value)
+
+
+async def test_deliver_falls_back_to_text_when_blocks_refused(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.fail("chat.postMessage", "invalid_blocks")
+    assert await adapter.deliver(_delivery())
+    first, second = fake.of("chat.postMessage")
+    assert first.args.get("blocks") and not second.args.get("blocks")
+    assert second.args["metadata"]["event_payload"] == {"outbox_id": 7}

@@ -1,0 +1,250 @@
+"""The ``policywatch`` command line (see shared/INTERFACE.md).
+
+Every subcommand prints one clear line on stderr and exits non-zero on bad
+input; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import yaml
+
+from bot import __version__
+from bot.caller import Caller
+from bot.config import Settings
+from bot.core import PolicyWatch, sample_items
+from bot.matcher import Matcher
+from bot.models import Item
+from bot.store import DatabaseURLError
+from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="policywatch", description="Watch US policy and industry news in chat.")
+    parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="start the bot (console when no chat credentials are set)")
+    run.add_argument("--sample", action="store_true", help="load the bundled sample items first")
+
+    ask = sub.add_parser("ask", help="run one chat command and print the reply")
+    ask.add_argument("text", help="the chat command, e.g. 'company ford'")
+    ask.add_argument("--sample", action="store_true", help="load the bundled sample items first")
+    ask.add_argument("--as-admin", action="store_true", help="run with admin rights")
+    ask.add_argument("--user", default="cli-user", help="user id to act as")
+    ask.add_argument("--channel", default="cli", help="channel id to act in")
+
+    match = sub.add_parser("match", help="match JSONL items offline, one JSON line out per item")
+    match.add_argument("--input", required=True, help="JSONL file, or - for stdin")
+    match.add_argument("--watchlists", type=Path, help="watchlists folder (default: shipped)")
+
+    ingest = sub.add_parser("ingest", help="fetch, match and store now")
+    ingest.add_argument("--sample", action="store_true", help="ingest the bundled sample items")
+    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed URL")
+    ingest.add_argument("--file", action="append", default=[], type=Path, metavar="PATH", help="a JSONL or feed file")
+
+    digest = sub.add_parser("digest", help="build (and send) due digests")
+    digest.add_argument("--channel", help="only this channel id")
+    digest.add_argument("--now", help="pretend it is this ISO 8601 time")
+    digest.add_argument("--dry-run", action="store_true", help="print digests without sending")
+
+    wl = sub.add_parser("watchlists", help="inspect and check watchlist files")
+    wl_sub = wl.add_subparsers(dest="wl_command", parser_class=_Parser, required=True)
+    wl_sub.add_parser("list", help="list watchlists")
+    show = wl_sub.add_parser("show", help="show one watchlist")
+    show.add_argument("id")
+    validate = wl_sub.add_parser("validate", help="check a folder; exit 1 on a bad file")
+    validate.add_argument("dir", nargs="?", type=Path)
+    wl_sub.add_parser("export", help="print the watchlists in force (files plus chat edits) as YAML")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
+    db_sub.add_parser("upgrade", help="apply schema migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        return asyncio.run(_dispatch(args))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (WatchlistFileError, DatabaseURLError, OSError) as exc:
+        print(f"policywatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.command == "match":
+        return _match(args.input, args.watchlists or settings.watchlists_dir or shipped_watchlists_dir())
+    if args.command == "watchlists" and args.wl_command == "validate":
+        return _validate(args.dir or settings.watchlists_dir or shipped_watchlists_dir())
+    core = await PolicyWatch.open(settings)
+    try:
+        handler = _CORE_COMMANDS[args.command]
+        return await handler(core, args)
+    finally:
+        await core.close()
+
+
+# ------------------------------------------------------------------ commands on the core
+
+
+async def _run(core: PolicyWatch, args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    if args.sample:
+        await core.load_sample()
+    await run_bot(core)
+    return 0
+
+
+async def _ask(core: PolicyWatch, args: argparse.Namespace) -> int:
+    if args.sample:
+        await core.load_sample()
+    caller = Caller(platform="console", workspace="local", channel=args.channel, user=args.user, platform_admin=args.as_admin)
+    reply = await core.handle(caller, args.text)
+    print(reply.to_text())
+    return 1 if reply.is_error else 0
+
+
+async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
+    if not (args.sample or args.feed or args.file):
+        raise UsageError("policywatch ingest: give --sample, --feed URL or --file PATH")
+    failures = 0
+    if args.sample:
+        result = await core.ingest(sample_items())
+        print(f"sample: {result.new} new, {result.duplicates} duplicates")
+    for path in args.file:
+        try:
+            items = _read_jsonl_items(path)
+        except (OSError, ValueError) as exc:
+            print(f"{path}: error: {exc}")
+            failures += 1
+            continue
+        result = await core.ingest(items)
+        print(f"{path}: {result.new} new, {result.duplicates} duplicates")
+    if args.feed:
+        failures += await core.ingest_feeds(args.feed)
+    return 1 if failures else 0
+
+
+async def _digest(core: PolicyWatch, args: argparse.Namespace) -> int:
+    from bot.models import parse_timestamp
+
+    now = parse_timestamp(args.now) if args.now else None
+    if args.now and now is None:
+        raise UsageError(f"policywatch digest: --now must be ISO 8601, got '{args.now}'")
+    return await core.run_digests_cli(channel=args.channel, now=now, dry_run=args.dry_run)
+
+
+async def _watchlists(core: PolicyWatch, args: argparse.Namespace) -> int:
+    catalog = core.registry.catalog
+    if args.wl_command == "list":
+        for wl in sorted(catalog.watchlists.values(), key=lambda w: w.id):
+            print(f"{wl.id}\t{wl.priority}\t{wl.name} — {wl.description}")
+        return 0
+    if args.wl_command == "show":
+        spec = catalog.watchlists.get(args.id)
+        if spec is None:
+            print(f"policywatch: no watchlist '{args.id}'", file=sys.stderr)
+            return 1
+        print(yaml.safe_dump(spec.model_dump(), sort_keys=False, allow_unicode=True), end="")
+        return 0
+    export: dict[str, Any] = {
+        "watchlists": [w.model_dump() for w in sorted(catalog.watchlists.values(), key=lambda w: w.id)],
+        "companies": [c.model_dump() for c in sorted(catalog.companies.values(), key=lambda c: c.id)],
+    }
+    print(yaml.safe_dump(export, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+async def _db(core: PolicyWatch, args: argparse.Namespace) -> int:
+    version = await core.store.upgrade()
+    print(f"database schema at version {version}")
+    return 0
+
+
+_CORE_COMMANDS = {
+    "run": _run,
+    "ask": _ask,
+    "ingest": _ingest,
+    "digest": _digest,
+    "watchlists": _watchlists,
+    "db": _db,
+}
+
+
+# ------------------------------------------------------------------ commands without the core
+
+
+def _validate(folder: Path) -> int:
+    problems = validate_folder(folder)
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    if not problems:
+        catalog = load_catalog(folder)
+        print(f"{folder}: {len(catalog.watchlists)} watchlists, {len(catalog.companies)} companies, all valid")
+    return 1 if problems else 0
+
+
+def _match(source: str, folder: Path) -> int:
+    matcher = Matcher(load_catalog(folder))
+    bad = 0
+    stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = Item.from_json(json.loads(line))
+            except (ValueError, json.JSONDecodeError) as exc:
+                print(f"{source}:{number}: skipped: {exc}", file=sys.stderr)
+                bad += 1
+                continue
+            result = matcher.match(item)
+            out = {"id": item.id, "watchlists": result.watchlists, "companies": result.companies, "explain": result.explain()}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    return 1 if bad else 0
+
+
+def _read_jsonl_items(path: Path) -> list[Item]:
+    items = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    items.append(Item.from_json(json.loads(line)))
+                except (ValueError, json.JSONDecodeError) as exc:
+                    raise ValueError(f"line {number}: {exc}") from exc
+    return items
+
+
+if __name__ == "__main__":
+    sys.exit(main())

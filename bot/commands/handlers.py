@@ -1,0 +1,294 @@
+"""Executing parsed commands against the store and registry.
+
+Each handler takes the core, the caller and its command and returns a
+:class:`Reply`. Admin rights are checked once, in :func:`execute`, before any
+admin handler runs, and every admin attempt is audited there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.caller import Caller
+from bot.commands import grammar as g
+from bot.commands.render import reply_items
+from bot.replies import Action, Reply, ReplyKind
+from bot.store.codec import now_utc
+from bot.store.records import AuditEntry, Subscription
+from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
+
+if TYPE_CHECKING:
+    from bot.core import PolicyWatch
+
+RESULT_LIMIT = 20
+REMATCH_LIMIT = 5000
+Handler = Callable[["PolicyWatch", Caller, Any], Awaitable[Reply]]
+
+
+def error(message: str, spec: g.Spec | None = None) -> Reply:
+    lines = (f"Usage: {spec.usage}",) if spec else ()
+    return Reply(title=message, lines=(*lines, "Type `help` for all commands."), kind=ReplyKind.ERROR, ephemeral=True)
+
+
+def help_reply(topic: str | None = None) -> Reply:
+    if topic:
+        specs = [s for s in g.SPECS if s.words == topic or s.words.startswith(topic + " ")]
+        if not specs:
+            guess = g.closest_command(topic)
+            hint = f" Did you mean `help {guess.words}`?" if guess else ""
+            return error(f"No command '{topic}'.{hint}")
+        return Reply(title=f"help {topic}", lines=tuple(f"{s.usage} — {s.summary}" for s in specs), ephemeral=True)
+    public = [f"{s.usage} — {s.summary}" for s in g.SPECS if not s.admin]
+    admin = [f"{s.usage} — {s.summary}" for s in g.SPECS if s.admin]
+    return Reply(title="policywatch commands", lines=(*public, "", "Admins only:", *admin), ephemeral=True)
+
+
+async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
+    try:
+        command = g.parse(text)
+    except g.ParseError as exc:
+        reply = error(exc.message, exc.spec)
+        if exc.suggestion is None and exc.spec is None:
+            return Reply(title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True)
+        return reply
+    if g.is_admin_command(command):
+        if not core.is_admin(caller):
+            await core.store.audit(_audit(caller, text, "refused"))
+            return Reply(
+                title="Only admins can do that.",
+                lines=(
+                    "Admin commands need workspace admin (Slack) or Manage Server (Discord),",
+                    "or your user id in POLICYWATCH_ADMINS. This attempt was logged.",
+                ),
+                kind=ReplyKind.DENIED,
+                ephemeral=True,
+            )
+    handler = HANDLERS[type(command)]
+    return await handler(core, caller, command)
+
+
+def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
+    action = " ".join(text.split()[:2])
+    return AuditEntry(now_utc(), caller.platform, caller.workspace, caller.user, action, text.strip()[:500], outcome)
+
+
+def _since(days: int | None) -> datetime | None:
+    return datetime.now(UTC) - timedelta(days=days) if days else None
+
+
+def _window(days: int | None) -> str:
+    return f" in the last {days} days" if days else ""
+
+
+# ------------------------------------------------------------------ queries
+
+
+async def _help(core: PolicyWatch, caller: Caller, cmd: g.Help) -> Reply:
+    return help_reply(cmd.topic)
+
+
+async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Reply:
+    pick = core.registry.resolve_company(cmd.name)
+    if pick is None:
+        known = ", ".join(sorted(core.registry.catalog.companies))
+        return error(f"No company matches '{cmd.name}'. Known companies: {known}.", g.SPEC_BY_WORDS["company"])
+    company = pick.company
+    rows = await core.store.items_matching("company", company.id, _since(cmd.days), RESULT_LIMIT)
+    lines: list[str] = []
+    if not pick.exact:
+        lines.append(f"Showing {company.name} (closest match to '{cmd.name}').")
+    if pick.alternatives:
+        lines.append("Did you mean another? " + ", ".join(f"{c.name} (`company {c.id}`)" for c in pick.alternatives))
+    if not rows:
+        lines.append(f"Nothing stored about {company.name}{_window(cmd.days)}.")
+    return Reply(
+        title=f"{company.name}: {len(rows)} recent item{'s' if len(rows) != 1 else ''}{_window(cmd.days)}",
+        lines=tuple(lines),
+        items=reply_items(rows, core.registry.catalog, company.id),
+    )
+
+
+async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
+    wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
+    if wl_id is None:
+        hint = f" Did you mean `topic {suggestion}`?" if suggestion else " Type `watchlists` to see them."
+        return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["topic"])
+    spec = core.registry.catalog.watchlists[wl_id]
+    rows = await core.store.items_matching("watchlist", wl_id, _since(cmd.days), RESULT_LIMIT)
+    return Reply(
+        title=f"{spec.name}: {len(rows)} recent item{'s' if len(rows) != 1 else ''}{_window(cmd.days)}",
+        lines=(spec.description,) if rows else (spec.description, f"Nothing stored{_window(cmd.days)}."),
+        items=reply_items(rows, core.registry.catalog, wl_id),
+        actions=(Action("Subscribe this channel", f"subscribe {wl_id} daily", "primary"),),
+    )
+
+
+async def _search(core: PolicyWatch, caller: Caller, cmd: g.Search) -> Reply:
+    rows = await core.store.search(cmd.words, RESULT_LIMIT)
+    lines = () if rows else (f"No stored item mentions '{cmd.words}'.",)
+    return Reply(
+        title=f"Search '{cmd.words}': {len(rows)} result{'s' if len(rows) != 1 else ''}",
+        lines=lines,
+        items=reply_items(rows, core.registry.catalog),
+    )
+
+
+async def _watchlists(core: PolicyWatch, caller: Caller, cmd: g.ListWatchlists) -> Reply:
+    specs = sorted(core.registry.catalog.watchlists.values(), key=lambda w: w.id)
+    return Reply(
+        title=f"{len(specs)} watchlists",
+        lines=tuple(f"{w.id} — {w.name} ({w.priority}): {w.description}" for w in specs),
+    )
+
+
+# ------------------------------------------------------------------ subscriptions
+
+
+async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Reply:
+    if cmd.watchlist == "all":
+        targets = sorted(core.registry.catalog.watchlists)
+    else:
+        wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
+        if wl_id is None:
+            hint = f" Did you mean `{suggestion}`?" if suggestion else " Type `watchlists` to see them."
+            return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["subscribe"])
+        targets = [wl_id]
+    saved = []
+    for wl_id in targets:
+        sub = Subscription(
+            platform=caller.platform,
+            workspace=caller.workspace,
+            channel=caller.channel,
+            watchlist=wl_id,
+            cadence=cmd.cadence,
+            at=cmd.at,
+            tz=cmd.tz,
+            weekday=cmd.weekday,
+            created_by=caller.user,
+        )
+        saved.append(await core.store.save_subscription(sub))
+    return Reply(
+        title=f"Subscribed this channel to {', '.join(targets)}",
+        lines=tuple(describe_subscription(s) for s in saved),
+        actions=(Action("Preview digest", "digest"),),
+    )
+
+
+def describe_subscription(sub: Subscription) -> str:
+    if sub.cadence == "instant":
+        when = "instant alerts"
+    elif sub.cadence == "weekly":
+        when = f"weekly on {g.WEEKDAYS[sub.weekday].title()} at {sub.at} {sub.tz}"
+    else:
+        when = f"daily at {sub.at} {sub.tz}"
+    text = f"{sub.watchlist} — {when}"
+    if sub.disabled_reason:
+        text += f" — PAUSED: {sub.disabled_reason}"
+    return text
+
+
+async def _unsubscribe(core: PolicyWatch, caller: Caller, cmd: g.Unsubscribe) -> Reply:
+    target = None if cmd.watchlist == "all" else cmd.watchlist
+    removed = await core.store.delete_subscriptions(caller.platform, caller.workspace, caller.channel, target)
+    if removed == 0:
+        return error(f"This channel is not subscribed to '{cmd.watchlist}'.", g.SPEC_BY_WORDS["unsubscribe"])
+    return Reply(title=f"Unsubscribed this channel from {cmd.watchlist} ({removed} removed)")
+
+
+async def _subscriptions(core: PolicyWatch, caller: Caller, cmd: g.ListSubscriptions) -> Reply:
+    subs = await core.store.channel_subscriptions(caller.platform, caller.workspace, caller.channel)
+    if not subs:
+        return Reply(title="This channel has no subscriptions", lines=("Try `subscribe ev-tariffs daily at 09:00`.",))
+    return Reply(
+        title=f"This channel has {len(subs)} subscription{'s' if len(subs) != 1 else ''}",
+        lines=tuple(describe_subscription(s) for s in subs),
+    )
+
+
+async def _digest(core: PolicyWatch, caller: Caller, cmd: g.DigestPreview) -> Reply:
+    return await core.preview_digest(caller)
+
+
+async def _sources(core: PolicyWatch, caller: Caller, cmd: g.ListSources) -> Reply:
+    return await core.sources_reply()
+
+
+async def _story(core: PolicyWatch, caller: Caller, cmd: g.StoryQuery) -> Reply:
+    return await core.story_reply(cmd.story_id)
+
+
+# ------------------------------------------------------------------ admin
+
+
+async def _change(core: PolicyWatch, caller: Caller, cmd: g.WatchlistChange) -> Reply:
+    problem = _check_change(core, cmd)
+    if problem:
+        spec = g.SPEC_BY_WORDS["company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"]
+        await core.store.audit(_audit(caller, _change_text(cmd), "rejected"))
+        return error(problem, spec)
+    edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
+    await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
+    return Reply(title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",))
+
+
+def _change_text(cmd: g.WatchlistChange) -> str:
+    if cmd.action == "alias":
+        return f"company alias {cmd.target} {cmd.value}"
+    return f"watchlist {cmd.action} {cmd.target} {cmd.value}".strip()
+
+
+def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
+    catalog = core.registry.catalog
+    if cmd.action == "alias":
+        if cmd.target not in catalog.companies:
+            return f"No company with id '{cmd.target}'. Ids: {', '.join(sorted(catalog.companies))}."
+        owner = core.registry.resolve_company(cmd.value)
+        if owner and owner.exact and owner.company.id != cmd.target:
+            return f"'{cmd.value}' already names {owner.company.name}."
+        return None
+    if cmd.action == "create":
+        if not ID_PATTERN.match(cmd.target):
+            return "A watchlist id is 2-49 characters of a-z, 0-9 and '-'."
+        if cmd.target in catalog.watchlists:
+            return f"Watchlist '{cmd.target}' already exists."
+        return None
+    spec = catalog.watchlists.get(cmd.target)
+    if spec is None:
+        _, suggestion = core.registry.resolve_watchlist(cmd.target)
+        return f"No watchlist '{cmd.target}'." + (f" Did you mean '{suggestion}'?" if suggestion else "")
+    present = [p.lower() for p in (*spec.include, *spec.exclude)]
+    if cmd.action in ("add", "exclude") and cmd.value.lower() in present:
+        return f"'{cmd.value}' is already in {cmd.target}."
+    if cmd.action == "remove" and cmd.value.lower() not in present:
+        return f"'{cmd.value}' is not a term of {cmd.target}."
+    return None
+
+
+async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Reply:
+    entries = await core.store.recent_audit(cmd.limit)
+    lines = tuple(
+        f"{e.at:%Y-%m-%d %H:%M} UTC · {e.platform}/{e.workspace} · {e.user} · {e.detail} · {e.outcome}"
+        for e in entries
+    )
+    return Reply(title=f"Last {len(entries)} admin changes", lines=lines or ("No admin changes yet.",), ephemeral=True)
+
+
+HANDLERS: dict[type, Handler] = {
+    g.Help: _help,
+    g.CompanyQuery: _company,
+    g.TopicQuery: _topic,
+    g.Search: _search,
+    g.ListWatchlists: _watchlists,
+    g.Subscribe: _subscribe,
+    g.Unsubscribe: _unsubscribe,
+    g.ListSubscriptions: _subscriptions,
+    g.DigestPreview: _digest,
+    g.ListSources: _sources,
+    g.StoryQuery: _story,
+    g.WatchlistChange: _change,
+    g.AuditQuery: _audit_log,
+}
+
+__all__ = ["PRIORITIES", "REMATCH_LIMIT", "execute", "help_reply"]

@@ -1,0 +1,227 @@
+"""JSON API sources: Federal Register, Congress.gov and SEC EDGAR submissions.
+
+Each API gets two pure functions, one to build the request and one to turn the body
+into Items, so they can be tested from fixture files without any HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.models import Item
+from bot.sources.config import SourceConfig
+from bot.sources.normalize import canonical_url, collapse_ws, item_id, strip_html, to_utc
+
+FEDERAL_REGISTER_URL = "https://www.federalregister.gov/api/v1/documents.json"
+CONGRESS_URL = "https://api.congress.gov/v3/bill"
+EDGAR_URL = "https://data.sec.gov/submissions/CIK{cik:010d}.json"
+EDGAR_DEFAULT_FORMS = ("8-K", "10-K", "10-Q", "6-K", "S-1", "SC 13D", "DEF 14A")
+
+
+class ApiError(ValueError):
+    """An API body that does not have the expected shape."""
+
+
+def _load(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(f"{what}: body is not JSON ({exc})") from None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str | int):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+# --- Federal Register ------------------------------------------------------------
+
+
+def federal_register_url(source: SourceConfig) -> str:
+    """documents.json search by term, agency and document type, newest first."""
+    params = source.params
+    query: list[tuple[str, str]] = []
+    if params.get("term"):
+        query.append(("conditions[term]", str(params["term"])))
+    query += [("conditions[agencies][]", a) for a in _as_list(params.get("agencies"))]
+    query += [("conditions[type][]", t) for t in _as_list(params.get("types"))]
+    query += [("order", "newest"), ("per_page", str(params.get("per_page", 20)))]
+    base = source.url or FEDERAL_REGISTER_URL
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}{urlencode(query)}"
+
+
+def parse_federal_register(data: bytes, source: SourceConfig) -> list[Item]:
+    doc = _load(data, "federal register")
+    results = doc.get("results") if isinstance(doc, dict) else None
+    if not isinstance(results, list):
+        raise ApiError("federal register: no 'results' list")
+    items: list[Item] = []
+    for row in results:
+        if not isinstance(row, dict):
+            continue
+        url = canonical_url(row.get("html_url") or row.get("pdf_url"))
+        number = row.get("document_number")
+        title = strip_html(row.get("title"))
+        if not title or not (url or number):
+            continue
+        agencies = ", ".join(
+            str(a.get("name") or a.get("raw_name"))
+            for a in row.get("agencies") or []
+            if isinstance(a, dict) and (a.get("name") or a.get("raw_name"))
+        )
+        abstract = strip_html(row.get("abstract") or row.get("excerpts"))
+        kind = row.get("type")
+        prefix = " · ".join(p for p in (kind, agencies) if p)
+        items.append(
+            Item(
+                id=item_id(url or f"federalregister:{number}"),
+                title=title,
+                summary=collapse_ws(f"{prefix}. {abstract}" if prefix else abstract),
+                url=url,
+                source=source.name,
+                published=to_utc(row.get("publication_date")),
+                source_kind=source.source_kind,
+            )
+        )
+    return items
+
+
+# --- Congress.gov ----------------------------------------------------------------
+
+_BILL_TYPES: dict[str, tuple[str, str]] = {
+    "HR": ("H.R.", "house-bill"),
+    "S": ("S.", "senate-bill"),
+    "HRES": ("H.Res.", "house-resolution"),
+    "SRES": ("S.Res.", "senate-resolution"),
+    "HJRES": ("H.J.Res.", "house-joint-resolution"),
+    "SJRES": ("S.J.Res.", "senate-joint-resolution"),
+    "HCONRES": ("H.Con.Res.", "house-concurrent-resolution"),
+    "SCONRES": ("S.Con.Res.", "senate-concurrent-resolution"),
+}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def congress_url(source: SourceConfig) -> str:
+    """Recently updated bills; the API key goes in a header, never in the URL."""
+    params = source.params
+    base = source.url or CONGRESS_URL
+    if params.get("congress") and not source.url:
+        base = f"{base}/{int(params['congress'])}"
+    query = {"format": "json", "limit": str(params.get("limit", 50)), "sort": "updateDate+desc"}
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}{urlencode(query, safe='+')}"
+
+
+def parse_congress(data: bytes, source: SourceConfig) -> list[Item]:
+    doc = _load(data, "congress.gov")
+    bills = doc.get("bills") if isinstance(doc, dict) else None
+    if not isinstance(bills, list):
+        raise ApiError("congress.gov: no 'bills' list")
+    items: list[Item] = []
+    for bill in bills:
+        if not isinstance(bill, dict):
+            continue
+        try:
+            congress = int(bill["congress"])
+            number = str(bill["number"])
+            bill_type = str(bill["type"]).upper()
+        except (KeyError, TypeError, ValueError):
+            continue
+        label, slug = _BILL_TYPES.get(bill_type, (bill_type, bill_type.lower()))
+        url = f"https://www.congress.gov/bill/{_ordinal(congress)}-congress/{slug}/{number}"
+        title = strip_html(bill.get("title"))
+        action = bill.get("latestAction") or {}
+        action_text = strip_html(action.get("text")) if isinstance(action, dict) else ""
+        action_date = action.get("actionDate") if isinstance(action, dict) else None
+        summary = f"Latest action ({action_date}): {action_text}" if action_text else ""
+        items.append(
+            Item(
+                id=item_id(url),
+                title=f"{label} {number}: {title}" if title else f"{label} {number}",
+                summary=summary,
+                url=url,
+                source=source.name,
+                published=to_utc(bill.get("updateDate") or action_date),
+                source_kind=source.source_kind,
+            )
+        )
+    return items
+
+
+# --- SEC EDGAR -------------------------------------------------------------------
+
+_8K_ITEMS = {
+    "1.01": "Entry into a Material Definitive Agreement",
+    "1.02": "Termination of a Material Definitive Agreement",
+    "2.01": "Completion of Acquisition or Disposition of Assets",
+    "2.02": "Results of Operations and Financial Condition",
+    "2.05": "Costs Associated with Exit or Disposal Activities",
+    "2.06": "Material Impairments",
+    "5.02": "Departure or Appointment of Directors or Officers",
+    "7.01": "Regulation FD Disclosure",
+    "8.01": "Other Events",
+    "9.01": "Financial Statements and Exhibits",
+}
+
+
+def edgar_url(source: SourceConfig) -> str:
+    return source.url or EDGAR_URL.format(cik=int(source.params["cik"]))
+
+
+def parse_edgar(data: bytes, source: SourceConfig) -> list[Item]:
+    """Recent filings of one company, filtered to the forms that carry news."""
+    doc = _load(data, "edgar")
+    recent = doc.get("filings", {}).get("recent") if isinstance(doc, dict) else None
+    if not isinstance(recent, dict):
+        raise ApiError("edgar: no filings.recent")
+    company = collapse_ws(str(doc.get("name") or source.name))
+    cik = str(int(doc.get("cik") or source.params.get("cik") or 0))
+    forms = set(_as_list(source.params.get("forms")) or EDGAR_DEFAULT_FORMS)
+    columns = ("accessionNumber", "form", "filingDate", "primaryDocument")
+    if not all(isinstance(recent.get(c), list) for c in columns):
+        raise ApiError("edgar: filings.recent lacks accessionNumber/form/filingDate columns")
+    count = min(len(recent[c]) for c in columns)
+
+    def column(name: str, index: int) -> str:
+        values = recent.get(name)
+        if isinstance(values, list) and index < len(values) and values[index] is not None:
+            return str(values[index])
+        return ""
+
+    items: list[Item] = []
+    for i in range(count):
+        form = column("form", i)
+        if form not in forms:
+            continue
+        accession = column("accessionNumber", i)
+        document = column("primaryDocument", i)
+        url = f"https://www.sec.gov/Archives/edgar/data/{cik}/{accession.replace('-', '')}/"
+        url += document
+        description = column("primaryDocDescription", i)
+        codes = [c.strip() for c in column("items", i).split(",") if c.strip()]
+        explained = "; ".join(_8K_ITEMS.get(c, f"Item {c}") for c in codes)
+        title = f"{company} {form}" + (f": {explained}" if explained else "")
+        summary = collapse_ws(f"{form} filed {column('filingDate', i)}. {description}")
+        published = to_utc(column("acceptanceDateTime", i) or column("filingDate", i))
+        items.append(
+            Item(
+                id=item_id(canonical_url(url) or accession),
+                title=title,
+                summary=summary,
+                url=canonical_url(url),
+                source=source.name,
+                published=published,
+                source_kind=source.source_kind,
+            )
+        )
+    return items

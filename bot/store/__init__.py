@@ -1,0 +1,30 @@
+"""Storage: the :class:`Store` interface and the backend chosen by database URL."""
+
+from __future__ import annotations
+
+from bot.store.base import Store
+from bot.store.records import AuditEntry, StoredItem, Subscription
+
+
+class DatabaseURLError(ValueError):
+    """The database URL names no backend we have."""
+
+
+async def open_store(url: str) -> Store:
+    """Open and migrate the store for ``sqlite:///path`` (or ``postgresql://``)."""
+    if url.startswith("sqlite:///"):
+        from bot.store.sqlite import SQLiteStore
+
+        store: Store = await SQLiteStore.open(url.removeprefix("sqlite:///") or ":memory:")
+    elif url == "sqlite://":
+        from bot.store.sqlite import SQLiteStore
+
+        store = await SQLiteStore.open(":memory:")
+    else:
+        scheme = url.split(":", 1)[0] if ":" in url else "(none)"
+        raise DatabaseURLError(f"unsupported database URL scheme '{scheme}': use sqlite:///path.db")
+    await store.upgrade()
+    return store
+
+
+__all__ = ["AuditEntry", "DatabaseURLError", "Store", "StoredItem", "Subscription", "open_store"]

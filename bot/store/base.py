@@ -1,0 +1,81 @@
+"""The storage interface. SQLite is the embedded default; another backend
+implements the same abstract methods and passes the same tests."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.models import Item, MatchResult
+from bot.store.records import AuditEntry, StoredItem, Subscription
+from bot.watchlists import WatchlistEdit
+
+
+class Store(ABC):
+    @abstractmethod
+    async def upgrade(self) -> int:
+        """Apply pending migrations; return the schema version now in force."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # items and matches
+    @abstractmethod
+    async def add_items(self, matched: Sequence[tuple[Item, MatchResult]]) -> list[int]:
+        """Store items not seen before (same URL, or same headline from the same
+        source, is a duplicate) with their matches; return the new keys."""
+
+    @abstractmethod
+    async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:
+        """Re-record matches of stored items (after an admin edits a watchlist)."""
+
+    @abstractmethod
+    async def items_matching(
+        self, kind: str, target: str, since: datetime | None, limit: int
+    ) -> list[StoredItem]:
+        """Newest first; ``kind`` is "watchlist" or "company"."""
+
+    @abstractmethod
+    async def items_since(self, fetched_after_pk: int, limit: int) -> list[StoredItem]:
+        """Items stored after a key, oldest first (digests and re-matching)."""
+
+    @abstractmethod
+    async def search(self, query: str, limit: int) -> list[StoredItem]: ...
+
+    @abstractmethod
+    async def item_count(self) -> int: ...
+
+    # subscriptions
+    @abstractmethod
+    async def save_subscription(self, sub: Subscription) -> Subscription:
+        """Insert, or update the one for the same channel and watchlist."""
+
+    @abstractmethod
+    async def delete_subscriptions(
+        self, platform: str, workspace: str, channel: str, watchlist: str | None
+    ) -> int:
+        """Remove one watchlist's subscription, or all when ``watchlist`` is None."""
+
+    @abstractmethod
+    async def channel_subscriptions(
+        self, platform: str, workspace: str, channel: str
+    ) -> list[Subscription]: ...
+
+    @abstractmethod
+    async def all_subscriptions(self) -> list[Subscription]: ...
+
+    # watchlist edits and audit
+    @abstractmethod
+    async def add_edit(self, edit: WatchlistEdit, entry: AuditEntry) -> None:
+        """Record an admin edit and its audit entry in one transaction."""
+
+    @abstractmethod
+    async def edits(self) -> list[WatchlistEdit]:
+        """All admin edits, oldest first, to replay over the shipped files."""
+
+    @abstractmethod
+    async def audit(self, entry: AuditEntry) -> None: ...
+
+    @abstractmethod
+    async def recent_audit(self, limit: int) -> list[AuditEntry]: ...

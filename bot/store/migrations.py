@@ -1,0 +1,91 @@
+"""Versioned schema for SQLite. Each step runs once, in order, in its own
+transaction; the applied versions are kept in ``schema_migrations``. Never edit a
+released step: add a new one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "items, matches and full-text search",
+        """
+        CREATE TABLE items (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            url TEXT UNIQUE,
+            source TEXT,
+            source_kind TEXT NOT NULL DEFAULT 'news',
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            sort_at TEXT NOT NULL,
+            title_key TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX items_sort_at ON items(sort_at);
+        CREATE TABLE matches (
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            item_pk INTEGER NOT NULL REFERENCES items(pk) ON DELETE CASCADE,
+            sort_at TEXT NOT NULL,
+            why TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (kind, target, item_pk)
+        );
+        CREATE INDEX matches_recent ON matches(kind, target, sort_at DESC);
+        CREATE INDEX matches_item ON matches(item_pk);
+        CREATE VIRTUAL TABLE items_fts USING fts5(
+            title, summary, content='items', content_rowid='pk', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+            INSERT INTO items_fts(rowid, title, summary) VALUES (new.pk, new.title, new.summary);
+        END;
+        CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+            INSERT INTO items_fts(items_fts, rowid, title, summary)
+            VALUES ('delete', old.pk, old.title, old.summary);
+        END;
+        """,
+    ),
+    (
+        2,
+        "subscriptions, admin edits and the audit log",
+        """
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            watchlist TEXT NOT NULL,
+            cadence TEXT NOT NULL,
+            at TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            weekday INTEGER NOT NULL DEFAULT 0,
+            min_priority INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_digest_at TEXT,
+            disabled_reason TEXT,
+            UNIQUE (platform, workspace, channel, watchlist)
+        );
+        CREATE TABLE watchlist_edits (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            value TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
