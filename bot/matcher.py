@@ -3,38 +3,69 @@
 All phrases (watchlist include/require/exclude phrases, company aliases,
 exclusions and context words) go into a single Aho-Corasick automaton over
 folded text, so an item is scanned once however many watchlists exist. Rules
-are then applied to the small set of hits.
+are then applied to the small set of hits. The per-hit work is kept to a few
+operations because it dominates the cost (see ``benchmarks/matcher.py``);
+:class:`~bot.models.Hit` objects are built only for the evidence we report.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import ahocorasick
 
-from bot.models import Hit, Item, MatchResult
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.models import Hit, Item
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog
 
 # Endings a phrase may carry and still match: plurals and possessives.
-_SUFFIXES = ("", "s", "es", "'s", "s'", "'")
+_SUFFIXES = ("s", "es", "'s", "s'")
 
-# Roles of a phrase; a phrase may have several roles for several owners.
-INCLUDE, REQUIRE, EXCLUDE = "include", "require", "exclude"
-ALIAS, WEAK, CONTEXT, NOT_COMPANY = "alias", "weak", "context", "not_company"
-
-
-@dataclass(frozen=True, slots=True)
-class _Role:
-    role: str
-    owner: str  # watchlist id or company id
-    group: int  # require group index (0 otherwise)
-    phrase: str  # as written by the author, for explanations
+# Role codes. A role is (code, owner, group): owner is a watchlist or company
+# id, group the index of a require group (0 otherwise).
+INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
+Role = tuple[int, str, int]
+# A raw hit: (start, end) in the folded title + separator + summary.
+RawHit = tuple[int, int]
+_SEPARATOR = " | "
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum()
+@dataclass(slots=True)
+class MatchResult:
+    """What the matcher found in one item.
+
+    The evidence for each id is kept as raw spans of the folded text and turned
+    into :class:`Hit` objects only when asked for (``hits``/``why``/``explain``):
+    matching stays cheap, and explanations cost only where they are shown.
+    """
+
+    watchlists: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    evidence: dict[tuple[str, str], list[RawHit]] = field(default_factory=dict)
+    source: tuple[str, str, list[int] | None] = ("", "", None)  # title, joined text, position map
+    _made: dict[RawHit, Hit] = field(default_factory=dict)
+
+    def hits(self, kind: str, key: str) -> list[Hit]:
+        """The evidence for a "watchlist" or "company" id, in text order."""
+        spans = self.evidence.get((kind, key))
+        return _hits(spans, *self.source, self._made) if spans else []
+
+    def why(self, key: str) -> str:
+        """One line saying which phrases matched for a watchlist or company id."""
+        hits = self.hits("watchlist", key) or self.hits("company", key)
+        if not hits:
+            return ""
+        parts = list(dict.fromkeys(f'"{h.text}" in {h.field}' for h in hits))
+        return "matched " + ", ".join(parts[:3])
+
+    def explain(self) -> dict[str, Any]:
+        return {
+            "watchlists": {k: [h.to_json() for h in self.hits("watchlist", k)] for k in self.watchlists},
+            "companies": {k: [h.to_json() for h in self.hits("company", k)] for k in self.companies},
+        }
 
 
 class Matcher:
@@ -43,140 +74,149 @@ class Matcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._automaton = ahocorasick.Automaton()
-        roles: dict[str, list[_Role]] = defaultdict(list)
+        roles: dict[str, list[Role]] = defaultdict(list)
 
-        def add(phrase: str, role: _Role) -> None:
+        def add(phrase: str, role: Role) -> None:
             key = fold_phrase(phrase)
-            if key:
+            if key and role not in roles[key]:
                 roles[key].append(role)
 
         for wl in catalog.watchlists.values():
             for phrase in wl.include:
-                add(phrase, _Role(INCLUDE, wl.id, 0, phrase))
+                add(phrase, (INCLUDE, wl.id, 0))
             for index, group in enumerate(wl.require):
                 for phrase in group:
                     if not phrase.startswith("@"):
-                        add(phrase, _Role(REQUIRE, wl.id, index, phrase))
+                        add(phrase, (REQUIRE, wl.id, index))
             for phrase in wl.exclude:
-                add(phrase, _Role(EXCLUDE, wl.id, 0, phrase))
+                add(phrase, (EXCLUDE, wl.id, 0))
         for company in catalog.companies.values():
             for phrase in [*company.aliases, *company.tickers]:
-                add(phrase, _Role(ALIAS, company.id, 0, phrase))
+                add(phrase, (ALIAS, company.id, 0))
             for phrase in company.weak_aliases:
-                add(phrase, _Role(WEAK, company.id, 0, phrase))
+                add(phrase, (WEAK, company.id, 0))
             for phrase in company.context:
-                add(phrase, _Role(CONTEXT, company.id, 0, phrase))
+                add(phrase, (CONTEXT, company.id, 0))
             for phrase in company.exclude:
-                add(phrase, _Role(NOT_COMPANY, company.id, 0, phrase))
+                add(phrase, (NOT_COMPANY, company.id, 0))
         for key, key_roles in roles.items():
-            self._automaton.add_word(key, (key, tuple(key_roles)))
+            # Boundaries are only checked where the phrase starts/ends with a word character.
+            value = (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles))
+            self._automaton.add_word(key, value)
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
 
     # ------------------------------------------------------------ scanning
 
-    def _scan(self, field: str, text: str) -> list[tuple[_Role, Hit]]:
-        if not text or self.phrase_count == 0:
-            return []
-        folded, positions = fold(text)
-        found: list[tuple[_Role, Hit]] = []
-        for end_index, (key, key_roles) in self._automaton.iter(folded):
-            start = end_index - len(key) + 1
-            if start > 0 and _is_word_char(folded[start - 1]) and _is_word_char(key[0]):
+    def match(self, item: Item) -> MatchResult:
+        # Title and summary are scanned as one string; the separator is not a
+        # word or space character, so no phrase can span the two.
+        joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
+        folded, positions = fold(joined)
+        found: dict[Role, list[RawHit]] = {}
+        size = len(folded)
+        for end_index, (length, check_start, check_end, key_roles) in self._automaton.iter(folded):
+            start = end_index - length + 1
+            if check_start and start and folded[start - 1].isalnum():
                 continue
             end = end_index + 1
-            if _is_word_char(key[-1]):
-                end = _word_end(folded, end)
+            if check_end and end < size and folded[end].isalnum():
+                end = _suffix_end(folded, end)
                 if end < 0:
                     continue
-            original_start = positions[start]
-            original_end = positions[end - 1] + 1
-            hit = Hit(
-                phrase=key,
-                field=field,
-                start=original_start,
-                end=original_end,
-                text=text[original_start:original_end],
-            )
-            found.extend((role, hit) for role in key_roles)
-        return found
-
-    def match(self, item: Item) -> MatchResult:
-        hits = self._scan("title", item.title) + self._scan("summary", item.summary)
+            hit = (start, end)
+            for role in key_roles:
+                bucket = found.get(role)
+                if bucket is None:
+                    found[role] = [hit]
+                else:
+                    bucket.append(hit)
         result = MatchResult()
-        self._match_companies(hits, result)
-        self._match_watchlists(hits, result)
+        if not found:
+            return result
+        result.source = (item.title, joined, positions)
+        self._match_companies(found, result)
+        self._match_watchlists(found, result)
         return result
 
-    def _match_companies(self, hits: list[tuple[_Role, Hit]], result: MatchResult) -> None:
-        by_company: dict[str, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
-        for role, hit in hits:
-            if role.role in (ALIAS, WEAK, CONTEXT, NOT_COMPANY):
-                by_company[role.owner][role.role].append(hit)
-        for company_id, roles in by_company.items():
-            blockers = roles.get(NOT_COMPANY, [])
-            strong = [h for h in roles.get(ALIAS, []) if not _overlaps_any(h, blockers)]
-            weak: list[Hit] = []
-            company = self.catalog.companies[company_id]
-            context_ok = not company.context or bool(roles.get(CONTEXT))
-            if not blockers and context_ok:
-                weak = roles.get(WEAK, [])
-            evidence = strong + weak
-            if evidence:
+    def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
+        owners = [owner for (code, owner, _) in found if code == ALIAS or code == WEAK]
+        for company_id in sorted(set(owners)) if len(owners) > 1 else owners:
+            blockers = found.get((NOT_COMPANY, company_id, 0), [])
+            strong = [h for h in found.get((ALIAS, company_id, 0), []) if not _overlaps_any(h, blockers)]
+            weak: list[RawHit] = []
+            if not blockers:
+                company = self.catalog.companies[company_id]
+                if not company.context or (CONTEXT, company_id, 0) in found:
+                    weak = found.get((WEAK, company_id, 0), [])
+            if strong or weak:
                 result.companies.append(company_id)
-                result.company_hits[company_id] = _ordered(evidence)
+                result.evidence[("company", company_id)] = strong + weak
 
-    def _match_watchlists(self, hits: list[tuple[_Role, Hit]], result: MatchResult) -> None:
-        by_list: dict[str, dict[str, list[tuple[_Role, Hit]]]] = defaultdict(lambda: defaultdict(list))
-        for role, hit in hits:
-            if role.role in (INCLUDE, REQUIRE, EXCLUDE):
-                by_list[role.owner][role.role].append((role, hit))
+    def _match_watchlists(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
         matched_companies = set(result.companies)
-        for wl_id, roles in by_list.items():
-            if not roles.get(INCLUDE) or roles.get(EXCLUDE):
+        for (code, wl_id, _), include_hits in found.items():
+            if code != INCLUDE or (EXCLUDE, wl_id, 0) in found:
                 continue
-            spec = self.catalog.watchlists[wl_id]
-            evidence = [hit for _, hit in roles[INCLUDE]]
-            satisfied = True
-            for index, group in enumerate(spec.require):
-                group_hits = [hit for role, hit in roles.get(REQUIRE, []) if role.group == index]
-                company_refs = [p[1:] for p in group if p.startswith("@") and p[1:] in matched_companies]
+            proof = list(include_hits)
+            for index, group in enumerate(self.catalog.watchlists[wl_id].require):
+                group_hits = found.get((REQUIRE, wl_id, index))
                 if group_hits:
-                    evidence.append(group_hits[0])
-                elif company_refs:
-                    evidence.extend(result.company_hits[company_refs[0]][:1])
-                else:
-                    satisfied = False
+                    proof.append(group_hits[0])
+                    continue
+                refs = [p[1:] for p in group if p.startswith("@") and p[1:] in matched_companies]
+                if not refs:
                     break
-            if satisfied:
+                proof.append(result.evidence[("company", refs[0])][0])
+            else:
                 result.watchlists.append(wl_id)
-                result.watchlist_hits[wl_id] = _ordered(evidence)
+                result.evidence[("watchlist", wl_id)] = proof
         result.watchlists.sort()
-        result.companies.sort()
 
 
-def _word_end(folded: str, end: int) -> int:
-    """The end of the match once an allowed suffix is taken, or -1 if the
-    phrase stops inside a longer word ("ford" in "fordham")."""
+def _suffix_end(folded: str, end: int) -> int:
+    """The end of the match once a plural or possessive ending is taken, or -1
+    if the phrase stops inside a longer word ("ford" in "fordham")."""
     for suffix in _SUFFIXES:
         stop = end + len(suffix)
-        if folded.startswith(suffix, end) and (stop >= len(folded) or not _is_word_char(folded[stop])):
+        if folded.startswith(suffix, end) and (stop >= len(folded) or not folded[stop].isalnum()):
             return stop
     return -1
 
 
-def _overlaps_any(hit: Hit, others: list[Hit]) -> bool:
-    return any(o.field == hit.field and o.start < hit.end and hit.start < o.end for o in others)
+def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:
+    start, end = hit
+    return any(o[0] < end and start < o[1] for o in others)
 
 
-def _ordered(hits: list[Hit]) -> list[Hit]:
-    """Title hits first, in text order; a hit inside a longer one ("Ford Motor"
-    inside "Ford Motor Co.") is dropped as redundant evidence."""
-    unique = {(h.field, h.start, h.end): h for h in hits}.values()
-    kept = [
-        h
-        for h in unique
-        if not any(o is not h and o.field == h.field and o.start <= h.start and h.end <= o.end for o in unique)
-    ]
-    return sorted(kept, key=lambda h: (h.field != "title", h.start))
+def _hits(
+    raw: list[RawHit],
+    title: str,
+    joined: str,
+    positions: list[int] | None,
+    made: dict[RawHit, Hit],
+) -> list[Hit]:
+    """Build reportable hits in original-text offsets per field, in text order;
+    a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
+    as redundant. ``made`` caches hits already built for this item."""
+    unique = set(raw)
+    if len(unique) > 1:
+        unique = {h for h in unique if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in unique)}
+    out = []
+    summary_offset = len(title) + len(_SEPARATOR)
+    for raw_hit in sorted(unique):
+        hit = made.get(raw_hit)
+        if hit is None:
+            start, end = raw_hit
+            o_start = positions[start] if positions else start
+            o_end = positions[end - 1] + 1 if positions else end
+            text = joined[o_start:o_end]
+            if o_start >= summary_offset:
+                field, o_start, o_end = "summary", o_start - summary_offset, o_end - summary_offset
+            else:
+                field = "title"
+            hit = Hit(phrase=text.lower(), field=field, start=o_start, end=o_end, text=text)
+            made[raw_hit] = hit
+        out.append(hit)
+    return out

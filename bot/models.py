@@ -92,27 +92,3 @@ class Hit:
             "end": self.end,
             "text": self.text,
         }
-
-
-@dataclass(slots=True)
-class MatchResult:
-    """What the matcher found in one item, with the hits that justify each id."""
-
-    watchlists: list[str] = field(default_factory=list)
-    companies: list[str] = field(default_factory=list)
-    watchlist_hits: dict[str, list[Hit]] = field(default_factory=dict)
-    company_hits: dict[str, list[Hit]] = field(default_factory=dict)
-
-    def why(self, key: str) -> str:
-        """One line saying which phrase matched for a watchlist or company id."""
-        hits = self.watchlist_hits.get(key) or self.company_hits.get(key) or []
-        if not hits:
-            return ""
-        parts = list(dict.fromkeys(f'"{h.text}" in {h.field}' for h in hits))
-        return "matched " + ", ".join(parts[:3])
-
-    def explain(self) -> dict[str, Any]:
-        return {
-            "watchlists": {k: [h.to_json() for h in v] for k, v in self.watchlist_hits.items()},
-            "companies": {k: [h.to_json() for h in v] for k, v in self.company_hits.items()},
-        }

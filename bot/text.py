@@ -33,12 +33,31 @@ def _fold_char(ch: str) -> str:
     return lowered
 
 
-def fold(text: str) -> tuple[str, list[int]]:
+_FAST_TABLE = str.maketrans({**_QUOTES, **_DQUOTES, **{ch: " " for ch in _SPACES}})
+# For ASCII text one bytes.translate lowercases and folds separators at C speed.
+_ASCII_TABLE = bytes(
+    ord(" ") if chr(b) in _SPACES else ord("'") if chr(b) == "`" else ord(chr(b).lower()) for b in range(128)
+) + bytes(range(128, 256))
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
     """Fold ``text`` for matching; returns (folded, positions) where
-    ``positions[i]`` is the index in ``text`` of folded character ``i``.
+    ``positions[i]`` is the index in ``text`` of folded character ``i``, or
+    None when every character kept its place (the common, fast case).
 
     Runs of spaces collapse to one so "Ford  Motor" equals "Ford Motor".
     """
+    fast = text if text.isascii() else text.translate(_FAST_TABLE)
+    if fast.isascii():
+        folded = fast.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
+        if "  " not in folded:
+            return folded, None
+    return _fold_slow(text)
+
+
+def _fold_slow(text: str) -> tuple[str, list[int]]:
+    """Character-by-character folding with a position map, for text with
+    accents or repeated white space."""
     out: list[str] = []
     positions: list[int] = []
     previous_space = True

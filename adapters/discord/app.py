@@ -18,11 +18,12 @@ Design notes (why it looks like this):
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Optional
 
@@ -113,13 +114,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         (
             _SUB_WATCHLIST,
             Option("cadence", "How often", annotation=_Cadence),
+            Option("day", "Weekday for weekly digests, e.g. mon", fmt="on {}"),
             Option("time", "Time of day, HH:MM", fmt="at {}"),
             Option("timezone", "Area/City, e.g. Europe/Berlin", fmt="tz {}"),
         ),
     ),
-    Subcommand(
-        "unsubscribe", "Stop a digest in this channel", "unsubscribe", (_SUB_WATCHLIST,)
-    ),
+    Subcommand("unsubscribe", "Stop a digest in this channel", "unsubscribe", (_SUB_WATCHLIST,)),
     Subcommand("subscriptions", "What this channel is subscribed to", "subscriptions"),
     Subcommand("digest", "Preview this channel's next digest", "digest"),
     Subcommand("sources", "Configured sources and their health", "sources"),
@@ -142,7 +142,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         private=True,
     ),
     Subcommand(
-        "watchlist-add", "Add a term", "watchlist add", (_WATCHLIST, _TERM), admin=True, private=True
+        "watchlist-add",
+        "Add a term",
+        "watchlist add",
+        (_WATCHLIST, _TERM),
+        admin=True,
+        private=True,
     ),
     Subcommand(
         "watchlist-exclude",
@@ -230,7 +235,7 @@ _Button = discord.ui.Button[discord.ui.View]
 
 
 class PageButton(discord.ui.DynamicItem[_Button], template=r"pw:p:(?P<page>\d+):(?P<command>.+)"):
-    """"Previous"/"Next": re-runs the command as the clicker and shows another page."""
+    """The "Previous"/"Next" buttons: re-runs the command as the clicker and shows another page."""
 
     def __init__(self, page: int, command: str, label: str, custom_id: str) -> None:
         super().__init__(
@@ -243,11 +248,12 @@ class PageButton(discord.ui.DynamicItem[_Button], template=r"pw:p:(?P<page>\d+):
     async def from_custom_id(
         cls,
         interaction: discord.Interaction[Any],
-        item: _Button,
+        item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> PageButton:
-        return cls(int(match["page"]), match["command"], item.label or "", item.custom_id or "")
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["page"]), match["command"], label or "More", match.string)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         adapter = adapter_of(interaction)
@@ -258,7 +264,9 @@ class PageButton(discord.ui.DynamicItem[_Button], template=r"pw:p:(?P<page>\d+):
 class ActionButton(discord.ui.DynamicItem[_Button], template=r"pw:a:(?P<command>.+)"):
     """A :class:`bot.replies.Action`: runs its command as the clicking user."""
 
-    def __init__(self, command: str, label: str, custom_id: str, style: discord.ButtonStyle) -> None:
+    def __init__(
+        self, command: str, label: str, custom_id: str, style: discord.ButtonStyle
+    ) -> None:
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
         self.command = command
 
@@ -266,11 +274,13 @@ class ActionButton(discord.ui.DynamicItem[_Button], template=r"pw:a:(?P<command>
     async def from_custom_id(
         cls,
         interaction: discord.Interaction[Any],
-        item: _Button,
+        item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> ActionButton:
-        return cls(match["command"], item.label or "", item.custom_id or "", item.style)
+        if isinstance(item, discord.ui.Button):
+            return cls(match["command"], item.label or "Run", match.string, item.style)
+        return cls(match["command"], "Run", match.string, discord.ButtonStyle.secondary)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         adapter = adapter_of(interaction)
@@ -290,7 +300,11 @@ class PolicyWatchClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channel/guild cache for interactions; not privileged
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=adapter.guild_ready_timeout,
+        )
         self.adapter = adapter
         self.tree: app_commands.CommandTree[PolicyWatchClient] = app_commands.CommandTree(self)
 
@@ -308,6 +322,8 @@ class DiscordAdapter(Adapter):
     platform: ClassVar[str] = "discord"
     #: Commands too long for a custom id, by reference (lost on restart; the click then says so).
     _MAX_REFS = 2048
+    #: How long READY waits for more GUILD_CREATEs (discord.py default); tests shorten it.
+    guild_ready_timeout: float = 2.0
 
     def __init__(self, core: PolicyWatch, settings: Settings) -> None:
         super().__init__(core, settings)
@@ -365,7 +381,8 @@ class DiscordAdapter(Adapter):
         return [user_group, admin_group]
 
     async def register_commands(self, tree: app_commands.CommandTree[PolicyWatchClient]) -> None:
-        """Add the groups and sync: to one guild when DISCORD_GUILD_ID is set (instant), else global."""
+        """Add both groups and sync them: to one guild when DISCORD_GUILD_ID is set
+        (visible at once), else globally (Discord may take a while to show them)."""
         guild = (
             discord.Object(id=self.settings.discord_guild_id)
             if self.settings.discord_guild_id
@@ -379,7 +396,7 @@ class DiscordAdapter(Adapter):
             # Commands registered earlier keep working; do not refuse to start over this.
             log.warning("Discord command sync failed: %s %s", exc.status, exc.text)
 
-    def _make_callback(self, spec: Subcommand) -> Callable[..., Awaitable[None]]:
+    def _make_callback(self, spec: Subcommand) -> Callable[..., Coroutine[Any, Any, None]]:
         """A callback whose signature lists the table's options, so discord.py builds them.
 
         discord.py reads parameters with ``inspect.signature``, which honours
@@ -397,7 +414,10 @@ class DiscordAdapter(Adapter):
             else:
                 params.append(
                     inspect.Parameter(
-                        option.name, kind, default=None, annotation=Optional[option.annotation]  # noqa: UP045
+                        option.name,
+                        kind,
+                        default=None,
+                        annotation=Optional[option.annotation],  # noqa: UP045
                     )
                 )
         callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -409,7 +429,9 @@ class DiscordAdapter(Adapter):
 
     def _make_autocomplete(
         self, option: Option
-    ) -> Callable[[discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]:
+    ) -> Callable[
+        [discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+    ]:
         field = option.complete or option.name
 
         async def autocomplete(
@@ -419,7 +441,9 @@ class DiscordAdapter(Adapter):
 
         return autocomplete
 
-    def choices(self, field: str, current: str, *, allow_all: bool = False) -> list[app_commands.Choice[str]]:
+    def choices(
+        self, field: str, current: str, *, allow_all: bool = False
+    ) -> list[app_commands.Choice[str]]:
         """Autocomplete choices from the core; Discord allows at most 25, names/values ≤ 100."""
         try:
             pairs = list(self.core.complete(field, current.strip(), limit=25))
@@ -492,7 +516,7 @@ class DiscordAdapter(Adapter):
     def _encoded(self, custom_id: str, by_reference: bool, command: str) -> str:
         if by_reference:
             key = custom_id.rsplit(REF_MARK, 1)[1]
-            self._refs[REF_MARK + key] = command
+            self._refs[REF_MARK + key] = " ".join(command.split())  # as encode_command hashed it
             self._refs.move_to_end(REF_MARK + key)
             while len(self._refs) > self._MAX_REFS:
                 self._refs.popitem(last=False)
@@ -515,7 +539,9 @@ class DiscordAdapter(Adapter):
             for target, label in ((page - 1, "Previous"), (page + 1, "Next")):
                 if 0 <= target < pages:
                     cid, by_ref = page_custom_id(target, command)
-                    view.add_item(PageButton(target, command, label, self._encoded(cid, by_ref, command)))
+                    view.add_item(
+                        PageButton(target, command, label, self._encoded(cid, by_ref, command))
+                    )
         for number, action in enumerate(reply.actions[:20]):
             cid, by_ref = action_custom_id(action.command)
             button = ActionButton(
@@ -581,13 +607,19 @@ class DiscordAdapter(Adapter):
         try:
             channel_id = int(delivery.channel)
         except ValueError:
-            raise PermanentDeliveryError(f"not a Discord channel id: {delivery.channel!r}") from None
+            raise PermanentDeliveryError(
+                f"not a Discord channel id: {delivery.channel!r}"
+            ) from None
         guild_id = int(delivery.workspace) if delivery.workspace.isdigit() else None
         channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
         pages = render_pages(delivery.reply)
         first: str | None = None
         for number, embeds in enumerate(pages):
-            view = self.build_view(delivery.reply, "digest", 0, 1) if number == len(pages) - 1 else None
+            view = (
+                self.build_view(delivery.reply, "digest", 0, 1)
+                if number == len(pages) - 1
+                else None
+            )
             nonce = delivery_nonce(delivery.outbox_id, number)
             try:
                 if view is None:
@@ -598,16 +630,23 @@ class DiscordAdapter(Adapter):
                 raise PermanentDeliveryError(_describe(exc)) from None
             except discord.HTTPException as exc:
                 raise RetryLater(_describe(exc)) from None
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise RetryLater(f"network error talking to Discord: {type(exc).__name__}") from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                reason = f"network error talking to Discord: {type(exc).__name__}"
+                raise RetryLater(reason) from None
             first = first or str(message.id)
         assert first is not None
         return first
 
 
 def delivery_nonce(outbox_id: int, page: int = 0) -> str:
-    """Discord nonces are at most 25 characters; this one is stable for a given outbox row."""
-    return f"pw{outbox_id}" if page == 0 else f"pw{outbox_id}p{page}"
+    """Discord nonces are at most 25 characters; this one is stable for a given outbox row.
+
+    Readable (``pw42``, ``pw42p1``) for realistic ids; a hash keeps absurd ones in bounds.
+    """
+    nonce = f"pw{outbox_id}" if page == 0 else f"pw{outbox_id}p{page}"
+    if len(nonce) <= 25:
+        return nonce
+    return "pw" + hashlib.sha256(nonce.encode()).hexdigest()[:23]
 
 
 def _describe(exc: discord.HTTPException) -> str:

@@ -78,7 +78,11 @@ def _one_line(text: str) -> str:
 
 
 def embed_chars(embed: discord.Embed) -> int:
-    """Characters Discord counts against the 6,000 limit (title, description, fields, footer, author)."""
+    """Characters Discord counts against the 6,000 limit.
+
+    That is title, description, field names and values, footer and author name,
+    which is exactly what ``discord.Embed.__len__`` adds up.
+    """
     return len(embed)
 
 
@@ -123,12 +127,26 @@ def item_embed(item: ReplyItem, section: str | None = None) -> discord.Embed:
     return embed
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+
+
+def safe_line(text: str) -> str:
+    """Like :func:`safe`, but keeps the core's inline `code` hints (e.g. "Try `subscribe x`").
+
+    Markdown is inert inside a code span, so only mentions are neutralised there.
+    """
+    parts = _CODE_SPAN.split(text)
+    return "".join(
+        neutralise_mentions(part) if number % 2 else safe(part) for number, part in enumerate(parts)
+    )
+
+
 def _chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
     """Join lines into blocks of at most ``limit`` characters, splitting long lines."""
     chunks: list[str] = []
     current = ""
     for raw in lines:
-        line = safe(raw)
+        line = safe_line(raw)
         while len(line) > limit:
             if current:
                 chunks.append(current)
@@ -212,7 +230,9 @@ def render_pages(reply: Reply) -> list[list[discord.Embed]]:
     if current:
         pages.append(current)
 
-    footer = clip(neutralise_mentions(_one_line(reply.footer)), _FOOTER_LIMIT) if reply.footer else ""
+    footer = (
+        clip(neutralise_mentions(_one_line(reply.footer)), _FOOTER_LIMIT) if reply.footer else ""
+    )
     for number, page in enumerate(pages, 1):
         parts = [footer] if footer else []
         if len(pages) > 1:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aiohttp import ClientError, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -31,6 +31,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from adapters.base import Adapter
 from adapters.slack.blocks import (
@@ -188,6 +189,7 @@ class SlackAdapter(Adapter):
         self._users: dict[tuple[str, str], tuple[float, asyncio.Task[tuple[bool, str | None]]]] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
+        self._http: ClientSession | None = None
         self._socket: Any = None
         self._stopped = asyncio.Event()
         self._register(command)
@@ -201,6 +203,10 @@ class SlackAdapter(Adapter):
         port before sending requests.
         """
         self._stopped.clear()
+        # One connection pool for Web API calls and response_url posts, instead
+        # of the SDK's new session (and TCP/TLS handshake) per call.
+        self._http = ClientSession(timeout=ClientTimeout(total=30))
+        self.client.session = self._http
         if self.settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -237,6 +243,10 @@ class SlackAdapter(Adapter):
         pending = [task for task in self._inflight if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=5.0)
+        if self._http is not None:
+            self.client.session = None
+            await self._http.close()
+            self._http = None
         self._stopped.set()
 
     async def _http_events(self, request: web.Request) -> web.Response:
@@ -401,14 +411,20 @@ class SlackAdapter(Adapter):
     async def _respond(
         self, respond: AsyncRespond, message: SlackMessage, *, replace_original: bool
     ) -> None:
-        response = await respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral" if message.ephemeral else "in_channel",
-            replace_original=replace_original,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        fields: dict[str, Any] = {
+            "text": message.text,
+            "blocks": message.blocks,
+            "response_type": "ephemeral" if message.ephemeral else "in_channel",
+            "replace_original": replace_original,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        response: WebhookResponse
+        if self._http is not None and respond.response_url:
+            webhook = AsyncWebhookClient(url=respond.response_url, session=self._http)
+            response = await webhook.send(**fields)
+        else:
+            response = await respond(**fields)
         if response.status_code != 200:
             log.warning("slack: response_url answered %s", response.status_code)
 

@@ -78,8 +78,9 @@ class SourceConfig(BaseModel):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "entry"
-    return f"{where}: {first.get('msg', 'invalid')}"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {message}" if where else message
 
 
 def parse_sources(data: Any, origin: str = "<sources>") -> list[SourceConfig]:

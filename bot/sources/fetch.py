@@ -55,6 +55,7 @@ class FetchError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.requests = 0  # filled in by Fetcher.fetch: requests spent before giving up
 
 
 class RetryableError(FetchError):
@@ -228,7 +229,11 @@ class Fetcher:
                     result.requests = counter[0]
                     return result
         except RefusedURL as exc:
+            exc.requests = counter[0]
             logger.warning("refused %s: %s", mask_url(exc.url), exc.reason)
+            raise
+        except FetchError as exc:
+            exc.requests = counter[0]
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -237,9 +242,7 @@ class Fetcher:
             async with asyncio.timeout(self.limits.total_timeout):
                 return await self._follow(url, headers, counter)
         except TimeoutError as exc:
-            raise FetchError(
-                f"total timeout of {self.limits.total_timeout:g} s exceeded"
-            ) from exc
+            raise FetchError(f"total timeout of {self.limits.total_timeout:g} s exceeded") from exc
 
     async def _follow(self, url: str, headers: dict[str, str], counter: list[int]) -> FetchResult:
         seen: set[str] = set()

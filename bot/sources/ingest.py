@@ -209,9 +209,11 @@ class Ingestor:
                 state.item_count = len(items)
         except RefusedURL as exc:
             error = f"refused {mask_url(exc.url)}: {exc.reason}"  # logged once by the fetcher
+            requests = exc.requests
         except FetchError as exc:
             error = exc.reason
             retry_after = exc.retry_after
+            requests = exc.requests
         except (FeedError, apis.ApiError) as exc:
             error = str(exc)
         except Exception as exc:  # a bug or surprise in one source must not stop the others
@@ -224,9 +226,7 @@ class Ingestor:
             state.last_error = None
             state.next_fetch_at = now + timedelta(minutes=source.interval_minutes)
             await self.state.save_state(state)
-            return FetchReport(
-                source.id, status, items, None, requests, time.monotonic() - started
-            )
+            return FetchReport(source.id, status, items, None, requests, time.monotonic() - started)
         logger.warning("source %s failed: %s", source.id, error)
         now = datetime.now(UTC)
         state.last_error = error

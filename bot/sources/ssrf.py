@@ -50,6 +50,7 @@ class RefusedURL(Exception):
         super().__init__(f"refused {url}: {reason}")
         self.url = url
         self.reason = reason
+        self.requests = 0  # requests already made (earlier redirect hops)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -92,10 +93,10 @@ def classify_address(ip: IPAddress) -> str | None:
         kind = "multicast"
     elif isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
         kind = "shared (carrier-grade NAT)"
-    elif ip.is_private:
-        kind = "private"
     elif ip.is_reserved:
         kind = "reserved"
+    elif ip.is_private:
+        kind = "private"
     elif not ip.is_global:
         kind = "non-global"
     else:

@@ -7,7 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.models import Item, MatchResult
+from bot.matcher import MatchResult
+from bot.models import Item
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.watchlists import WatchlistEdit
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Item, MatchResult
+from bot.matcher import MatchResult
+from bot.models import Item
 from bot.store.base import Store
 from bot.store.codec import from_db, now_utc, to_db
 from bot.store.migrations import MIGRATIONS

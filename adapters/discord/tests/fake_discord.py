@@ -17,8 +17,8 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -66,7 +66,9 @@ class GatewayLog:
 
 def _json(data: Any, status: int = 200) -> web.Response:
     # Not web.json_response: that appends "; charset=utf-8", which discord.py ignores.
-    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json")
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), content_type="application/json"
+    )
 
 
 class FakeDiscord:
@@ -107,7 +109,9 @@ class FakeDiscord:
         app.router.add_post("/api/v10/interactions/{iid}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_patch("/api/v10/webhooks/{app}/{token}/messages/{mid}", self._edit_followup)
-        app.router.add_delete("/api/v10/webhooks/{app}/{token}/messages/{mid}", self._delete_followup)
+        app.router.add_delete(
+            "/api/v10/webhooks/{app}/{token}/messages/{mid}", self._delete_followup
+        )
         app.router.add_post("/api/v10/channels/{cid}/messages", self._channel_message)
         app.router.add_get("/gateway", self._gateway_ws)
         app.router.add_get("/resume", self._gateway_ws)
@@ -234,7 +238,11 @@ class FakeDiscord:
                     "id": str(self._new_id()),
                     "application_id": str(APP_ID),
                     "version": "1",
-                    **({"guild_id": request.match_info["guild"]} if "guild" in request.match_info else {}),
+                    **(
+                        {"guild_id": request.match_info["guild"]}
+                        if "guild" in request.match_info
+                        else {}
+                    ),
                 }
             )
         return _json(out)
@@ -243,7 +251,9 @@ class FakeDiscord:
         """A full message object for a recorded followup body (for building button clicks)."""
         return self._message(CHANNEL_A, body, webhook=True)
 
-    def _message(self, channel_id: int | str, body: dict[str, Any], *, webhook: bool = False) -> dict[str, Any]:
+    def _message(
+        self, channel_id: int | str, body: dict[str, Any], *, webhook: bool = False
+    ) -> dict[str, Any]:
         return {
             "id": str(self._new_id()),
             "channel_id": str(channel_id),
@@ -316,7 +326,9 @@ class FakeDiscord:
         await ws.prepare(request)
         self._ws = ws
         self.gateway.connects.append(request.path)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        )
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
@@ -462,7 +474,20 @@ class InteractionFactory:
             "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16)),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id or 0)},
-            "channel": {"id": str(channel_id), "type": 0 if guild_id else 1},
+            "channel": (
+                {
+                    "id": str(channel_id),
+                    "type": 0,
+                    "name": "policy",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "guild_id": str(guild_id),
+                    "nsfw": False,
+                    "flags": 0,
+                }
+                if guild_id
+                else {"id": str(channel_id), "type": 1, "flags": 0}
+            ),
             "channel_id": str(channel_id),
         }
         if guild_id:
@@ -549,7 +574,9 @@ class StubCore:
     check what chat text a slash command turned into and who the caller was.
     """
 
-    def __init__(self, replies: dict[str, Any] | None = None, admins: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, replies: dict[str, Any] | None = None, admins: frozenset[str] = frozenset()
+    ) -> None:
         self.replies: dict[str, Any] = dict(replies or {})
         self.calls: list[tuple[Any, str]] = []
         self.admins = admins
@@ -596,6 +623,7 @@ async def running_bot(
             discord_guild_id=guild_id,
         )
         adapter = DiscordAdapter(core, settings)
+        adapter.guild_ready_timeout = 0.05  # the fake sends every GUILD_CREATE at once
         task = asyncio.create_task(adapter.start())
         try:
             ready = asyncio.create_task(adapter.wait_until_ready(10))
