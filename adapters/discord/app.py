@@ -348,7 +348,7 @@ class DiscordAdapter(Adapter):
             await self.client.close()
 
     async def wait_until_ready(self, timeout: float = 30.0) -> None:
-        """Wait for READY (and guild data); used by ``policywatch run`` and tests."""
+        """Wait for READY and the guild data, for callers that must not act before (tests)."""
         for _ in range(int(timeout * 20)):
             if self.client is not None and self.client.is_ready():
                 return

@@ -1,0 +1,39 @@
+"""Shared fixtures: a real core on a real SQLite file in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.caller import Caller
+from bot.config import Settings
+from bot.core import PolicyWatch
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'test.db'}",
+        admins=frozenset({"U_ADMIN"}),
+    )
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[PolicyWatch]:
+    instance = await PolicyWatch.open(settings)
+    await instance.load_sample()
+    yield instance
+    await instance.close()
+
+
+@pytest.fixture
+def user() -> Caller:
+    return Caller(platform="console", workspace="W1", channel="C1", user="U_USER")
+
+
+@pytest.fixture
+def admin() -> Caller:
+    return Caller(platform="console", workspace="W1", channel="C1", user="U_ADMIN")
