@@ -22,7 +22,13 @@ PROMPT = "policywatch> "
 class ConsoleAdapter(Adapter):
     platform = "console"
 
-    def __init__(self, *args: object, stdin: TextIO | None = None, stdout: TextIO | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout

@@ -67,11 +67,17 @@ def make_items(rng: random.Random, vocab: list[str], phrases: list[str], count: 
             summary.insert(rng.randrange(len(summary)), rng.choice(phrases))
         if number % 7 == 0:
             title.insert(3, rng.choice(["Ford’s", "Tesla", "CATL", "BYD's", "GM", "Xiaomi"]))
-        items.append(Item(id=str(number), title=" ".join(title).capitalize(), summary=" ".join(summary) + "."))
+        items.append(
+            Item(
+                id=str(number), title=" ".join(title).capitalize(), summary=" ".join(summary) + "."
+            )
+        )
     return items
 
 
-def time_it(label: str, fn: Callable[[list[Item]], int], items: list[Item], repeats: int = 3) -> float:
+def time_it(
+    label: str, fn: Callable[[list[Item]], int], items: list[Item], repeats: int = 3
+) -> float:
     """Best of ``repeats`` runs: the least disturbed by other work on the machine."""
     elapsed = float("inf")
     for _ in range(repeats):
@@ -87,7 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--terms", type=int, default=5000)
     parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--regex-items", type=int, default=200, help="slice timed for the regex loop")
+    parser.add_argument(
+        "--regex-items", type=int, default=200, help="slice timed for the regex loop"
+    )
     args = parser.parse_args()
 
     rng = random.Random(SEED)
@@ -130,7 +138,9 @@ def main() -> None:
     print(f"matcher found {matched} watchlist matches in {len(items)} items")
     ours = time_it("policywatch Matcher", run_matcher, items)
     bare_rate = time_it("bare pyahocorasick pass", run_bare, items)
-    regex_rate = time_it("per-term regex loop (slice)", run_regex, items[: args.regex_items], repeats=1)
+    regex_rate = time_it(
+        "per-term regex loop (slice)", run_regex, items[: args.regex_items], repeats=1
+    )
     print(f"matcher time / bare time: {bare_rate / ours:.2f}x  (target <= 2x)")
     print(f"matcher speed / regex speed: {ours / regex_rate:,.0f}x  (target >= 500x)")
 

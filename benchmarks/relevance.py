@@ -20,7 +20,9 @@ def evaluate(show_errors: bool = False) -> dict[str, tuple[float, float]]:
         for kind, found in (("watchlists", result.watchlists), ("companies", result.companies)):
             expected = set(labels["expected"][kind])
             for key in expected | set(found):
-                outcome = "tp" if key in expected and key in found else "fp" if key in found else "fn"
+                outcome = (
+                    "tp" if key in expected and key in found else "fp" if key in found else "fn"
+                )
                 counts[kind][outcome] += 1
                 per_id.setdefault(f"{kind}:{key}", Counter())[outcome] += 1
                 if show_errors and outcome != "tp":
@@ -40,7 +42,9 @@ def evaluate(show_errors: bool = False) -> dict[str, tuple[float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--errors", action="store_true", help="list every false positive and negative")
+    parser.add_argument(
+        "--errors", action="store_true", help="list every false positive and negative"
+    )
     evaluate(parser.parse_args().errors)
 
 

@@ -57,8 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="fetch, match and store now")
     ingest.add_argument("--sample", action="store_true", help="ingest the bundled sample items")
-    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed URL")
-    ingest.add_argument("--file", action="append", default=[], type=Path, metavar="PATH", help="a JSONL or feed file")
+    ingest.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed URL"
+    )
+    ingest.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a JSONL or feed file",
+    )
 
     digest = sub.add_parser("digest", help="build (and send) due digests")
     digest.add_argument("--channel", help="only this channel id")
@@ -72,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     validate = wl_sub.add_parser("validate", help="check a folder; exit 1 on a bad file")
     validate.add_argument("dir", nargs="?", type=Path)
-    wl_sub.add_parser("export", help="print the watchlists in force (files plus chat edits) as YAML")
+    wl_sub.add_parser(
+        "export", help="print the watchlists in force (files plus chat edits) as YAML"
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
@@ -101,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.command == "match":
-        return _match(args.input, args.watchlists or settings.watchlists_dir or shipped_watchlists_dir())
+        return _match(
+            args.input, args.watchlists or settings.watchlists_dir or shipped_watchlists_dir()
+        )
     if args.command == "watchlists" and args.wl_command == "validate":
         return _validate(args.dir or settings.watchlists_dir or shipped_watchlists_dir())
     core = await PolicyWatch.open(settings)
@@ -127,7 +140,13 @@ async def _run(core: PolicyWatch, args: argparse.Namespace) -> int:
 async def _ask(core: PolicyWatch, args: argparse.Namespace) -> int:
     if args.sample:
         await core.load_sample()
-    caller = Caller(platform="console", workspace="local", channel=args.channel, user=args.user, platform_admin=args.as_admin)
+    caller = Caller(
+        platform="console",
+        workspace="local",
+        channel=args.channel,
+        user=args.user,
+        platform_admin=args.as_admin,
+    )
     reply = await core.handle(caller, args.text)
     print(reply.to_text())
     return 1 if reply.is_error else 0
@@ -177,8 +196,12 @@ async def _watchlists(core: PolicyWatch, args: argparse.Namespace) -> int:
         print(yaml.safe_dump(spec.model_dump(), sort_keys=False, allow_unicode=True), end="")
         return 0
     export: dict[str, Any] = {
-        "watchlists": [w.model_dump() for w in sorted(catalog.watchlists.values(), key=lambda w: w.id)],
-        "companies": [c.model_dump() for c in sorted(catalog.companies.values(), key=lambda c: c.id)],
+        "watchlists": [
+            w.model_dump() for w in sorted(catalog.watchlists.values(), key=lambda w: w.id)
+        ],
+        "companies": [
+            c.model_dump() for c in sorted(catalog.companies.values(), key=lambda c: c.id)
+        ],
     }
     print(yaml.safe_dump(export, sort_keys=False, allow_unicode=True), end="")
     return 0
@@ -209,7 +232,9 @@ def _validate(folder: Path) -> int:
         print(str(problem), file=sys.stderr)
     if not problems:
         catalog = load_catalog(folder)
-        print(f"{folder}: {len(catalog.watchlists)} watchlists, {len(catalog.companies)} companies, all valid")
+        print(
+            f"{folder}: {len(catalog.watchlists)} watchlists, {len(catalog.companies)} companies, all valid"
+        )
     return 1 if problems else 0
 
 
@@ -228,7 +253,12 @@ def _match(source: str, folder: Path) -> int:
                 bad += 1
                 continue
             result = matcher.match(item)
-            out = {"id": item.id, "watchlists": result.watchlists, "companies": result.companies, "explain": result.explain()}
+            out = {
+                "id": item.id,
+                "watchlists": result.watchlists,
+                "companies": result.companies,
+                "explain": result.explain(),
+            }
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()
     return 1 if bad else 0

@@ -44,9 +44,12 @@ class Settings:
         ops = env.get("POLICYWATCH_OPS_PORT")
         return cls(
             data_dir=data_dir,
-            database_url=env.get("POLICYWATCH_DATABASE_URL") or f"sqlite:///{data_dir / 'policywatch.db'}",
+            database_url=env.get("POLICYWATCH_DATABASE_URL")
+            or f"sqlite:///{data_dir / 'policywatch.db'}",
             watchlists_dir=Path(wl) if wl else None,
-            admins=frozenset(a.strip() for a in env.get("POLICYWATCH_ADMINS", "").split(",") if a.strip()),
+            admins=frozenset(
+                a.strip() for a in env.get("POLICYWATCH_ADMINS", "").split(",") if a.strip()
+            ),
             allow_private_urls=env.get("POLICYWATCH_ALLOW_PRIVATE_URLS", "") == "1",
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,

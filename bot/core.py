@@ -101,17 +101,27 @@ class PolicyWatch:
     # ------------------------------------------------------------ digests, sources, stories
 
     async def preview_digest(self, caller: Caller) -> Reply:
-        subs = await self.store.channel_subscriptions(caller.platform, caller.workspace, caller.channel)
+        subs = await self.store.channel_subscriptions(
+            caller.platform, caller.workspace, caller.channel
+        )
         active = [s for s in subs if s.disabled_reason is None]
         if not active:
-            return Reply(title="This channel has no active subscriptions", lines=("Try `subscribe ev-tariffs`.",))
+            return Reply(
+                title="This channel has no active subscriptions",
+                lines=("Try `subscribe ev-tariffs`.",),
+            )
         sections = []
         for sub in active:
             since = sub.last_digest_at or datetime.now(UTC) - timedelta(days=PREVIEW_DAYS)
             rows = await self.store.items_matching("watchlist", sub.watchlist, since, 20)
             if rows:
                 name = self.registry.catalog.watchlists.get(sub.watchlist)
-                sections.append((name.name if name else sub.watchlist, reply_items(rows, self.registry.catalog, sub.watchlist)))
+                sections.append(
+                    (
+                        name.name if name else sub.watchlist,
+                        reply_items(rows, self.registry.catalog, sub.watchlist),
+                    )
+                )
         if not sections:
             return Reply(title="Nothing new for this channel's next digest")
         return Reply(title="Preview of this channel's next digest", sections=tuple(sections))

@@ -11,11 +11,10 @@ operations because it dominates the cost (see ``benchmarks/matcher.py``);
 from __future__ import annotations
 
 from collections import defaultdict
-
-import ahocorasick
-
 from dataclasses import dataclass, field
 from typing import Any
+
+import ahocorasick
 
 from bot.models import Hit, Item
 from bot.text import fold, fold_phrase
@@ -63,8 +62,12 @@ class MatchResult:
 
     def explain(self) -> dict[str, Any]:
         return {
-            "watchlists": {k: [h.to_json() for h in self.hits("watchlist", k)] for k in self.watchlists},
-            "companies": {k: [h.to_json() for h in self.hits("company", k)] for k in self.companies},
+            "watchlists": {
+                k: [h.to_json() for h in self.hits("watchlist", k)] for k in self.watchlists
+            },
+            "companies": {
+                k: [h.to_json() for h in self.hits("company", k)] for k in self.companies
+            },
         }
 
 
@@ -141,10 +144,12 @@ class Matcher:
         return result
 
     def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
-        owners = [owner for (code, owner, _) in found if code == ALIAS or code == WEAK]
+        owners = [owner for (code, owner, _) in found if code in (ALIAS, WEAK)]
         for company_id in sorted(set(owners)) if len(owners) > 1 else owners:
             blockers = found.get((NOT_COMPANY, company_id, 0), [])
-            strong = [h for h in found.get((ALIAS, company_id, 0), []) if not _overlaps_any(h, blockers)]
+            strong = [
+                h for h in found.get((ALIAS, company_id, 0), []) if not _overlaps_any(h, blockers)
+            ]
             weak: list[RawHit] = []
             if not blockers:
                 company = self.catalog.companies[company_id]
@@ -202,7 +207,9 @@ def _hits(
     as redundant. ``made`` caches hits already built for this item."""
     unique = set(raw)
     if len(unique) > 1:
-        unique = {h for h in unique if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in unique)}
+        unique = {
+            h for h in unique if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in unique)
+        }
     out = []
     summary_offset = len(title) + len(_SEPARATOR)
     for raw_hit in sorted(unique):

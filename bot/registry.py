@@ -44,7 +44,13 @@ class Registry:
         self.matcher = Matcher(self.catalog)
         names: dict[str, str] = {}
         for company in self.catalog.companies.values():
-            for name in [company.id, company.name, *company.aliases, *company.weak_aliases, *company.tickers]:
+            for name in [
+                company.id,
+                company.name,
+                *company.aliases,
+                *company.weak_aliases,
+                *company.tickers,
+            ]:
                 names.setdefault(fold_phrase(name), company.id)
         self._names = names
 
@@ -68,7 +74,11 @@ class Registry:
         others: list[CompanySpec] = []
         for cand_name, score, _ in candidates[1:]:
             other = companies[self._names[cand_name]]
-            if other.id != best.id and best_score - score <= AMBIGUITY_MARGIN and other not in others:
+            if (
+                other.id != best.id
+                and best_score - score <= AMBIGUITY_MARGIN
+                and other not in others
+            ):
                 others.append(other)
         return CompanyPick(best, best_name, exact=False, alternatives=tuple(others))
 
@@ -93,7 +103,10 @@ class Registry:
         for company in sorted(self.catalog.companies.values(), key=lambda c: c.id):
             for name in [company.name, *company.aliases, *company.tickers]:
                 folded = fold_phrase(name)
-                if (not key or folded.startswith(key) or key in folded) and (company.id, name) not in seen:
+                if (not key or folded.startswith(key) or key in folded) and (
+                    company.id,
+                    name,
+                ) not in seen:
                     label = company.name if name == company.name else f"{name} → {company.name}"
                     out.append((label[:100], company.id))
                     seen.add((company.id, name))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class ReplyKind(str, Enum):
+class ReplyKind(StrEnum):
     OK = "ok"
     ERROR = "error"  # unknown command, bad argument
     DENIED = "denied"  # not allowed (admin-only command)

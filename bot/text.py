@@ -36,7 +36,8 @@ def _fold_char(ch: str) -> str:
 _FAST_TABLE = str.maketrans({**_QUOTES, **_DQUOTES, **{ch: " " for ch in _SPACES}})
 # For ASCII text one bytes.translate lowercases and folds separators at C speed.
 _ASCII_TABLE = bytes(
-    ord(" ") if chr(b) in _SPACES else ord("'") if chr(b) == "`" else ord(chr(b).lower()) for b in range(128)
+    ord(" ") if chr(b) in _SPACES else ord("'") if chr(b) == "`" else ord(chr(b).lower())
+    for b in range(128)
 ) + bytes(range(128, 256))
 
 

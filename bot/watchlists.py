@@ -171,7 +171,9 @@ def load_watchlist_file(path: Path) -> WatchlistSpec:
     except ValidationError as exc:
         raise _validation_error(path, node, exc) from exc
     if spec.id != path.stem:
-        raise WatchlistFileError(path, _line_of(node, ["id"]), f"id '{spec.id}' must equal the file name '{path.stem}'")
+        raise WatchlistFileError(
+            path, _line_of(node, ["id"]), f"id '{spec.id}' must equal the file name '{path.stem}'"
+        )
     return spec
 
 
@@ -184,7 +186,11 @@ def load_company_file(path: Path) -> list[CompanySpec]:
     seen: set[str] = set()
     for index, company in enumerate(parsed.companies):
         if company.id in seen:
-            raise WatchlistFileError(path, _line_of(node, ["companies", index, "id"]), f"duplicate company id '{company.id}'")
+            raise WatchlistFileError(
+                path,
+                _line_of(node, ["companies", index, "id"]),
+                f"duplicate company id '{company.id}'",
+            )
         seen.add(company.id)
     return parsed.companies
 
@@ -226,7 +232,9 @@ def _check_company_refs(path: Path, spec: WatchlistSpec, companies: dict[str, Co
     for ref in refs:
         if ref not in companies:
             _, node = _read_yaml(path)
-            raise WatchlistFileError(path, _line_of(node, ["companies"]), f"unknown company '{ref}'")
+            raise WatchlistFileError(
+                path, _line_of(node, ["companies"]), f"unknown company '{ref}'"
+            )
 
 
 def validate_folder(folder: Path) -> list[WatchlistFileError]:

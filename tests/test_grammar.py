@@ -29,10 +29,22 @@ from bot.commands import grammar as g
         ("digest", g.DigestPreview()),
         ("sources", g.ListSources()),
         ("story 12", g.StoryQuery("12")),
-        ("watchlist create lfp-plants LFP battery plants", g.WatchlistChange("create", "lfp-plants", "LFP battery plants")),
-        ('watchlist add ev-tariffs "Section 232"', g.WatchlistChange("add", "ev-tariffs", "Section 232")),
-        ("watchlist add ev-tariffs “Section 232”", g.WatchlistChange("add", "ev-tariffs", "Section 232")),
-        ("watchlist exclude ev-tariffs charging tariff", g.WatchlistChange("exclude", "ev-tariffs", "charging tariff")),
+        (
+            "watchlist create lfp-plants LFP battery plants",
+            g.WatchlistChange("create", "lfp-plants", "LFP battery plants"),
+        ),
+        (
+            'watchlist add ev-tariffs "Section 232"',
+            g.WatchlistChange("add", "ev-tariffs", "Section 232"),
+        ),
+        (
+            "watchlist add ev-tariffs “Section 232”",
+            g.WatchlistChange("add", "ev-tariffs", "Section 232"),
+        ),
+        (
+            "watchlist exclude ev-tariffs charging tariff",
+            g.WatchlistChange("exclude", "ev-tariffs", "charging tariff"),
+        ),
         ("watchlist remove ev-tariffs levy", g.WatchlistChange("remove", "ev-tariffs", "levy")),
         ("watchlist delete lfp-plants", g.WatchlistChange("delete", "lfp-plants")),
         ("company alias ford Blue Oval", g.WatchlistChange("alias", "ford", "Blue Oval")),

@@ -55,13 +55,20 @@ def test_whole_words_only(small: Matcher) -> None:
 
 
 def test_case_hyphen_plural_possessive_and_curly_quotes(small: Matcher) -> None:
-    for title in ("EV Joint-Venture", "electric vehicle joint ventures", "EV joint venture’s board", "EV JOINT  VENTURE"):
+    for title in (
+        "EV Joint-Venture",
+        "electric vehicle joint ventures",
+        "EV joint venture’s board",
+        "EV JOINT  VENTURE",
+    ):
         assert small.match(_item(title)).watchlists == ["jv"], title
 
 
 def test_required_group_must_cooccur(small: Matcher) -> None:
     assert small.match(_item("A new joint venture for phones")).watchlists == []
-    assert small.match(_item("A new joint venture", "for electric vehicle parts")).watchlists == ["jv"]
+    assert small.match(_item("A new joint venture", "for electric vehicle parts")).watchlists == [
+        "jv"
+    ]
 
 
 def test_exclusion_vetoes_the_watchlist(small: Matcher) -> None:
@@ -117,7 +124,9 @@ def test_look_alikes_are_not_companies(shipped: Matcher, title: str) -> None:
 
 
 def test_utility_charging_tariffs_are_not_trade_tariffs(shipped: Matcher) -> None:
-    result = shipped.match(_item("Utility wins approval for EV charging tariffs", "The US state commission cut rates."))
+    result = shipped.match(
+        _item("Utility wins approval for EV charging tariffs", "The US state commission cut rates.")
+    )
     assert "ev-tariffs" not in result.watchlists
     trade = shipped.match(_item("US keeps 100% tariffs on Chinese EVs under Section 301"))
     assert "ev-tariffs" in trade.watchlists
@@ -130,7 +139,9 @@ def test_the_core_story_matches(shipped: Matcher) -> None:
     assert "chinese-ev-partnerships" in result.watchlists
     assert {"ford", "xiaomi"} <= set(result.companies)
     letter = shipped.match(
-        _item("Moolenaar, chair of the House Select Committee on the CCP, writes to Jim Farley about BYD and CATL")
+        _item(
+            "Moolenaar, chair of the House Select Committee on the CCP, writes to Jim Farley about BYD and CATL"
+        )
     )
     assert "house-china-committee" in letter.watchlists
     assert {"ford", "byd", "catl"} <= set(letter.companies)

@@ -3,7 +3,7 @@ from bot.text import fold, fold_phrase, title_key
 
 def test_fold_lowercases_and_unifies_quotes_and_hyphens() -> None:
     folded, positions = fold("Ford’s Joint-Venture “Completely False”")
-    assert folded == "ford's joint venture \"completely false\""
+    assert folded == 'ford\'s joint venture "completely false"'
     assert positions is None  # same length: offsets are the identity
 
 

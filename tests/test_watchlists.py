@@ -36,7 +36,16 @@ def test_shipped_watchlists_are_valid_and_complete() -> None:
         "ev-tax-credits",
         "ev-tariffs",
     }
-    assert set(catalog.companies) == {"ford", "xiaomi", "byd", "catl", "tesla", "general-motors", "sk-on", "huawei"}
+    assert set(catalog.companies) == {
+        "ford",
+        "xiaomi",
+        "byd",
+        "catl",
+        "tesla",
+        "general-motors",
+        "sk-on",
+        "huawei",
+    }
 
 
 @pytest.mark.parametrize(
@@ -51,7 +60,9 @@ def test_shipped_watchlists_are_valid_and_complete() -> None:
         (GOOD.replace("id: my-list", "id: other-list"), 1, "must equal the file name"),
     ],
 )
-def test_bad_file_reports_line_and_reason(tmp_path: Path, text: str, line: int, reason: str) -> None:
+def test_bad_file_reports_line_and_reason(
+    tmp_path: Path, text: str, line: int, reason: str
+) -> None:
     path = tmp_path / "my-list.yaml"
     path.write_text(text)
     with pytest.raises(WatchlistFileError) as caught:
@@ -62,7 +73,9 @@ def test_bad_file_reports_line_and_reason(tmp_path: Path, text: str, line: int, 
 
 
 def test_unknown_company_reference_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "companies.yaml").write_text("companies:\n  - id: acme\n    name: Acme\n    aliases: [Acme]\n")
+    (tmp_path / "companies.yaml").write_text(
+        "companies:\n  - id: acme\n    name: Acme\n    aliases: [Acme]\n"
+    )
     (tmp_path / "my-list.yaml").write_text(GOOD + "companies: [nobody]\n")
     problems = validate_folder(tmp_path)
     assert len(problems) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,12 +42,26 @@ SPECS: tuple[Spec, ...] = (
     Spec("digest", "digest", "preview this channel's next digest now"),
     Spec("sources", "sources", "configured sources and their health"),
     Spec("story", "story ID", "one story's thread: the claim, answers and follow-ups"),
-    Spec("watchlist create", "watchlist create ID NAME...", "create an empty watchlist", admin=True),
+    Spec(
+        "watchlist create", "watchlist create ID NAME...", "create an empty watchlist", admin=True
+    ),
     Spec("watchlist add", "watchlist add ID TERM", "add a phrase to a watchlist", admin=True),
-    Spec("watchlist exclude", "watchlist exclude ID TERM", "never match items with this phrase", admin=True),
-    Spec("watchlist remove", "watchlist remove ID TERM", "remove a phrase or exclusion", admin=True),
+    Spec(
+        "watchlist exclude",
+        "watchlist exclude ID TERM",
+        "never match items with this phrase",
+        admin=True,
+    ),
+    Spec(
+        "watchlist remove", "watchlist remove ID TERM", "remove a phrase or exclusion", admin=True
+    ),
     Spec("watchlist delete", "watchlist delete ID", "delete a watchlist", admin=True),
-    Spec("company alias", "company alias ID ALIAS", "teach the bot another name for a company", admin=True),
+    Spec(
+        "company alias",
+        "company alias ID ALIAS",
+        "teach the bot another name for a company",
+        admin=True,
+    ),
     Spec("audit", "audit [N]", "the last N admin changes (who, when, what)", admin=True),
 )
 SPEC_BY_WORDS = {s.words: s for s in SPECS}
@@ -61,7 +76,9 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": 
 class ParseError(Exception):
     """Bad input: ``message`` says what was wrong; ``spec`` is the command meant, if known."""
 
-    def __init__(self, message: str, spec: Spec | None = None, suggestion: str | None = None) -> None:
+    def __init__(
+        self, message: str, spec: Spec | None = None, suggestion: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.spec = spec
@@ -192,7 +209,9 @@ def parse(text: str) -> Command:
     if parser is None:
         guess = closest_command(head)
         hint = f" Did you mean `{guess.usage}`?" if guess else ""
-        raise ParseError(f"Unknown command '{tokens[0]}'.{hint}", guess, guess.words if guess else None)
+        raise ParseError(
+            f"Unknown command '{tokens[0]}'.{hint}", guess, guess.words if guess else None
+        )
     return parser(args)
 
 
@@ -232,11 +251,13 @@ def _parse_topic(args: list[str]) -> Command:
 
 def _parse_search(args: list[str]) -> Command:
     if not args:
-        raise ParseError("search needs some words, e.g. `search LFP Marshall`", SPEC_BY_WORDS["search"])
+        raise ParseError(
+            "search needs some words, e.g. `search LFP Marshall`", SPEC_BY_WORDS["search"]
+        )
     return Search(" ".join(args))
 
 
-def _no_args(command: Command, words: str) -> object:
+def _no_args(command: Command, words: str) -> Callable[[list[str]], Command]:
     def parser(args: list[str]) -> Command:
         if args:
             raise ParseError(f"{words} takes no arguments", SPEC_BY_WORDS[words])
@@ -284,7 +305,9 @@ def _valid_zone(value: str, spec: Spec) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ParseError(f"unknown time zone '{value}': use an IANA name like America/New_York", spec) from None
+        raise ParseError(
+            f"unknown time zone '{value}': use an IANA name like America/New_York", spec
+        ) from None
     return value
 
 
@@ -297,7 +320,9 @@ def _weekday(value: str, spec: Spec) -> int:
 
 def _parse_unsubscribe(args: list[str]) -> Command:
     if len(args) != 1:
-        raise ParseError("unsubscribe needs one watchlist id or 'all'", SPEC_BY_WORDS["unsubscribe"])
+        raise ParseError(
+            "unsubscribe needs one watchlist id or 'all'", SPEC_BY_WORDS["unsubscribe"]
+        )
     return Unsubscribe(args[0].lower())
 
 
@@ -310,7 +335,9 @@ def _parse_story(args: list[str]) -> Command:
 def _parse_watchlist(args: list[str]) -> Command:
     actions = ("create", "add", "exclude", "remove", "delete")
     if not args:
-        raise ParseError("watchlist needs an action: " + ", ".join(actions), SPEC_BY_WORDS["watchlist add"])
+        raise ParseError(
+            "watchlist needs an action: " + ", ".join(actions), SPEC_BY_WORDS["watchlist add"]
+        )
     action = args[0].lower()
     if action not in actions:
         guess = process.extractOne(action, actions, score_cutoff=50)

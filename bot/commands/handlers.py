@@ -29,7 +29,12 @@ Handler = Callable[["PolicyWatch", Caller, Any], Awaitable[Reply]]
 
 def error(message: str, spec: g.Spec | None = None) -> Reply:
     lines = (f"Usage: {spec.usage}",) if spec else ()
-    return Reply(title=message, lines=(*lines, "Type `help` for all commands."), kind=ReplyKind.ERROR, ephemeral=True)
+    return Reply(
+        title=message,
+        lines=(*lines, "Type `help` for all commands."),
+        kind=ReplyKind.ERROR,
+        ephemeral=True,
+    )
 
 
 def help_reply(topic: str | None = None) -> Reply:
@@ -39,39 +44,53 @@ def help_reply(topic: str | None = None) -> Reply:
             guess = g.closest_command(topic)
             hint = f" Did you mean `help {guess.words}`?" if guess else ""
             return error(f"No command '{topic}'.{hint}")
-        return Reply(title=f"help {topic}", lines=tuple(f"{s.usage} — {s.summary}" for s in specs), ephemeral=True)
+        return Reply(
+            title=f"help {topic}",
+            lines=tuple(f"{s.usage} — {s.summary}" for s in specs),
+            ephemeral=True,
+        )
     public = [f"{s.usage} — {s.summary}" for s in g.SPECS if not s.admin]
     admin = [f"{s.usage} — {s.summary}" for s in g.SPECS if s.admin]
-    return Reply(title="policywatch commands", lines=(*public, "", "Admins only:", *admin), ephemeral=True)
+    return Reply(
+        title="policywatch commands", lines=(*public, "", "Admins only:", *admin), ephemeral=True
+    )
 
 
 async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
     try:
         command = g.parse(text)
     except g.ParseError as exc:
-        reply = error(exc.message, exc.spec)
-        if exc.suggestion is None and exc.spec is None:
-            return Reply(title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True)
-        return reply
-    if g.is_admin_command(command):
-        if not core.is_admin(caller):
-            await core.store.audit(_audit(caller, text, "refused"))
+        if exc.spec is None:  # nothing close: show the whole help
             return Reply(
-                title="Only admins can do that.",
-                lines=(
-                    "Admin commands need workspace admin (Slack) or Manage Server (Discord),",
-                    "or your user id in POLICYWATCH_ADMINS. This attempt was logged.",
-                ),
-                kind=ReplyKind.DENIED,
-                ephemeral=True,
+                title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True
             )
+        return error(exc.message, exc.spec)
+    if g.is_admin_command(command) and not core.is_admin(caller):
+        await core.store.audit(_audit(caller, text, "refused"))
+        return Reply(
+            title="Only admins can do that.",
+            lines=(
+                "Admin commands need workspace admin (Slack) or Manage Server (Discord),",
+                "or your user id in POLICYWATCH_ADMINS. This attempt was logged.",
+            ),
+            kind=ReplyKind.DENIED,
+            ephemeral=True,
+        )
     handler = HANDLERS[type(command)]
     return await handler(core, caller, command)
 
 
 def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
     action = " ".join(text.split()[:2])
-    return AuditEntry(now_utc(), caller.platform, caller.workspace, caller.user, action, text.strip()[:500], outcome)
+    return AuditEntry(
+        now_utc(),
+        caller.platform,
+        caller.workspace,
+        caller.user,
+        action,
+        text.strip()[:500],
+        outcome,
+    )
 
 
 def _since(days: int | None) -> datetime | None:
@@ -93,14 +112,20 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
     pick = core.registry.resolve_company(cmd.name)
     if pick is None:
         known = ", ".join(sorted(core.registry.catalog.companies))
-        return error(f"No company matches '{cmd.name}'. Known companies: {known}.", g.SPEC_BY_WORDS["company"])
+        return error(
+            f"No company matches '{cmd.name}'. Known companies: {known}.",
+            g.SPEC_BY_WORDS["company"],
+        )
     company = pick.company
     rows = await core.store.items_matching("company", company.id, _since(cmd.days), RESULT_LIMIT)
     lines: list[str] = []
     if not pick.exact:
         lines.append(f"Showing {company.name} (closest match to '{cmd.name}').")
     if pick.alternatives:
-        lines.append("Did you mean another? " + ", ".join(f"{c.name} (`company {c.id}`)" for c in pick.alternatives))
+        lines.append(
+            "Did you mean another? "
+            + ", ".join(f"{c.name} (`company {c.id}`)" for c in pick.alternatives)
+        )
     if not rows:
         lines.append(f"Nothing stored about {company.name}{_window(cmd.days)}.")
     return Reply(
@@ -113,13 +138,19 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
 async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
     wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
     if wl_id is None:
-        hint = f" Did you mean `topic {suggestion}`?" if suggestion else " Type `watchlists` to see them."
+        hint = (
+            f" Did you mean `topic {suggestion}`?"
+            if suggestion
+            else " Type `watchlists` to see them."
+        )
         return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["topic"])
     spec = core.registry.catalog.watchlists[wl_id]
     rows = await core.store.items_matching("watchlist", wl_id, _since(cmd.days), RESULT_LIMIT)
     return Reply(
         title=f"{spec.name}: {len(rows)} recent item{'s' if len(rows) != 1 else ''}{_window(cmd.days)}",
-        lines=(spec.description,) if rows else (spec.description, f"Nothing stored{_window(cmd.days)}."),
+        lines=(spec.description,)
+        if rows
+        else (spec.description, f"Nothing stored{_window(cmd.days)}."),
         items=reply_items(rows, core.registry.catalog, wl_id),
         actions=(Action("Subscribe this channel", f"subscribe {wl_id} daily", "primary"),),
     )
@@ -152,7 +183,11 @@ async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Rep
     else:
         wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
         if wl_id is None:
-            hint = f" Did you mean `{suggestion}`?" if suggestion else " Type `watchlists` to see them."
+            hint = (
+                f" Did you mean `{suggestion}`?"
+                if suggestion
+                else " Type `watchlists` to see them."
+            )
             return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["subscribe"])
         targets = [wl_id]
     saved = []
@@ -191,16 +226,23 @@ def describe_subscription(sub: Subscription) -> str:
 
 async def _unsubscribe(core: PolicyWatch, caller: Caller, cmd: g.Unsubscribe) -> Reply:
     target = None if cmd.watchlist == "all" else cmd.watchlist
-    removed = await core.store.delete_subscriptions(caller.platform, caller.workspace, caller.channel, target)
+    removed = await core.store.delete_subscriptions(
+        caller.platform, caller.workspace, caller.channel, target
+    )
     if removed == 0:
-        return error(f"This channel is not subscribed to '{cmd.watchlist}'.", g.SPEC_BY_WORDS["unsubscribe"])
+        return error(
+            f"This channel is not subscribed to '{cmd.watchlist}'.", g.SPEC_BY_WORDS["unsubscribe"]
+        )
     return Reply(title=f"Unsubscribed this channel from {cmd.watchlist} ({removed} removed)")
 
 
 async def _subscriptions(core: PolicyWatch, caller: Caller, cmd: g.ListSubscriptions) -> Reply:
     subs = await core.store.channel_subscriptions(caller.platform, caller.workspace, caller.channel)
     if not subs:
-        return Reply(title="This channel has no subscriptions", lines=("Try `subscribe ev-tariffs daily at 09:00`.",))
+        return Reply(
+            title="This channel has no subscriptions",
+            lines=("Try `subscribe ev-tariffs daily at 09:00`.",),
+        )
     return Reply(
         title=f"This channel has {len(subs)} subscription{'s' if len(subs) != 1 else ''}",
         lines=tuple(describe_subscription(s) for s in subs),
@@ -225,12 +267,16 @@ async def _story(core: PolicyWatch, caller: Caller, cmd: g.StoryQuery) -> Reply:
 async def _change(core: PolicyWatch, caller: Caller, cmd: g.WatchlistChange) -> Reply:
     problem = _check_change(core, cmd)
     if problem:
-        spec = g.SPEC_BY_WORDS["company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"]
+        spec = g.SPEC_BY_WORDS[
+            "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
+        ]
         await core.store.audit(_audit(caller, _change_text(cmd), "rejected"))
         return error(problem, spec)
     edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
     await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
-    return Reply(title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",))
+    return Reply(
+        title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
+    )
 
 
 def _change_text(cmd: g.WatchlistChange) -> str:
@@ -243,7 +289,9 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
     catalog = core.registry.catalog
     if cmd.action == "alias":
         if cmd.target not in catalog.companies:
-            return f"No company with id '{cmd.target}'. Ids: {', '.join(sorted(catalog.companies))}."
+            return (
+                f"No company with id '{cmd.target}'. Ids: {', '.join(sorted(catalog.companies))}."
+            )
         owner = core.registry.resolve_company(cmd.value)
         if owner and owner.exact and owner.company.id != cmd.target:
             return f"'{cmd.value}' already names {owner.company.name}."
@@ -257,7 +305,9 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
     spec = catalog.watchlists.get(cmd.target)
     if spec is None:
         _, suggestion = core.registry.resolve_watchlist(cmd.target)
-        return f"No watchlist '{cmd.target}'." + (f" Did you mean '{suggestion}'?" if suggestion else "")
+        return f"No watchlist '{cmd.target}'." + (
+            f" Did you mean '{suggestion}'?" if suggestion else ""
+        )
     present = [p.lower() for p in (*spec.include, *spec.exclude)]
     if cmd.action in ("add", "exclude") and cmd.value.lower() in present:
         return f"'{cmd.value}' is already in {cmd.target}."
@@ -272,7 +322,11 @@ async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Re
         f"{e.at:%Y-%m-%d %H:%M} UTC · {e.platform}/{e.workspace} · {e.user} · {e.detail} · {e.outcome}"
         for e in entries
     )
-    return Reply(title=f"Last {len(entries)} admin changes", lines=lines or ("No admin changes yet.",), ephemeral=True)
+    return Reply(
+        title=f"Last {len(entries)} admin changes",
+        lines=lines or ("No admin changes yet.",),
+        ephemeral=True,
+    )
 
 
 HANDLERS: dict[type, Handler] = {

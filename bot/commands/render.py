@@ -15,7 +15,11 @@ def reply_item(stored: StoredItem, catalog: Catalog, focus: str | None = None) -
     if not reasons:
         reasons = [f"{key}: {why}" for key, why in stored.why.items() if why][:2]
     priority = max(
-        (PRIORITIES[catalog.watchlists[w].priority] for w in stored.watchlists if w in catalog.watchlists),
+        (
+            PRIORITIES[catalog.watchlists[w].priority]
+            for w in stored.watchlists
+            if w in catalog.watchlists
+        ),
         default=0,
     )
     return ReplyItem(
@@ -30,5 +34,7 @@ def reply_item(stored: StoredItem, catalog: Catalog, focus: str | None = None) -
     )
 
 
-def reply_items(rows: Iterable[StoredItem], catalog: Catalog, focus: str | None = None) -> tuple[ReplyItem, ...]:
+def reply_items(
+    rows: Iterable[StoredItem], catalog: Catalog, focus: str | None = None
+) -> tuple[ReplyItem, ...]:
     return tuple(reply_item(row, catalog, focus) for row in rows)

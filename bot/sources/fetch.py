@@ -262,7 +262,10 @@ class Fetcher:
                 location = result.headers.get("location")
                 if not location:
                     raise FetchError(f"HTTP {result.status} without Location")
-                current = str(httpx.URL(current).join(location))
+                try:
+                    current = str(httpx.URL(current).join(location))
+                except httpx.InvalidURL as exc:
+                    raise FetchError(f"bad redirect Location: {exc}") from exc
                 continue
             return result
         raise FetchError(f"too many redirects (> {self.limits.max_redirects})")
@@ -288,6 +291,12 @@ class Fetcher:
             raise RetryableError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL: {exc}") from exc
+        except RefusedURL as exc:
+            # Raised by GuardedBackend at connect time (DNS changed since the check):
+            # report it against the URL being fetched, not the bare host:port.
+            raise RefusedURL(url, exc.reason) from exc
 
     async def _read_body(self, response: httpx.Response) -> bytes:
         limit = self.limits.max_bytes

@@ -101,6 +101,7 @@ class Ingestor:
             or None
         )
         self._semaphore = asyncio.Semaphore(self.limits.max_concurrency)
+        self._warned_contact = False
         self._source_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
@@ -155,6 +156,10 @@ class Ingestor:
             key = self.congress_api_key or ""
             return apis.congress_url(source), {"Accept": "application/json", "X-Api-Key": key}
         if source.kind == "edgar":
+            if "@" not in self.settings.contact and not self._warned_contact:
+                # SEC blocks anonymous clients; say so once instead of failing mysteriously.
+                self._warned_contact = True
+                logger.warning("SEC EDGAR wants a contact email: set POLICYWATCH_CONTACT")
             return apis.edgar_url(source), {"Accept": "application/json"}
         assert source.url is not None
         accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"

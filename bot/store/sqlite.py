@@ -21,7 +21,9 @@ from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit
 
-_ITEM_COLUMNS = "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at"
+_ITEM_COLUMNS = (
+    "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at"
+)
 _SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -93,7 +95,9 @@ class SQLiteStore(Store):
         return await self.schema_version()
 
     async def schema_version(self) -> int:
-        async with self.db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cursor:
+        async with self.db.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+        ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -104,7 +108,7 @@ class SQLiteStore(Store):
         fetched = to_db(now_utc())
         async with self._transaction() as db:
             for item, result in matched:
-                sort_at = to_db(item.published) or fetched
+                sort_at = to_db(item.published) or fetched or ""
                 cursor = await db.execute(
                     """INSERT INTO items(id, title, summary, url, source, source_kind, published,
                                          fetched_at, sort_at, title_key)
@@ -131,7 +135,7 @@ class SQLiteStore(Store):
                 new_keys.append(pk)
                 await db.executemany(
                     "INSERT INTO matches(kind, target, item_pk, sort_at, why) VALUES (?, ?, ?, ?, ?)",
-                    _match_rows(pk, sort_at or fetched, result),
+                    _match_rows(pk, sort_at, result),
                 )
         return new_keys
 
@@ -317,7 +321,9 @@ class SQLiteStore(Store):
             await _insert_audit(db, entry)
 
     async def edits(self) -> list[WatchlistEdit]:
-        async with self.db.execute("SELECT action, target, value FROM watchlist_edits ORDER BY id") as cursor:
+        async with self.db.execute(
+            "SELECT action, target, value FROM watchlist_edits ORDER BY id"
+        ) as cursor:
             rows = await cursor.fetchall()
         return [WatchlistEdit(action=r[0], target=r[1], value=r[2]) for r in rows]
 
@@ -344,7 +350,15 @@ async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> None:
     await db.execute(
         "INSERT INTO audit_log(at, platform, workspace, user, action, detail, outcome) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (to_db(entry.at), entry.platform, entry.workspace, entry.user, entry.action, entry.detail, entry.outcome),
+        (
+            to_db(entry.at),
+            entry.platform,
+            entry.workspace,
+            entry.user,
+            entry.action,
+            entry.detail,
+            entry.outcome,
+        ),
     )
 
 

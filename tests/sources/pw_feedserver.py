@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.sources import FetchLimits
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHUNK = 64 * 1024
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -42,14 +44,14 @@ def build_app(server: FeedServer) -> web.Application:
     rss = _fixture("rss.xml")
 
     @web.middleware
-    async def record(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+    async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         server.hits[request.path] += 1
         server.headers[request.path] = dict(request.headers)
         server.queries[request.path] = request.query_string
         server.times.setdefault(request.path, []).append(asyncio.get_running_loop().time())
         return await handler(request)
 
-    def static(name: str, content_type: str) -> web.RequestHandler:
+    def static(name: str, content_type: str) -> Handler:
         body = _fixture(name)
 
         async def handler(request: web.Request) -> web.Response:
@@ -129,14 +131,14 @@ def build_app(server: FeedServer) -> web.Application:
             headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
         )
 
-    def redirect(target: str) -> web.RequestHandler:
+    def redirect(target: str) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             return web.Response(status=302, headers={"Location": target})
 
         return handler
 
     app = web.Application(middlewares=[record])
-    routes = [
+    routes: list[tuple[str, Handler]] = [
         ("/rss.xml", static("rss.xml", "application/rss+xml")),
         ("/atom.xml", static("atom.xml", "application/atom+xml")),
         ("/duplicates.xml", static("duplicates.xml", "application/rss+xml")),

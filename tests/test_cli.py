@@ -1,0 +1,141 @@
+"""The ``policywatch`` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
+    }
+    clean["POLICYWATCH_DATA_DIR"] = str(tmp_path / "data")
+    return clean
+
+
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_version(env: dict[str, str]) -> None:
+    result = run(env, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"policywatch {__version__}"
+
+
+def test_ask_sample_company_ford(env: dict[str, str]) -> None:
+    result = run(env, "ask", "--sample", "company ford")
+    assert result.returncode == 0, result.stderr
+    assert "Xiaomi" in result.stdout and "CATL" in result.stdout
+    assert "Doug Ford" not in result.stdout and "Harrison Ford" not in result.stdout
+    assert "Ford Motor Company" in run(env, "ask", "company Frod").stdout
+
+
+def test_ask_exit_codes(env: dict[str, str]) -> None:
+    assert run(env, "ask", "compnay ford").returncode == 1
+    refused = run(env, "ask", "watchlist add ev-tariffs levy")
+    assert refused.returncode == 1 and "Only admins" in refused.stdout
+    allowed = run(env, "ask", "--as-admin", "watchlist add ev-tariffs import levy")
+    assert allowed.returncode == 0, allowed.stdout
+    admins_env = {**env, "POLICYWATCH_ADMINS": "alice,bob"}
+    assert run(admins_env, "ask", "--user", "bob", "audit").returncode == 0
+    assert run(env, "ask", "--user", "bob", "audit").returncode == 1
+
+
+def test_bad_arguments_give_one_line_on_stderr(env: dict[str, str]) -> None:
+    for args in (["ask"], ["match"], ["frobnicate"], ["digest", "--now", "yesterday"], ["ingest"]):
+        result = run(env, *args)
+        assert result.returncode != 0, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_match_streams_jsonl_with_explanations(env: dict[str, str]) -> None:
+    lines = [
+        {"id": "a", "title": "Ford held talks with Xiaomi over a US EV joint venture"},
+        {"id": "b", "title": "Doug Ford criticises tariffs"},
+        {"bad": "line"},
+        {
+            "id": "c",
+            "title": "CATL licenses LFP tech to Ford’s Marshall plant",
+            "summary": "",
+            "url": None,
+        },
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    result = run(env, "match", "--input", "-", stdin=stdin)
+    assert result.returncode == 1  # two bad lines, reported, the rest still matched
+    assert result.stderr.count("skipped") == 2
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    assert out[0]["companies"] == ["ford", "xiaomi"]
+    assert "chinese-ev-partnerships" in out[0]["watchlists"]
+    assert out[1]["companies"] == [] and out[1]["watchlists"] == []
+    assert "catl-licensing" in out[2]["watchlists"]
+    hit = out[0]["explain"]["companies"]["xiaomi"][0]
+    assert lines[0]["title"][hit["start"] : hit["end"]] == "Xiaomi"
+
+
+def test_watchlists_list_show_export_and_validate(env: dict[str, str], tmp_path: Path) -> None:
+    listing = run(env, "watchlists", "list")
+    assert listing.returncode == 0 and len(listing.stdout.splitlines()) == 5
+    assert "include:" in run(env, "watchlists", "show", "ev-tariffs").stdout
+    assert run(env, "watchlists", "show", "nope").returncode == 1
+    assert "companies:" in run(env, "watchlists", "export").stdout
+    assert run(env, "watchlists", "validate").returncode == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.yaml").write_text("id: broken\nname: B\ndescription: d\ninclude: []\n")
+    result = run(env, "watchlists", "validate", str(bad))
+    assert result.returncode == 1
+    assert f"{bad / 'broken.yaml'}:4:" in result.stderr
+
+
+def test_db_upgrade_and_ingest_file(env: dict[str, str], tmp_path: Path) -> None:
+    assert "version" in run(env, "db", "upgrade").stdout
+    feed = tmp_path / "items.jsonl"
+    feed.write_text(json.dumps({"id": "x1", "title": "BYD weighs a US plant"}) + "\n")
+    first = run(env, "ingest", "--file", str(feed))
+    assert first.returncode == 0 and "1 new" in first.stdout
+    again = run(env, "ingest", "--file", str(feed), "--sample")
+    assert "0 new, 1 duplicates" in again.stdout
+    assert "BYD weighs a US plant" in run(env, "ask", "company byd").stdout
+
+
+def test_custom_watchlists_dir_and_bad_database_url(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    (folder / "lfp.yaml").write_text("id: lfp\nname: LFP\ndescription: LFP news\ninclude: [LFP]\n")
+    custom = {**env, "POLICYWATCH_WATCHLISTS_DIR": str(folder)}
+    assert run(custom, "watchlists", "list").stdout.startswith("lfp\t")
+    bad = run({**env, "POLICYWATCH_DATABASE_URL": "mysql://x"}, "ask", "help")
+    assert bad.returncode == 1 and "unsupported database URL" in bad.stderr
+
+
+def test_run_console_reads_commands_until_end_of_input(env: dict[str, str]) -> None:
+    result = run(env, "run", "--sample", stdin="company ford\nwatchlists\n")
+    assert result.returncode == 0, result.stderr
+    assert "policywatch>" in result.stdout
+    assert "Ford Motor Company" in result.stdout
+    assert "house-china-committee" in result.stdout

@@ -1,0 +1,167 @@
+"""Chat commands end to end through the core, on real SQLite with the sample corpus."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.caller import Caller
+from bot.core import PolicyWatch
+from bot.replies import ReplyKind
+
+
+async def test_company_ford_finds_the_story_and_no_look_alikes(
+    core: PolicyWatch, user: Caller
+) -> None:
+    reply = await core.handle(user, "company ford")
+    assert reply.kind is ReplyKind.OK
+    titles = " | ".join(i.title for i in reply.items)
+    assert "Xiaomi" in titles
+    assert "CATL" in titles
+    assert "Moolenaar" in titles or "House China committee" in titles
+    for look_alike in (
+        "Doug Ford",
+        "Harrison Ford",
+        "Gerald R. Ford",
+        "Ford Foundation",
+        "Tom Ford",
+    ):
+        assert look_alike not in titles
+    dates = [i.published for i in reply.items if i.published]
+    assert dates == sorted(dates, reverse=True)
+    assert all(i.why for i in reply.items)
+
+
+async def test_company_tolerates_typos_aliases_and_tickers(core: PolicyWatch, user: Caller) -> None:
+    typo = await core.handle(user, "company Frod")
+    assert typo.title.startswith("Ford Motor Company")
+    assert any("closest match to 'Frod'" in line for line in typo.lines)
+    for name in ("Contemporary Amperex", "300750.SZ", "blueoval", "general motors"):
+        reply = await core.handle(user, f"company {name}")
+        assert reply.kind is ReplyKind.OK, name
+        assert not any("closest match" in line for line in reply.lines), name
+    unknown = await core.handle(user, "company zzzzqqq")
+    assert unknown.kind is ReplyKind.ERROR
+    assert "Known companies" in unknown.title
+
+
+async def test_days_window_limits_results(core: PolicyWatch, user: Caller) -> None:
+    everything = await core.handle(user, "company ford")
+    recent = await core.handle(user, "company ford 1d")
+    assert len(everything.items) > 0
+    assert len(recent.items) < len(everything.items)
+
+
+async def test_topic_search_and_watchlists(core: PolicyWatch, user: Caller) -> None:
+    topic = await core.handle(user, "topic ev-tariffs")
+    assert topic.items and all("ev-tariffs" not in i.title for i in topic.items)
+    assert topic.actions[0].command == "subscribe ev-tariffs daily"
+    wrong = await core.handle(user, "topic ev-tarifs")
+    assert wrong.kind is ReplyKind.ERROR and "ev-tariffs" in wrong.title
+    found = await core.handle(user, "search Marshall LFP")
+    assert found.items and any(
+        "Marshall" in (i.title + i.why) or "LFP" in i.title for i in found.items
+    )
+    listing = await core.handle(user, "watchlists")
+    assert len(listing.lines) == 5
+
+
+async def test_unknown_command_gets_help_with_the_closest_command(
+    core: PolicyWatch, user: Caller
+) -> None:
+    reply = await core.handle(user, "subscrib ev-tariffs")
+    assert reply.kind is ReplyKind.ERROR and reply.ephemeral
+    assert "Did you mean `subscribe" in reply.title
+    gibberish = await core.handle(user, "xyzzy")
+    assert gibberish.kind is ReplyKind.ERROR
+    assert any(line.startswith("company NAME") for line in gibberish.lines)
+
+
+async def test_subscribe_list_and_unsubscribe(core: PolicyWatch, user: Caller) -> None:
+    reply = await core.handle(
+        user, "subscribe ev-tariffs weekly on monday at 08:30 tz America/New_York"
+    )
+    assert reply.kind is ReplyKind.OK
+    listed = await core.handle(user, "subscriptions")
+    assert listed.lines == ("ev-tariffs — weekly on Monday at 08:30 America/New_York",)
+    other_channel = replace(user, channel="C2")
+    assert "no subscriptions" in (await core.handle(other_channel, "subscriptions")).title
+    everything = await core.handle(user, "subscribe all instant")
+    assert len(everything.lines) == 5
+    assert (await core.handle(user, "unsubscribe all")).kind is ReplyKind.OK
+    missing = await core.handle(user, "unsubscribe ev-tariffs")
+    assert missing.kind is ReplyKind.ERROR
+
+
+async def test_admin_commands_are_refused_and_audited_for_users(
+    core: PolicyWatch, user: Caller, admin: Caller
+) -> None:
+    refused = await core.handle(user, "watchlist add ev-tariffs Section 232")
+    assert refused.kind is ReplyKind.DENIED
+    assert (await core.handle(user, "audit")).kind is ReplyKind.DENIED
+    log = await core.handle(admin, "audit")
+    assert any("U_USER" in line and "refused" in line for line in log.lines)
+    platform_admin = Caller("slack", "T1", "C1", "U_OWNER", platform_admin=True)
+    assert (await core.handle(platform_admin, "audit 1")).kind is ReplyKind.OK
+
+
+async def test_admin_edit_takes_effect_at_once(
+    core: PolicyWatch, user: Caller, admin: Caller
+) -> None:
+    before = await core.handle(user, "topic ev-tariffs")
+    titles_before = {i.title for i in before.items}
+    # Exclude a word that only the newest matching headline carries.
+    others = " ".join(t for t in titles_before if t != before.items[0].title).lower()
+    word = next(
+        w
+        for w in before.items[0].title.split()
+        if w.isalpha() and len(w) > 4 and w.lower() not in others
+    )
+    done = await core.handle(admin, f"watchlist exclude ev-tariffs {word}")
+    assert done.kind is ReplyKind.OK, done.title
+    after = await core.handle(user, "topic ev-tariffs")
+    assert {i.title for i in after.items} == titles_before - {before.items[0].title}
+    assert (await core.handle(admin, f"watchlist remove ev-tariffs {word}")).kind is ReplyKind.OK
+    restored = await core.handle(user, "topic ev-tariffs")
+    assert {i.title for i in restored.items} == titles_before
+    log = await core.handle(admin, "audit 2")
+    assert f"watchlist remove ev-tariffs {word}" in log.lines[0]
+    assert "U_ADMIN" in log.lines[0]
+
+
+async def test_create_add_delete_watchlist_and_alias(
+    core: PolicyWatch, admin: Caller, user: Caller
+) -> None:
+    assert (
+        await core.handle(admin, "watchlist create lfp-plants LFP battery plants")
+    ).kind is ReplyKind.OK
+    assert (await core.handle(admin, "watchlist create lfp-plants again")).kind is ReplyKind.ERROR
+    assert (await core.handle(admin, "watchlist add lfp-plants LFP")).kind is ReplyKind.OK
+    topic = await core.handle(user, "topic lfp-plants")
+    assert topic.items and all("LFP" in (i.title + i.why) for i in topic.items)
+    assert (await core.handle(admin, "watchlist add lfp-plants LFP")).kind is ReplyKind.ERROR
+    assert (await core.handle(admin, "watchlist delete lfp-plants")).kind is ReplyKind.OK
+    assert (await core.handle(user, "topic lfp-plants")).kind is ReplyKind.ERROR
+    assert (await core.handle(admin, "company alias nobody Foo")).kind is ReplyKind.ERROR
+    assert (await core.handle(admin, "company alias ford Tesla")).kind is ReplyKind.ERROR
+    assert (await core.handle(admin, "company alias ford Dearborn automaker")).kind is ReplyKind.OK
+    assert (await core.handle(user, "company Dearborn automaker")).title.startswith(
+        "Ford Motor Company"
+    )
+
+
+async def test_edits_survive_a_restart(core: PolicyWatch, admin: Caller, user: Caller) -> None:
+    await core.handle(admin, "watchlist create lfp-plants LFP battery plants")
+    await core.handle(admin, "watchlist add lfp-plants LFP")
+    reopened = await PolicyWatch.open(core.settings)
+    try:
+        assert "lfp-plants" in reopened.registry.catalog.watchlists
+        assert (await reopened.handle(user, "topic lfp-plants")).items
+    finally:
+        await reopened.close()
+
+
+async def test_autocomplete(core: PolicyWatch) -> None:
+    names = core.complete("name", "fo")
+    assert ("Ford Motor Company", "ford") in names
+    assert len(core.complete("name", "")) <= 25
+    assert [v for _, v in core.complete("watchlist", "tar")] == ["ev-tariffs"]
