@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 class Adapter(ABC):
     platform: ClassVar[str]
+    # True when ``deliver`` works without ``start`` (a web API call, the
+    # terminal): ``policywatch digest`` can then send from the command line.
+    delivers_without_connection: ClassVar[bool] = False
 
     def __init__(self, core: PolicyWatch, settings: Settings) -> None:
         self.core = core
@@ -40,3 +43,12 @@ class Adapter(ABC):
         Raise :class:`bot.delivery.RetryLater` or
         :class:`bot.delivery.PermanentDeliveryError` on failure.
         """
+
+    async def already_delivered(self, delivery: Delivery) -> str | None:
+        """The message id if this outbox message is already on the platform.
+
+        Called before resending a message whose earlier attempt may have
+        succeeded before a crash. Adapters that can look it up (Slack message
+        metadata, Discord nonces, a console log) override this; the default
+        cannot tell, and the sender then resends (at-least-once)."""
+        return None

@@ -21,6 +21,7 @@ PROMPT = "policywatch> "
 
 class ConsoleAdapter(Adapter):
     platform = "console"
+    delivers_without_connection = True
 
     def __init__(
         self,

@@ -22,7 +22,8 @@ from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch, sample_items
 from bot.matcher import Matcher
-from bot.models import Item
+from bot.models import Item, parse_timestamp
+from bot.sources import fetch_url_source, parse_file
 from bot.store import DatabaseURLError
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
@@ -153,33 +154,62 @@ async def _ask(core: PolicyWatch, args: argparse.Namespace) -> int:
 
 
 async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
-    if not (args.sample or args.feed or args.file):
-        raise UsageError("policywatch ingest: give --sample, --feed URL or --file PATH")
+    """Without options: every configured source. Exit 1 when any source failed."""
     failures = 0
     if args.sample:
         result = await core.ingest(sample_items())
         print(f"sample: {result.new} new, {result.duplicates} duplicates")
     for path in args.file:
         try:
-            items = _read_jsonl_items(path)
+            items = parse_file(path)
         except (OSError, ValueError) as exc:
             print(f"{path}: error: {exc}")
             failures += 1
             continue
         result = await core.ingest(items)
         print(f"{path}: {result.new} new, {result.duplicates} duplicates")
-    if args.feed:
-        failures += await core.ingest_feeds(args.feed)
+    sources = [fetch_url_source(url) for url in args.feed]
+    if not (args.sample or args.file or args.feed):
+        sources = core.sources()
+    for report, result in await core.fetch_and_store(sources, only_due=False):
+        if report.status == "error":
+            failures += 1
+            print(f"{report.source_id}: error: {report.error}")
+        elif report.status == "not_modified":
+            print(f"{report.source_id}: not modified ({report.requests} request)")
+        else:
+            print(
+                f"{report.source_id}: {len(report.items)} items, {result.new} new, "
+                f"{result.duplicates} duplicates ({report.requests} requests, {report.elapsed_s:.1f} s)"
+            )
     return 1 if failures else 0
 
 
 async def _digest(core: PolicyWatch, args: argparse.Namespace) -> int:
-    from bot.models import parse_timestamp
-
     now = parse_timestamp(args.now) if args.now else None
     if args.now and now is None:
         raise UsageError(f"policywatch digest: --now must be ISO 8601, got '{args.now}'")
-    return await core.run_digests_cli(channel=args.channel, now=now, dry_run=args.dry_run)
+    built = await core.run_digests(now, channel=args.channel, dry_run=args.dry_run)
+    for digest in built:
+        print(f"--- {digest.kind} for {'/'.join(digest.channel)}")
+        print(digest.reply.to_text())
+    if not built:
+        print("no digests due")
+    if args.dry_run:
+        return 0
+    from bot.digests.sender import OutboxSender
+    from bot.runner import enabled_adapters
+
+    adapters = {
+        a.platform: a
+        for a in enabled_adapters(core, include_console=True)
+        if a.delivers_without_connection
+    }
+    report = await OutboxSender(core.store, adapters).drain()
+    print(
+        f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, left for the running bot {report.skipped}"
+    )
+    return 1 if report.failed else 0
 
 
 async def _watchlists(core: PolicyWatch, args: argparse.Namespace) -> int:
@@ -262,18 +292,6 @@ def _match(source: str, folder: Path) -> int:
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()
     return 1 if bad else 0
-
-
-def _read_jsonl_items(path: Path) -> list[Item]:
-    items = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                try:
-                    items.append(Item.from_json(json.loads(line)))
-                except (ValueError, json.JSONDecodeError) as exc:
-                    raise ValueError(f"line {number}: {exc}") from exc
-    return items
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ class Settings:
     ops_port: int | None = None
     ops_host: str = "127.0.0.1"
     contact: str = "policywatch (set POLICYWATCH_CONTACT)"
+    sources_file: Path | None = None
+    congress_api_key: str | None = field(default=None, repr=False)
+    send_empty_digests: bool = False
+    ingest_interval_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +66,11 @@ class Settings:
             ops_port=int(ops) if ops else None,
             ops_host=env.get("POLICYWATCH_OPS_HOST") or "127.0.0.1",
             contact=env.get("POLICYWATCH_CONTACT") or "policywatch (set POLICYWATCH_CONTACT)",
+            sources_file=Path(env["POLICYWATCH_SOURCES_FILE"])
+            if env.get("POLICYWATCH_SOURCES_FILE")
+            else None,
+            congress_api_key=env.get("POLICYWATCH_CONGRESS_API_KEY") or None,
+            send_empty_digests=env.get("POLICYWATCH_SEND_EMPTY_DIGESTS", "") == "1",
         )
 
     @property

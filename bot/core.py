@@ -7,12 +7,21 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 
 from bot.caller import Caller
+from bot.digests.build import build_digest
+from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.sources import (
+    FetchReport,
+    Ingestor,
+    SourceConfig,
+    SourceConfigError,
+    SourceState,
+    load_sources,
+)
 from bot.commands.handlers import REMATCH_LIMIT, execute
-from bot.commands.render import reply_items
 from bot.config import Settings
 from bot.models import Item
 from bot.registry import Registry
@@ -22,7 +31,6 @@ from bot.store.records import AuditEntry
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
 
 log = logging.getLogger("policywatch.core")
-PREVIEW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,11 @@ class PolicyWatch:
         self.settings = settings
         self.store = store
         self.registry = registry
+        self.digests = DigestService(
+            store,
+            lambda: self.registry.catalog,
+            DigestPolicy(send_empty=settings.send_empty_digests),
+        )
 
     @classmethod
     async def open(cls, settings: Settings) -> PolicyWatch:
@@ -98,9 +111,10 @@ class PolicyWatch:
         matcher = self.registry.matcher
         await self.store.replace_matches([(row.pk, matcher.match(row.item)) for row in recent])
 
-    # ------------------------------------------------------------ digests, sources, stories
+    # ------------------------------------------------------------ digests
 
     async def preview_digest(self, caller: Caller) -> Reply:
+        """What this channel's next digest would say if it were sent now."""
         subs = await self.store.channel_subscriptions(
             caller.platform, caller.workspace, caller.channel
         )
@@ -110,24 +124,64 @@ class PolicyWatch:
                 title="This channel has no active subscriptions",
                 lines=("Try `subscribe ev-tariffs`.",),
             )
-        sections = []
-        for sub in active:
-            since = sub.last_digest_at or datetime.now(UTC) - timedelta(days=PREVIEW_DAYS)
-            rows = await self.store.items_matching("watchlist", sub.watchlist, since, 20)
-            if rows:
-                name = self.registry.catalog.watchlists.get(sub.watchlist)
-                sections.append(
-                    (
-                        name.name if name else sub.watchlist,
-                        reply_items(rows, self.registry.catalog, sub.watchlist),
-                    )
-                )
-        if not sections:
-            return Reply(title="Nothing new for this channel's next digest")
-        return Reply(title="Preview of this channel's next digest", sections=tuple(sections))
+        batch = [
+            (sub, await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200)) for sub in active
+        ]
+        reply = build_digest(batch, self.registry.catalog, title="Preview of the next digest")
+        return reply or Reply(title="Nothing new since this channel's last digest")
+
+    async def run_digests(
+        self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False
+    ) -> list[Built]:
+        return await self.digests.run_due(
+            now or datetime.now(UTC), channel=channel, dry_run=dry_run
+        )
+
+    # ------------------------------------------------------------ sources
+
+    def sources(self) -> list[SourceConfig]:
+        return load_sources(self.settings.sources_file)
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.settings, self.store, congress_api_key=self.settings.congress_api_key)
+
+    async def fetch_and_store(
+        self, sources: list[SourceConfig], *, only_due: bool
+    ) -> list[tuple[FetchReport, IngestResult]]:
+        """Fetch sources, then match and store what they returned; one bad source never stops the others."""
+        async with self.ingestor() as ingestor:
+            reports = await ingestor.fetch_all(sources, only_due=only_due)
+        return [(report, await self.ingest(report.items)) for report in reports]
 
     async def sources_reply(self) -> Reply:
-        return Reply(title="No sources are configured yet")
+        try:
+            configured = self.sources()
+        except SourceConfigError as exc:
+            return Reply(
+                title="The sources file has a problem", lines=(str(exc),), kind=ReplyKind.ERROR
+            )
+        states = {s.source_id: s for s in await self.store.all_states()}
+        lines = [describe_source(source, states.get(source.id)) for source in configured]
+        healthy = sum(
+            1
+            for s in configured
+            if (st := states.get(s.id)) is not None and st.healthy and st.last_success
+        )
+        return Reply(title=f"{len(configured)} sources, {healthy} healthy", lines=tuple(lines))
 
     async def story_reply(self, story_id: str) -> Reply:
         return Reply(title=f"No story '{story_id}'", kind=ReplyKind.ERROR, ephemeral=True)
+
+
+def describe_source(source: SourceConfig, state: SourceState | None) -> str:
+    """One line for the ``sources`` command: health, last success, last error, items."""
+    if not source.enabled:
+        return f"{source.id} — {source.name}: disabled"
+    if state is None:
+        return f"{source.id} — {source.name}: not fetched yet"
+    when = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
+    line = f"{source.id} — {source.name}: {'ok' if state.healthy else 'FAILING'}; last success {when}; {state.item_count} items"
+    if state.last_error:
+        at = f" at {state.last_error_at:%Y-%m-%d %H:%M} UTC" if state.last_error_at else ""
+        line += f"; last error{at}: {state.last_error}"
+    return line

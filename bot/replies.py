@@ -7,9 +7,11 @@ another command through the same path as typed text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class ReplyKind(StrEnum):
@@ -65,6 +67,26 @@ class Reply:
             out.extend(section_items)
         return tuple(out)
 
+    def to_json(self) -> str:
+        """Serialise for the outbox, so a queued digest survives a restart unchanged."""
+        return json.dumps(asdict(self), default=_encode, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Reply:
+        data = json.loads(text)
+        return cls(
+            title=data["title"],
+            lines=tuple(data["lines"]),
+            items=tuple(_item_from(i) for i in data["items"]),
+            actions=tuple(Action(**a) for a in data["actions"]),
+            kind=ReplyKind(data["kind"]),
+            ephemeral=data["ephemeral"],
+            footer=data["footer"],
+            sections=tuple(
+                (h, tuple(_item_from(i) for i in items)) for h, items in data["sections"]
+            ),
+        )
+
     def to_text(self) -> str:
         """Plain text as the console adapter and ``policywatch ask`` print it."""
         out = [self.title]
@@ -98,3 +120,20 @@ def _item_text(number: int, item: ReplyItem) -> list[str]:
     if item.why:
         lines.append(f"   why: {item.why}")
     return lines
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _item_from(data: dict[str, Any]) -> ReplyItem:
+    published = data.get("published")
+    return ReplyItem(
+        **{
+            **data,
+            "published": datetime.fromisoformat(published) if published else None,
+            "sources": tuple(data.get("sources") or ()),
+        }
+    )

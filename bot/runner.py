@@ -1,18 +1,32 @@
 """``policywatch run``: start every adapter whose credentials are set (the
-console when none are) and the background jobs, and stop them together."""
+console when none are) and the background jobs, and stop them together.
+
+Background jobs run on APScheduler's asyncio scheduler. They are derived from
+the database on every tick rather than kept in a job store: the digest tick
+asks which subscriptions are due now (see :mod:`bot.digests.schedule`), so a
+restart or a missed run needs no bookkeeping of its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.base import Adapter
 from bot.core import PolicyWatch
+from bot.digests.sender import OutboxSender
 
 log = logging.getLogger("policywatch.run")
+DIGEST_TICK_SECONDS = 30
 
 
-def enabled_adapters(core: PolicyWatch) -> list[Adapter]:
+def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> list[Adapter]:
+    """Adapters whose credentials are set; the console when there are none
+    (or always, with ``include_console``, for delivering console digests)."""
     settings = core.settings
     adapters: list[Adapter] = []
     if settings.slack_enabled:
@@ -23,23 +37,89 @@ def enabled_adapters(core: PolicyWatch) -> list[Adapter]:
         from adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter(core, settings))
-    if not adapters:
+    if include_console or not adapters:
         from adapters.console import ConsoleAdapter
 
         adapters.append(ConsoleAdapter(core, settings))
     return adapters
 
 
-async def run_bot(core: PolicyWatch) -> None:
+class Jobs:
+    """The periodic work of a running bot: fetch due sources, build due digests, send."""
+
+    def __init__(self, core: PolicyWatch, adapters: list[Adapter]) -> None:
+        self.core = core
+        self.sender = OutboxSender(core.store, {a.platform: a for a in adapters})
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        now = datetime.now(UTC)
+        every = self.core.settings.ingest_interval_seconds
+        self.scheduler.add_job(
+            self.ingest,
+            IntervalTrigger(seconds=every),
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.digests,
+            IntervalTrigger(seconds=DIGEST_TICK_SECONDS),
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def ingest(self) -> None:
+        try:
+            results = await self.core.fetch_and_store(self.core.sources(), only_due=True)
+        except asyncio.CancelledError:
+            return  # shutting down: the next start fetches again
+        except Exception:
+            log.exception("ingest job failed")
+            return
+        new = sum(result.new for _, result in results)
+        if results:
+            log.info("ingest: %d sources fetched, %d new items", len(results), new)
+
+    async def digests(self) -> None:
+        try:
+            await self.core.run_digests()
+            report = await self.sender.drain()
+        except asyncio.CancelledError:
+            return  # shutting down: leased rows are picked up again after restart
+        except Exception:
+            log.exception("digest job failed")
+            return
+        if report.sent or report.failed or report.retried:
+            log.info(
+                "outbox: sent %d, retrying %d, failed %d",
+                report.sent,
+                report.retried,
+                report.failed,
+            )
+
+
+async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
     adapters = enabled_adapters(core)
     log.info("starting adapters: %s", ", ".join(a.platform for a in adapters))
+    jobs = Jobs(core, adapters)
+    if background_jobs:
+        jobs.start()
     tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task.exception():
-                raise task.exception()  # type: ignore[misc]
+            error = task.exception()
+            if error is not None:
+                raise error
     finally:
+        jobs.stop()
         for adapter in adapters:
             await adapter.stop()
         for task in tasks:

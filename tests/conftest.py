@@ -12,12 +12,16 @@ from bot.config import Settings
 from bot.core import PolicyWatch
 
 
+NO_SOURCES = Path(__file__).parent / "fixtures" / "no_sources.yaml"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'test.db'}",
         admins=frozenset({"U_ADMIN"}),
+        sources_file=NO_SOURCES,  # tests never fetch from the internet
     )
 
 

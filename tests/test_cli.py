@@ -21,6 +21,8 @@ def env(tmp_path: Path) -> dict[str, str]:
         if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
     }
     clean["POLICYWATCH_DATA_DIR"] = str(tmp_path / "data")
+    # No configured sources: a test must never fetch from the internet.
+    clean["POLICYWATCH_SOURCES_FILE"] = str(Path(__file__).parent / "fixtures" / "no_sources.yaml")
     return clean
 
 
@@ -63,7 +65,13 @@ def test_ask_exit_codes(env: dict[str, str]) -> None:
 
 
 def test_bad_arguments_give_one_line_on_stderr(env: dict[str, str]) -> None:
-    for args in (["ask"], ["match"], ["frobnicate"], ["digest", "--now", "yesterday"], ["ingest"]):
+    for args in (
+        ["ask"],
+        ["match"],
+        ["frobnicate"],
+        ["digest", "--now", "yesterday"],
+        ["ingest", "--feed"],
+    ):
         result = run(env, *args)
         assert result.returncode != 0, args
         lines = result.stderr.strip().splitlines()

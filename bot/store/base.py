@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.matcher import MatchResult
 from bot.models import Item
-from bot.store.records import AuditEntry, StoredItem, Subscription
+from bot.sources.state import SourceState
+from bot.store.records import (
+    AuditEntry,
+    CursorUpdate,
+    OutboxEntry,
+    OutboxRow,
+    StoredItem,
+    Subscription,
+)
 from bot.watchlists import WatchlistEdit
 
 
@@ -65,6 +73,59 @@ class Store(ABC):
 
     @abstractmethod
     async def all_subscriptions(self) -> list[Subscription]: ...
+
+    @abstractmethod
+    async def new_matches(self, watchlist: str, after_pk: int, limit: int) -> list[StoredItem]:
+        """Items matching a watchlist stored after ``after_pk``, oldest first."""
+
+    @abstractmethod
+    async def max_item_pk(self) -> int: ...
+
+    @abstractmethod
+    async def disable_channel(
+        self, platform: str, workspace: str, channel: str, reason: str
+    ) -> int:
+        """Pause every subscription of a channel the platform says is gone."""
+
+    # outbox: digests and alerts waiting to be sent
+    @abstractmethod
+    async def enqueue(
+        self, entries: Sequence[OutboxEntry], updates: Sequence[CursorUpdate]
+    ) -> list[int]:
+        """Insert messages and move the subscriptions' cursors in ONE transaction,
+        so a crash can neither lose a digest nor build it twice. An entry whose
+        dedupe key is already there is skipped. Returns the new outbox ids."""
+
+    @abstractmethod
+    async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Lease sendable rows to this sender; a row stays leased until ``now + lease``."""
+
+    @abstractmethod
+    async def mark_sent(self, outbox_id: int, message_id: str) -> None: ...
+
+    @abstractmethod
+    async def mark_retry(self, outbox_id: int, error: str, at: datetime) -> None: ...
+
+    @abstractmethod
+    async def mark_failed(self, outbox_id: int, error: str) -> None: ...
+
+    @abstractmethod
+    async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
+
+    @abstractmethod
+    async def alerts_since(
+        self, platform: str, workspace: str, channel: str, since: datetime
+    ) -> int: ...
+
+    # source health (the ingestion engine's SourceStateStore)
+    @abstractmethod
+    async def get_state(self, source_id: str) -> SourceState | None: ...
+
+    @abstractmethod
+    async def save_state(self, state: SourceState) -> None: ...
+
+    @abstractmethod
+    async def all_states(self) -> list[SourceState]: ...
 
     # watchlist edits and audit
     @abstractmethod

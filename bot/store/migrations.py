@@ -88,4 +88,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        3,
+        "source health, digest cursors and the delivery outbox",
+        """
+        CREATE TABLE source_state (
+            source_id TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            item_count INTEGER NOT NULL DEFAULT 0,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            next_fetch_at TEXT
+        );
+        ALTER TABLE subscriptions ADD COLUMN quiet_start TEXT;
+        ALTER TABLE subscriptions ADD COLUMN quiet_end TEXT;
+        ALTER TABLE subscriptions ADD COLUMN last_due_at TEXT;
+        ALTER TABLE subscriptions ADD COLUMN cursor_pk INTEGER NOT NULL DEFAULT 0;
+        UPDATE subscriptions SET cursor_pk = (SELECT COALESCE(MAX(pk), 0) FROM items),
+                                 last_due_at = created_at;
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_until TEXT,
+            message_id TEXT,
+            sent_at TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_ready ON outbox(status, next_attempt_at);
+        CREATE INDEX outbox_channel ON outbox(platform, workspace, channel, created_at);
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -38,10 +38,18 @@ class Subscription:
     weekday: int = 0
     min_priority: int = 0
     created_by: str = ""
+    quiet_start: str | None = None  # instant alerts wait out quiet hours (local time)
+    quiet_end: str | None = None
     id: int | None = None
     created_at: datetime | None = None
     last_digest_at: datetime | None = None
     disabled_reason: str | None = None
+    last_due_at: datetime | None = None  # the scheduled time last handled
+    cursor_pk: int = 0  # items with a larger key are new for this subscription
+
+    @property
+    def channel_key(self) -> tuple[str, str, str]:
+        return (self.platform, self.workspace, self.channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +61,37 @@ class AuditEntry:
     action: str
     detail: str
     outcome: str  # "ok" or "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class CursorUpdate:
+    """Moves a subscription past what a digest (or an empty run) covered."""
+
+    subscription_id: int
+    cursor_pk: int
+    due_at: datetime
+    delivered: bool  # False when nothing was sent (empty digest skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A message to send. ``dedupe_key`` is unique: building the same digest
+    twice (a restart, a second replica) inserts it once."""
+
+    dedupe_key: str
+    kind: str  # "digest" | "alert"
+    platform: str
+    workspace: str
+    channel: str
+    payload: str  # Reply as JSON
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    entry: OutboxEntry
+    status: str  # pending | sending | sent | failed
+    attempts: int
+    created_at: datetime
+    message_id: str | None = None
+    last_error: str | None = None

@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,15 @@ from bot.models import Item
 from bot.store.base import Store
 from bot.store.codec import from_db, now_utc, to_db
 from bot.store.migrations import MIGRATIONS
-from bot.store.records import AuditEntry, StoredItem, Subscription
+from bot.sources.state import SourceState
+from bot.store.records import (
+    AuditEntry,
+    CursorUpdate,
+    OutboxEntry,
+    OutboxRow,
+    StoredItem,
+    Subscription,
+)
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit
 
@@ -235,12 +243,15 @@ class SQLiteStore(Store):
         async with self._transaction() as db:
             cursor = await db.execute(
                 """INSERT INTO subscriptions(platform, workspace, channel, watchlist, cadence, at, tz,
-                                             weekday, min_priority, created_by, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                             weekday, min_priority, created_by, created_at,
+                                             quiet_start, quiet_end, last_due_at, cursor_pk)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           (SELECT COALESCE(MAX(pk), 0) FROM items))
                    ON CONFLICT (platform, workspace, channel, watchlist) DO UPDATE SET
                      cadence = excluded.cadence, at = excluded.at, tz = excluded.tz,
                      weekday = excluded.weekday, min_priority = excluded.min_priority,
-                     disabled_reason = NULL
+                     quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
+                     last_due_at = excluded.last_due_at, disabled_reason = NULL
                    RETURNING id""",
                 (
                     sub.platform,
@@ -254,6 +265,9 @@ class SQLiteStore(Store):
                     sub.min_priority,
                     sub.created_by,
                     to_db(now_utc()),
+                    sub.quiet_start,
+                    sub.quiet_end,
+                    to_db(sub.last_due_at or now_utc()),
                 ),
             )
             row = await cursor.fetchone()
@@ -306,9 +320,178 @@ class SQLiteStore(Store):
                 created_at=from_db(r["created_at"]),
                 last_digest_at=from_db(r["last_digest_at"]),
                 disabled_reason=r["disabled_reason"],
+                quiet_start=r["quiet_start"],
+                quiet_end=r["quiet_end"],
+                last_due_at=from_db(r["last_due_at"]),
+                cursor_pk=r["cursor_pk"],
             )
             for r in rows
         ]
+
+    async def new_matches(self, watchlist: str, after_pk: int, limit: int) -> list[StoredItem]:
+        return await self._hydrate(
+            f"SELECT {_ITEM_COLUMNS} FROM matches m JOIN items i ON i.pk = m.item_pk "
+            "WHERE m.kind = 'watchlist' AND m.target = ? AND m.item_pk > ? ORDER BY m.item_pk LIMIT ?",
+            [watchlist, after_pk, limit],
+        )
+
+    async def max_item_pk(self) -> int:
+        async with self.db.execute("SELECT COALESCE(MAX(pk), 0) FROM items") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def disable_channel(
+        self, platform: str, workspace: str, channel: str, reason: str
+    ) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET disabled_reason = ? "
+                "WHERE platform = ? AND workspace = ? AND channel = ?",
+                (reason, platform, workspace, channel),
+            )
+            count = cursor.rowcount
+            await cursor.close()
+        return count
+
+    # ------------------------------------------------------------ outbox
+
+    async def enqueue(
+        self, entries: Sequence[OutboxEntry], updates: Sequence[CursorUpdate]
+    ) -> list[int]:
+        new_ids: list[int] = []
+        async with self._transaction() as db:
+            now = to_db(now_utc())
+            for entry in entries:
+                cursor = await db.execute(
+                    """INSERT INTO outbox(dedupe_key, kind, platform, workspace, channel, payload,
+                                          created_at, next_attempt_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id""",
+                    (
+                        entry.dedupe_key,
+                        entry.kind,
+                        entry.platform,
+                        entry.workspace,
+                        entry.channel,
+                        entry.payload,
+                        now,
+                        now,
+                    ),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                if row is not None:
+                    new_ids.append(int(row[0]))
+            for update in updates:
+                await db.execute(
+                    "UPDATE subscriptions SET cursor_pk = MAX(cursor_pk, ?), "
+                    "last_due_at = MAX(COALESCE(last_due_at, ''), ?), "
+                    "last_digest_at = CASE WHEN ? THEN ? ELSE last_digest_at END WHERE id = ?",
+                    (
+                        update.cursor_pk,
+                        to_db(update.due_at),
+                        update.delivered,
+                        to_db(update.due_at),
+                        update.subscription_id,
+                    ),
+                )
+        return new_ids
+
+    async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+                   WHERE id IN (
+                     SELECT id FROM outbox
+                     WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
+                       AND (lease_until IS NULL OR lease_until <= ?)
+                     ORDER BY id LIMIT ?)
+                   RETURNING {_OUTBOX_COLUMNS}""",
+                (to_db(now + lease), to_db(now), to_db(now), limit),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return sorted((_outbox_row(r) for r in rows), key=lambda r: r.id)
+
+    async def mark_sent(self, outbox_id: int, message_id: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, lease_until = NULL "
+                "WHERE id = ?",
+                (message_id, to_db(now_utc()), outbox_id),
+            )
+
+    async def mark_retry(self, outbox_id: int, error: str, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?, "
+                "lease_until = NULL WHERE id = ?",
+                (error, to_db(at), outbox_id),
+            )
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?",
+                (error, outbox_id),
+            )
+
+    async def outbox(self, status: str | None = None) -> list[OutboxRow]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        async with self.db.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox {where} ORDER BY id", params
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_outbox_row(r) for r in rows]
+
+    async def alerts_since(
+        self, platform: str, workspace: str, channel: str, since: datetime
+    ) -> int:
+        async with self.db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND platform = ? AND workspace = ? "
+            "AND channel = ? AND created_at >= ?",
+            (platform, workspace, channel, to_db(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------ source health
+
+    async def get_state(self, source_id: str) -> SourceState | None:
+        async with self.db.execute(
+            "SELECT * FROM source_state WHERE source_id = ?", (source_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _source_state(row) if row else None
+
+    async def save_state(self, state: SourceState) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO source_state(source_id, etag, last_modified, last_success, last_error,
+                                            last_error_at, item_count, consecutive_failures, next_fetch_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (source_id) DO UPDATE SET
+                     etag = excluded.etag, last_modified = excluded.last_modified,
+                     last_success = excluded.last_success, last_error = excluded.last_error,
+                     last_error_at = excluded.last_error_at, item_count = excluded.item_count,
+                     consecutive_failures = excluded.consecutive_failures,
+                     next_fetch_at = excluded.next_fetch_at""",
+                (
+                    state.source_id,
+                    state.etag,
+                    state.last_modified,
+                    to_db(state.last_success),
+                    state.last_error,
+                    to_db(state.last_error_at),
+                    state.item_count,
+                    state.consecutive_failures,
+                    to_db(state.next_fetch_at),
+                ),
+            )
+
+    async def all_states(self) -> list[SourceState]:
+        async with self.db.execute("SELECT * FROM source_state ORDER BY source_id") as cursor:
+            rows = await cursor.fetchall()
+        return [_source_state(r) for r in rows]
 
     # ------------------------------------------------------------ edits and audit
 
@@ -344,6 +527,42 @@ class SQLiteStore(Store):
             assert at is not None
             entries.append(AuditEntry(at, r[1], r[2], r[3], r[4], r[5], r[6]))
         return entries
+
+
+_OUTBOX_COLUMNS = (
+    "id, dedupe_key, kind, platform, workspace, channel, payload, status, attempts, created_at, "
+    "message_id, last_error"
+)
+
+
+def _outbox_row(r: Any) -> OutboxRow:
+    created = from_db(r[9])
+    assert created is not None
+    return OutboxRow(
+        id=r[0],
+        entry=OutboxEntry(
+            dedupe_key=r[1], kind=r[2], platform=r[3], workspace=r[4], channel=r[5], payload=r[6]
+        ),
+        status=r[7],
+        attempts=r[8],
+        created_at=created,
+        message_id=r[10],
+        last_error=r[11],
+    )
+
+
+def _source_state(r: Any) -> SourceState:
+    return SourceState(
+        source_id=r["source_id"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        last_success=from_db(r["last_success"]),
+        last_error=r["last_error"],
+        last_error_at=from_db(r["last_error_at"]),
+        item_count=r["item_count"],
+        consecutive_failures=r["consecutive_failures"],
+        next_fetch_at=from_db(r["next_fetch_at"]),
+    )
 
 
 async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> None:

@@ -1,0 +1,193 @@
+"""Turning due subscriptions into outbox messages.
+
+For each channel, subscriptions due at the same slot become ONE digest (one
+section per watchlist). The digest and the cursor moves of its subscriptions
+are written in one transaction with a dedupe key made of the channel and the
+slot, so running this twice (a restart, a second replica, an operator's
+``policywatch digest``) builds each digest once.
+
+Instant subscriptions send one alert per new story, up to a burst limit per
+channel and window. A larger burst, or anything held back by the limit or by
+quiet hours, goes out as one folded message instead of a flood.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.digests.build import build_digest, group_stories
+from bot.digests.schedule import due_slot, in_quiet_hours
+from bot.replies import Reply
+from bot.store import Store
+from bot.store.records import CursorUpdate, OutboxEntry, StoredItem, Subscription
+from bot.watchlists import PRIORITIES, Catalog
+
+ChannelKey = tuple[str, str, str]
+MAX_ITEMS_PER_RUN = 500
+
+
+@dataclass(frozen=True)
+class DigestPolicy:
+    send_empty: bool = False
+    burst_limit: int = 5
+    burst_window: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A message this run produced (queued, or only shown in a dry run)."""
+
+    channel: ChannelKey
+    kind: str
+    reply: Reply
+    outbox_id: int | None
+
+
+class DigestService:
+    def __init__(
+        self, store: Store, catalog: Callable[[], Catalog], policy: DigestPolicy | None = None
+    ) -> None:
+        self.store = store
+        self.catalog = catalog  # a callable: admin edits replace the catalog at run time
+        self.policy = policy or DigestPolicy()
+
+    async def run_due(
+        self, now: datetime, *, channel: str | None = None, dry_run: bool = False
+    ) -> list[Built]:
+        subs = [
+            s
+            for s in await self.store.all_subscriptions()
+            if channel is None or s.channel == channel
+        ]
+        by_channel: dict[ChannelKey, list[Subscription]] = defaultdict(list)
+        for sub in subs:
+            by_channel[sub.channel_key].append(sub)
+        built: list[Built] = []
+        for key, channel_subs in by_channel.items():
+            built += await self._digests(
+                key, [s for s in channel_subs if s.cadence != "instant"], now, dry_run
+            )
+            built += await self._alerts(
+                key, [s for s in channel_subs if s.cadence == "instant"], now, dry_run
+            )
+        return built
+
+    async def _fresh(self, sub: Subscription) -> list[StoredItem]:
+        catalog = self.catalog()
+        spec = catalog.watchlists.get(sub.watchlist)
+        if spec is None or PRIORITIES[spec.priority] < sub.min_priority:
+            return []
+        return await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
+
+    async def _digests(
+        self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
+    ) -> list[Built]:
+        by_slot: dict[datetime, list[Subscription]] = defaultdict(list)
+        for sub in subs:
+            slot = due_slot(sub, now)
+            if slot is not None:
+                by_slot[slot].append(sub)
+        out: list[Built] = []
+        for slot, due in sorted(by_slot.items()):
+            batch = [(sub, await self._fresh(sub)) for sub in due]
+            reply = build_digest(batch, self.catalog())
+            if reply is None and self.policy.send_empty:
+                reply = Reply(
+                    title="policywatch digest: nothing new",
+                    lines=("No new items since the last digest.",),
+                )
+            updates = [
+                CursorUpdate(
+                    sub.id or 0,
+                    max((r.pk for r in rows), default=sub.cursor_pk),
+                    slot,
+                    reply is not None,
+                )
+                for sub, rows in batch
+            ]
+            if dry_run:
+                if reply is not None:
+                    out.append(Built(key, "digest", reply, None))
+                continue
+            entries = (
+                [_entry(f"digest:{_key_text(key)}:{slot.isoformat()}", "digest", key, reply)]
+                if reply
+                else []
+            )
+            ids = await self.store.enqueue(entries, updates)
+            if reply is not None:
+                out.append(Built(key, "digest", reply, ids[0] if ids else None))
+        return out
+
+    async def _alerts(
+        self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
+    ) -> list[Built]:
+        catalog = self.catalog()
+        waiting = [
+            (sub, await self._fresh(sub))
+            for sub in subs
+            if not in_quiet_hours(sub, now) and not sub.disabled_reason
+        ]
+        waiting = [(sub, rows) for sub, rows in waiting if rows]
+        if not waiting:
+            return []
+        stories: list[tuple[Subscription, Reply]] = []
+        seen: set[str] = set()
+        for sub, rows in waiting:
+            for story in group_stories(rows, catalog, sub.watchlist):
+                story_key = story.story_id or story.url or story.title
+                if story_key not in seen:
+                    seen.add(story_key)
+                    title = (
+                        f"Alert · {catalog.watchlists[sub.watchlist].name}"
+                        if sub.watchlist in catalog.watchlists
+                        else "Alert"
+                    )
+                    stories.append((sub, Reply(title=title, items=(story,))))
+        used = await self.store.alerts_since(*key, now - self.policy.burst_window)
+        budget = self.policy.burst_limit - used
+        if budget <= 0:
+            return []  # held: folded into one message once the window frees up
+        updates = [
+            CursorUpdate(sub.id or 0, max(r.pk for r in rows), now, True) for sub, rows in waiting
+        ]
+        last_pk = max(u.cursor_pk for u in updates)
+        if len(stories) <= budget:
+            messages = [
+                (
+                    f"alert:{_key_text(key)}:{reply.items[0].story_id or reply.items[0].url or reply.items[0].title}",
+                    "alert",
+                    reply,
+                )
+                for _, reply in stories
+            ]
+        else:
+            folded = build_digest(waiting, catalog, title="policywatch burst")
+            assert folded is not None
+            messages = [(f"burst:{_key_text(key)}:{last_pk}", "digest", folded)]
+        if dry_run:
+            return [Built(key, kind, reply, None) for _, kind, reply in messages]
+        entries = [_entry(dedupe, kind, key, reply) for dedupe, kind, reply in messages]
+        ids = await self.store.enqueue(entries, updates)
+        return [Built(key, kind, reply, None) for _, kind, reply in messages][
+            : len(ids) or len(messages)
+        ]
+
+
+def _key_text(key: ChannelKey) -> str:
+    return "/".join(key)
+
+
+def _entry(dedupe: str, kind: str, key: ChannelKey, reply: Reply) -> OutboxEntry:
+    platform, workspace, channel = key
+    return OutboxEntry(
+        dedupe_key=dedupe[:500],
+        kind=kind,
+        platform=platform,
+        workspace=workspace,
+        channel=channel,
+        payload=reply.to_json(),
+    )

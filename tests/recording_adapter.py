@@ -1,0 +1,44 @@
+"""A test platform: an adapter like any other, that keeps what it was sent.
+
+It can be told to fail: a permanent error for a channel, or a number of
+"try later" answers, so the outbox's error paths run through the real sender.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import Adapter
+from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+
+
+class RecordingAdapter(Adapter):
+    platform = "console"
+    delivers_without_connection = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[Delivery] = []
+        self.gone_channels: set[str] = set()
+        self.busy_answers = 0
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def deliver(self, delivery: Delivery) -> str:
+        if delivery.channel in self.gone_channels:
+            raise PermanentDeliveryError("channel_not_found")
+        if self.busy_answers > 0:
+            self.busy_answers -= 1
+            raise RetryLater("rate limited", after_seconds=0.0)
+        self.sent.append(delivery)
+        return f"m{len(self.sent)}"
+
+    async def already_delivered(self, delivery: Delivery) -> str | None:
+        for index, earlier in enumerate(self.sent, 1):
+            if earlier.outbox_id == delivery.outbox_id:
+                return f"m{index}"
+        return None

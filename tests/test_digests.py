@@ -1,0 +1,261 @@
+"""Subscriptions, schedules, digest content and the outbox, with a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.caller import Caller
+from bot.core import PolicyWatch
+from bot.digests.schedule import due_slot, in_quiet_hours, latest_slot, next_slot
+from bot.digests.sender import OutboxSender, Pacing
+from bot.models import Item
+from bot.store.records import Subscription
+from tests.recording_adapter import RecordingAdapter
+
+FAST = Pacing(global_per_second=1000, channel_interval=0)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ schedules
+
+
+def test_daily_slot_follows_daylight_saving_time() -> None:
+    sub = Subscription("console", "W", "C", "ev-tariffs", "daily", "09:00", "America/New_York")
+    assert latest_slot(sub, utc(2026, 3, 6, 20)) == utc(2026, 3, 6, 14)  # EST: UTC-5
+    assert latest_slot(sub, utc(2026, 3, 9, 20)) == utc(2026, 3, 9, 13)  # EDT: UTC-4
+    assert next_slot(sub, utc(2026, 10, 31, 20)) == utc(2026, 11, 1, 14)  # back to EST
+
+
+def test_times_that_do_not_exist_or_repeat_run_once() -> None:
+    gap = Subscription("console", "W", "C", "x", "daily", "02:30", "America/New_York")
+    assert latest_slot(gap, utc(2026, 3, 8, 12)) == utc(2026, 3, 8, 7)  # when clocks jump to 03:00
+    twice = Subscription("console", "W", "C", "x", "daily", "01:30", "America/New_York")
+    assert latest_slot(twice, utc(2026, 11, 1, 12)) == utc(2026, 11, 1, 5, 30)  # the first 01:30
+
+
+def test_weekly_slot() -> None:
+    sub = Subscription("console", "W", "C", "x", "weekly", "08:00", "Europe/Berlin", weekday=0)
+    # Wednesday 25 Nov 2026: the latest Monday 08:00 Berlin (UTC+1) was 23 Nov.
+    assert latest_slot(sub, utc(2026, 11, 25, 12)) == utc(2026, 11, 23, 7)
+    assert next_slot(sub, utc(2026, 11, 25, 12)) == utc(2026, 11, 30, 7)
+
+
+def test_missed_runs_are_caught_up_once() -> None:
+    sub = Subscription(
+        "console", "W", "C", "x", "daily", "09:00", "UTC", last_due_at=utc(2026, 11, 20, 9)
+    )
+    # Down for five days: one catch-up slot, the latest one.
+    assert due_slot(sub, utc(2026, 11, 25, 10)) == utc(2026, 11, 25, 9)
+    handled = Subscription(
+        "console", "W", "C", "x", "daily", "09:00", "UTC", last_due_at=utc(2026, 11, 25, 9)
+    )
+    assert due_slot(handled, utc(2026, 11, 25, 23)) is None
+
+
+def test_quiet_hours_wrap_midnight() -> None:
+    sub = Subscription(
+        "console",
+        "W",
+        "C",
+        "x",
+        "instant",
+        tz="Europe/London",
+        quiet_start="22:00",
+        quiet_end="07:00",
+    )
+    assert in_quiet_hours(sub, utc(2026, 11, 25, 23))
+    assert in_quiet_hours(sub, utc(2026, 11, 26, 6, 30))
+    assert not in_quiet_hours(sub, utc(2026, 11, 26, 7, 0))
+
+
+# ------------------------------------------------------------------ digests end to end
+
+CHANNEL = Caller(platform="console", workspace="W1", channel="C9", user="U1")
+
+
+def _news(n: int, title: str, source: str, when: datetime) -> Item:
+    return Item(
+        id=f"n{n}", title=title, url=f"https://news.example/{n}", source=source, published=when
+    )
+
+
+async def _subscribe(core: PolicyWatch, text: str, at: datetime) -> None:
+    reply = await core.handle(CHANNEL, text)
+    assert not reply.is_error, reply.title
+    # Pretend the subscription was made at ``at`` (the frozen clock).
+    for sub in await core.store.channel_subscriptions(*CHANNEL.channel_key):
+        await core.store.enqueue([], [_cursor(sub, at)])
+
+
+def _cursor(sub: Subscription, at: datetime):  # type: ignore[no-untyped-def]
+    from bot.store.records import CursorUpdate
+
+    return CursorUpdate(sub.id or 0, sub.cursor_pk, at, False)
+
+
+async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyWatch) -> None:
+    start = utc(2026, 11, 24, 12)
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00 tz UTC", start)
+    # The sample corpus was loaded before subscribing: none of it is "new".
+    assert await core.run_digests(utc(2026, 11, 25, 9, 1)) == []
+    await core.ingest(
+        [
+            _news(1, "US raises tariffs on Chinese EVs to 125%", "Reuters", utc(2026, 11, 25, 10)),
+            _news(
+                2, "US raises tariffs on Chinese EVs to 125%", "Bloomberg", utc(2026, 11, 25, 10, 5)
+            ),
+            _news(3, "Doug Ford blasts US tariffs", "CBC", utc(2026, 11, 25, 11)),
+        ]
+    )
+    built = await core.run_digests(utc(2026, 11, 26, 9, 0))
+    assert len(built) == 1
+    reply = built[0].reply
+    assert [heading for heading, _ in reply.sections] == ["EV tariffs"]
+    titles = [i.title for _, items in reply.sections for i in items]
+    assert (
+        titles.count("US raises tariffs on Chinese EVs to 125%") == 2
+        or titles.count("US raises tariffs on Chinese EVs to 125%") == 1
+    )
+    assert all("Doug Ford" not in t for t in titles)
+    # Running the same slot again (a restart, a second replica) builds nothing new.
+    assert await core.run_digests(utc(2026, 11, 26, 9, 5)) == []
+    assert len(await core.store.outbox()) == 1
+    # The next day has nothing new: empty digests are skipped.
+    assert await core.run_digests(utc(2026, 11, 27, 9, 0)) == []
+
+
+async def test_outbox_sends_once_and_survives_a_lost_acknowledgement(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    platform = RecordingAdapter(core, core.settings)
+    sender = OutboxSender(core.store, {"console": platform}, FAST)
+    assert (await sender.drain()).sent == 1
+    assert (await sender.drain()).sent == 0
+    assert len(platform.sent) == 1
+    [row] = await core.store.outbox()
+    assert row.status == "sent" and row.message_id == "m1"
+
+
+async def test_resend_after_crash_checks_the_platform_first(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    platform = RecordingAdapter(core, core.settings)
+    # Simulate "the platform accepted, then we crashed before recording":
+    # claim the row, deliver it, and do not mark it sent.
+    [row] = await core.store.claim_outbox(datetime.now(UTC), 10, timedelta(seconds=0))
+    from bot.delivery import Delivery
+    from bot.replies import Reply
+
+    await platform.deliver(
+        Delivery(row.id, row.entry.workspace, row.entry.channel, Reply.from_json(row.entry.payload))
+    )
+    sender = OutboxSender(core.store, {"console": platform}, FAST)
+    report = await sender.drain()
+    assert report.sent == 1
+    assert len(platform.sent) == 1  # found on the platform, not sent twice
+    [row] = await core.store.outbox()
+    assert row.status == "sent"
+
+
+async def test_retry_then_permanent_failure_disables_the_subscription(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    platform = RecordingAdapter(core, core.settings)
+    platform.busy_answers = 1
+    sender = OutboxSender(core.store, {"console": platform}, FAST)
+    first = await sender.drain()
+    assert first.retried == 1 and not platform.sent
+    [row] = await core.store.outbox()
+    assert row.status == "pending" and row.last_error == "rate limited"
+    platform.gone_channels.add(CHANNEL.channel)
+    later = await sender.drain(now=datetime.now(UTC) + timedelta(hours=1))
+    assert later.failed == 1
+    listed = await core.handle(CHANNEL, "subscriptions")
+    assert "PAUSED: channel_not_found" in listed.lines[0]
+    # A paused subscription builds no more digests.
+    await core.ingest(
+        [_news(2, "US widens tariffs on Chinese batteries", "Reuters", utc(2026, 11, 26, 10))]
+    )
+    assert await core.run_digests(utc(2026, 11, 27, 9, 0)) == []
+
+
+async def test_instant_alerts_burst_limit_folds_the_overflow(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))
+    core.digests.policy = type(core.digests.policy)(burst_limit=3)
+    await core.ingest(
+        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    first = await core.run_digests(utc(2026, 11, 25, 10, 1))
+    assert [b.kind for b in first] == ["alert"]
+    burst = [
+        _news(
+            10 + n,
+            f"US tariff action number {n} on Chinese EV batteries",
+            "Reuters",
+            utc(2026, 11, 25, 11, n),
+        )
+        for n in range(6)
+    ]
+    await core.ingest(burst)
+    folded = await core.run_digests(datetime.now(UTC))
+    assert [b.kind for b in folded] == [
+        "digest"
+    ]  # six stories > two left in the budget: one message
+    assert len(folded[0].reply.all_items()) == 6
+    assert await core.run_digests(datetime.now(UTC)) == []  # nothing left over, nothing repeated
+
+
+async def test_instant_alerts_wait_out_quiet_hours(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))
+    [sub] = await core.store.channel_subscriptions(*CHANNEL.channel_key)
+    from dataclasses import replace
+
+    await core.store.save_subscription(replace(sub, quiet_start="00:00", quiet_end="23:59"))
+    await core.ingest(
+        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    assert await core.run_digests(utc(2026, 11, 25, 12)) == []
+    await core.store.save_subscription(replace(sub, quiet_start=None, quiet_end=None))
+    assert len(await core.run_digests(utc(2026, 11, 25, 12))) == 1
+
+
+async def test_preview_shows_what_is_new_for_this_channel(core: PolicyWatch) -> None:
+    assert "no active subscriptions" in (await core.handle(CHANNEL, "digest")).title
+    await _subscribe(core, "subscribe ev-tariffs", utc(2026, 11, 24, 12))
+    assert "Nothing new" in (await core.handle(CHANNEL, "digest")).title
+    await core.ingest(
+        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    preview = await core.handle(CHANNEL, "digest")
+    assert (
+        preview.sections and preview.sections[0][1][0].title == "US raises tariffs on Chinese EVs"
+    )
+    assert await core.store.outbox() == []  # a preview sends nothing
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_channel_filter_and_dry_run(core: PolicyWatch, dry_run: bool) -> None:
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    assert await core.run_digests(utc(2026, 11, 26, 9, 1), channel="other") == []
+    built = await core.run_digests(
+        utc(2026, 11, 26, 9, 1), channel=CHANNEL.channel, dry_run=dry_run
+    )
+    assert len(built) == 1
+    assert len(await core.store.outbox()) == (0 if dry_run else 1)
