@@ -11,8 +11,13 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from bot.caller import Caller
+from bot.commands.handlers import REMATCH_LIMIT, execute
+from bot.config import Settings
 from bot.digests.build import build_digest
 from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.models import Item
+from bot.registry import Registry
+from bot.replies import Reply, ReplyKind
 from bot.sources import (
     FetchReport,
     Ingestor,
@@ -21,11 +26,6 @@ from bot.sources import (
     SourceState,
     load_sources,
 )
-from bot.commands.handlers import REMATCH_LIMIT, execute
-from bot.config import Settings
-from bot.models import Item
-from bot.registry import Registry
-from bot.replies import Reply, ReplyKind
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir

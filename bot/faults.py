@@ -15,5 +15,5 @@ _ARMED = os.environ.get("POLICYWATCH_FAULT", "")
 
 
 def checkpoint(name: str) -> None:
-    if _ARMED and _ARMED == name:
+    if _ARMED and name == _ARMED:
         os.kill(os.getpid(), signal.SIGKILL)

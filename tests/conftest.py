@@ -11,7 +11,6 @@ from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch
 
-
 NO_SOURCES = Path(__file__).parent / "fixtures" / "no_sources.yaml"
 
 

@@ -85,18 +85,18 @@ class OutboxSender:
     async def drain(self, now: datetime | None = None, batch: int = 500) -> SendReport:
         """Send everything that is ready now; returns when nothing is left to claim."""
         report = SendReport()
+        semaphore = asyncio.Semaphore(self.pacing.concurrency)
+
+        async def one(row: OutboxRow) -> None:
+            async with semaphore:
+                await self._send(row, report)
+
         while True:
             rows = await self.store.claim_outbox(now or now_utc(), batch, LEASE)
             rows = [r for r in rows if self._deliverable(r, report)]
             if not rows:
                 return report
             faults.checkpoint("after_claim")
-            semaphore = asyncio.Semaphore(self.pacing.concurrency)
-
-            async def one(row: OutboxRow) -> None:
-                async with semaphore:
-                    await self._send(row, report)
-
             await asyncio.gather(*(one(r) for r in rows))
 
     def _deliverable(self, row: OutboxRow, report: SendReport) -> bool:

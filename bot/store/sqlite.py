@@ -14,10 +14,10 @@ import aiosqlite
 
 from bot.matcher import MatchResult
 from bot.models import Item
+from bot.sources.state import SourceState
 from bot.store.base import Store
 from bot.store.codec import from_db, now_utc, to_db
 from bot.store.migrations import MIGRATIONS
-from bot.sources.state import SourceState
 from bot.store.records import (
     AuditEntry,
     CursorUpdate,

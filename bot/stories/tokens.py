@@ -19,19 +19,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
 # Function words plus newsroom boilerplate that carries no event identity.
 STOP_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers him his how i if in into is
-    it its itself just me more most my no nor not now of off on once only or other our out
-    over own same she should so some such than that the their them then there these they
-    this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yet per via amid new first next last says said
-    say saying report reports reported reportedly reporting source sources people familiar
-    matter according told tells tell statement spokesperson week day days today year years
-    month months company companies firm firms group plan plans planned planning may might
-    still even far much many one two three us u s its it's amp whether
-    """.split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yet", "per", "via", "amid", "new", "first", "next", "last", "says", "said", "say", "saying", "report", "reports", "reported", "reportedly", "reporting", "source", "sources", "people", "familiar", "matter", "according", "told", "tells", "tell", "statement", "spokesperson", "week", "day", "days", "today", "year", "years", "month", "months", "company", "companies", "firm", "firms", "group", "plan", "plans", "planned", "planning", "may", "might", "still", "even", "far", "much", "many", "one", "two", "three", "us", "u", "s", "its", "it's", "amp", "whether"]
 )
 
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))

@@ -1,0 +1,360 @@
+"""Grouping items into stories and linking answers to the claims they answer.
+
+A *story* is one event told by several outlets. :class:`StoryIndex` keeps the
+recent stories in memory (a cache of what the core stores: rebuild it with
+:meth:`StoryIndex.add_existing`) and assigns each new item to at most one of
+them.
+
+Why it works this way
+---------------------
+* **Candidates from an inverted index.** Each story is posted under its
+  informative tokens (:mod:`bot.stories.tokens`); an item is compared only with
+  the few stories that share the most tokens with it. Tokens posted by too many
+  live stories ("ford" in a busy week) are skipped for candidate search: they
+  cannot tell stories apart anyway.
+* **Score = words + entities.** Token overlap (shared stems over the smaller
+  bag, so a three-word headline can join a long story) plus a bonus for shared
+  companies and watchlists, minus a penalty when both name companies and none is
+  shared. Very different wording of the same event still joins because the
+  companies, watchlists and event type agree; the same company in a different
+  event (Ford's 8-K charges vs Ford–Xiaomi talks) does not, because the words
+  and the event type disagree.
+* **Event type gates joining.** A claim (``deal_report``), a confirmation, a
+  denial, a letter and a hearing are different events even when worded alike,
+  so they never share a story; that is what makes "report, then denial" two
+  linked stories instead of one blurred one. ``other`` and the neutral types
+  (rule, filing, financial, ...) may join a story of another type, but only on
+  a higher score, because typing is noisy.
+* **Answers are links, not merges.** A denial, confirmation, letter or hearing
+  that starts a new story looks back (``answer_window``, longer than the
+  grouping window because letters come weeks later) for the claim it answers:
+  an earlier story of a type it can answer, sharing companies and words. Every
+  other story the item could have joined or answered is reported in
+  ``also_related`` and left alone.
+
+Times: an item's moment is its ``published`` time, else ``seen_at``, else now;
+a publication time later than ``seen_at`` is clamped to ``seen_at``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.models import Item
+from bot.stories.events import EventGuess
+from bot.stories.tokens import informative_tokens
+
+# Claim/answer kinds: two different ones never share a story.
+_STANCES = frozenset({"deal_report", "deal_confirmed", "denial", "letter", "hearing"})
+# Which story types an answering item may answer.
+_ANSWERABLE: dict[str, frozenset[str]] = {
+    "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
+    "deal_confirmed": frozenset({"deal_report", "other"}),
+    "letter": frozenset(
+        {"deal_report", "deal_confirmed", "bill", "rule", "study", "tax_guidance", "filing"}
+        | {"tariff_action", "financial", "other"}
+    ),
+    "hearing": frozenset(
+        {"deal_report", "deal_confirmed", "bill", "rule", "study", "tax_guidance", "filing"}
+        | {"tariff_action", "financial", "other"}
+    ),
+}
+
+SAME_TYPE_THRESHOLD = 0.5
+LOOSE_THRESHOLD = 0.7
+ANSWER_THRESHOLD = 0.5
+COMPANY_WEIGHT = 0.3
+WATCHLIST_WEIGHT = 0.1
+DISJOINT_COMPANY_PENALTY = 0.3
+MAX_POSTING = 64
+MAX_CANDIDATES = 12
+
+
+@dataclass
+class StoryRef:
+    """What the index remembers about one story (mutable: items keep joining)."""
+
+    story_id: str
+    headline: str
+    first_seen: datetime
+    companies: frozenset[str]
+    watchlists: frozenset[str]
+    event_type: str
+    last_seen: datetime
+    item_ids: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    answers: str | None = None
+    tokens: frozenset[str] = frozenset()
+    type_counts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where an item went and why."""
+
+    story_id: str
+    is_new_story: bool
+    answers: str | None
+    also_related: tuple[str, ...]
+    similarity: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    tokens: frozenset[str]
+    companies: frozenset[str]
+    watchlists: frozenset[str]
+    event_type: str
+    moment: datetime
+
+
+def _counter_ids() -> Callable[[], str]:
+    counter = itertools.count(1)
+    return lambda: f"s{next(counter)}"
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) if shared else 0.0
+
+
+def _compatible(item_type: str, story_type: str) -> float | None:
+    """The score an item needs to join a story of ``story_type``, or None if never."""
+    if item_type == story_type:
+        return SAME_TYPE_THRESHOLD
+    if item_type in _STANCES and story_type in _STANCES:
+        return None
+    return LOOSE_THRESHOLD
+
+
+class StoryIndex:
+    """Recent stories in memory; see the module docstring for the method."""
+
+    def __init__(
+        self,
+        *,
+        window: timedelta = timedelta(days=4),
+        new_id: Callable[[], str] | None = None,
+        answer_window: timedelta = timedelta(days=21),
+    ) -> None:
+        self.window = window
+        self.answer_window = max(answer_window, window)
+        self._new_id = new_id or _counter_ids()
+        self._stories: dict[str, StoryRef] = {}
+        self._postings: dict[str, set[str]] = {}
+
+    # ------------------------------------------------------------ queries
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def get(self, story_id: str) -> StoryRef | None:
+        return self._stories.get(story_id)
+
+    def stories(self) -> list[StoryRef]:
+        return list(self._stories.values())
+
+    # ------------------------------------------------------------ updates
+
+    def assign(
+        self,
+        item: Item,
+        companies: Sequence[str],
+        watchlists: Sequence[str],
+        event: EventGuess,
+        *,
+        seen_at: datetime | None = None,
+    ) -> Assignment:
+        """Put ``item`` into the best recent story or a new one, and link answers."""
+        feats = _features(item, companies, watchlists, event.event_type, seen_at)
+        scored = self._score_candidates(feats)
+        joinable: list[tuple[float, StoryRef]] = []
+        answerable: list[tuple[float, StoryRef]] = []
+        for score, story in scored:
+            threshold = _compatible(feats.event_type, story.event_type)
+            age = feats.moment - story.first_seen
+            if threshold is not None and -self.window <= age <= self.window:
+                if score >= threshold:
+                    joinable.append((score, story))
+                    continue
+            if self._can_answer(feats, story, score):
+                answerable.append((score, story))
+        joinable.sort(key=lambda pair: -pair[0])
+        if joinable:
+            score, story = joinable[0]
+            self._add(story, item, feats)
+            answers = story.answers
+            if answers is None and feats.event_type in _ANSWERABLE and answerable:
+                answers = story.answers = max(answerable, key=lambda p: p[0])[1].story_id
+            related = [s.story_id for _, s in joinable[1:]]
+            related += [s.story_id for _, s in answerable if s.story_id != answers]
+            reason = f"joined: similarity {score:.2f} with {story.headline[:60]!r}"
+            return Assignment(story.story_id, False, answers, tuple(related), score, reason)
+        story = self._create(self._new_id(), item, feats)
+        answers = None
+        similarity = 0.0
+        reason = "new story: no recent story similar enough"
+        if answerable:
+            answerable.sort(key=lambda pair: -pair[0])
+            similarity, claim = answerable[0]
+            answers = story.answers = claim.story_id
+            reason = (
+                f"new {feats.event_type} story answering {claim.headline[:60]!r} "
+                f"(similarity {similarity:.2f})"
+            )
+        related = tuple(s.story_id for _, s in answerable[1:])
+        return Assignment(story.story_id, True, answers, related, similarity, reason)
+
+    def add_existing(
+        self,
+        story_id: str,
+        item: Item,
+        companies: Sequence[str],
+        watchlists: Sequence[str],
+        event_type: str,
+        seen_at: datetime | None = None,
+        *,
+        answers: str | None = None,
+    ) -> None:
+        """Replay a stored assignment (at startup), in publication order."""
+        feats = _features(item, companies, watchlists, event_type, seen_at)
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._create(story_id, item, feats)
+        else:
+            self._add(story, item, feats)
+        if answers is not None and story.answers is None:
+            story.answers = answers
+
+    def forget_before(self, moment: datetime) -> int:
+        """Drop stories not updated since ``moment``; returns how many were dropped.
+
+        Call it with ``now - answer_window`` to keep every story an answer may
+        still need."""
+        stale = [s for s in self._stories.values() if s.last_seen < moment]
+        for story in stale:
+            del self._stories[story.story_id]
+            for token in story.tokens:
+                posting = self._postings.get(token)
+                if posting is not None:
+                    posting.discard(story.story_id)
+                    if not posting:
+                        del self._postings[token]
+        return len(stale)
+
+    # ------------------------------------------------------------ internals
+
+    def _score_candidates(self, feats: _Features) -> list[tuple[float, StoryRef]]:
+        """Score the stories sharing the most informative tokens with the item."""
+        counts: Counter[str] = Counter()
+        postings = self._postings
+        for token in feats.tokens:
+            posting = postings.get(token)
+            if posting is not None and len(posting) <= MAX_POSTING:
+                counts.update(posting)
+        if not counts:
+            return []
+        out = []
+        horizon = feats.moment - self.answer_window
+        for story_id, shared in counts.most_common(MAX_CANDIDATES):
+            story = self._stories[story_id]
+            if story.last_seen < horizon:
+                continue
+            out.append((_score(feats, story, shared), story))
+        return out
+
+    def _can_answer(self, feats: _Features, story: StoryRef, score: float) -> bool:
+        allowed = _ANSWERABLE.get(feats.event_type)
+        if allowed is None or story.event_type not in allowed or score < ANSWER_THRESHOLD:
+            return False
+        if story.first_seen >= feats.moment or story.answers is not None:
+            return False
+        # An answer names who it answers: demand a shared company when both name one.
+        return not (feats.companies and story.companies) or bool(
+            feats.companies & story.companies
+        )
+
+    def _create(self, story_id: str, item: Item, feats: _Features) -> StoryRef:
+        story = StoryRef(
+            story_id=story_id,
+            headline=item.title,
+            first_seen=feats.moment,
+            companies=feats.companies,
+            watchlists=feats.watchlists,
+            event_type=feats.event_type,
+            last_seen=feats.moment,
+        )
+        self._stories[story_id] = story
+        self._add(story, item, feats)
+        return story
+
+    def _add(self, story: StoryRef, item: Item, feats: _Features) -> None:
+        story.item_ids.append(item.id)
+        if item.source and item.source not in story.sources:
+            story.sources.append(item.source)
+        story.companies |= feats.companies
+        story.watchlists |= feats.watchlists
+        story.type_counts[feats.event_type] += 1
+        story.event_type = _dominant_type(story.type_counts, story.event_type)
+        if feats.moment < story.first_seen:
+            story.first_seen = feats.moment
+        if feats.moment > story.last_seen:
+            story.last_seen = feats.moment
+        new_tokens = feats.tokens - story.tokens
+        if new_tokens:
+            story.tokens |= new_tokens
+            for token in new_tokens:
+                posting = self._postings.get(token)
+                if posting is None:
+                    self._postings[token] = {story.story_id}
+                else:
+                    posting.add(story.story_id)
+
+
+def _dominant_type(counts: Counter[str], current: str) -> str:
+    """The most frequent specific type; ``other`` only when nothing else is known."""
+    best = current
+    best_count = counts[current] if current != "other" else 0
+    for event_type, count in counts.items():
+        if event_type != "other" and count > best_count:
+            best, best_count = event_type, count
+    return best
+
+
+def _features(
+    item: Item,
+    companies: Sequence[str],
+    watchlists: Sequence[str],
+    event_type: str,
+    seen_at: datetime | None,
+) -> _Features:
+    moment = item.published or seen_at or datetime.now(UTC)
+    if seen_at is not None and moment > seen_at:
+        moment = seen_at
+    return _Features(
+        tokens=informative_tokens(item.title, item.summary),
+        companies=frozenset(companies),
+        watchlists=frozenset(watchlists),
+        event_type=event_type,
+        moment=moment,
+    )
+
+
+def _score(feats: _Features, story: StoryRef, shared: int | None = None) -> float:
+    """Token overlap over the smaller bag, plus entity agreement."""
+    if shared is None:
+        shared = len(feats.tokens & story.tokens)
+    smaller = min(len(feats.tokens), len(story.tokens)) or 1
+    score = shared / smaller
+    if feats.companies and story.companies:
+        overlap = _jaccard(feats.companies, story.companies)
+        score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
+    score += WATCHLIST_WEIGHT * _jaccard(feats.watchlists, story.watchlists)
+    return score
