@@ -27,7 +27,7 @@ from bot.sources import (
     load_sources,
 )
 from bot.store import Store, open_store
-from bot.store.records import AuditEntry
+from bot.store.records import AuditEntry, Ingested
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
 
 log = logging.getLogger("policywatch.core")
@@ -95,7 +95,7 @@ class PolicyWatch:
         """Match and store items; duplicates (same URL or headline+source) are skipped."""
         batch = list(items)
         matcher = self.registry.matcher
-        keys = await self.store.add_items([(item, matcher.match(item)) for item in batch])
+        keys = await self.store.add_items([Ingested(item, matcher.match(item)) for item in batch])
         return IngestResult(new=len(keys), duplicates=len(batch) - len(keys), new_keys=tuple(keys))
 
     async def load_sample(self) -> int:

@@ -13,7 +13,7 @@ from bot.models import Item
 from bot.store import open_store
 from bot.store.codec import now_utc
 from bot.store.migrations import LATEST_VERSION, MIGRATIONS
-from bot.store.records import AuditEntry, Subscription
+from bot.store.records import AuditEntry, Ingested, Subscription
 from bot.store.sqlite import SQLiteStore
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
 
@@ -40,7 +40,9 @@ async def test_dedupe_by_url_and_by_title_and_source(tmp_path: Path) -> None:
     same_title = _item(3, "FORD denies Xiaomi talks!", "https://a.example/2")
     other_source = _item(4, "Ford denies Xiaomi talks", "https://b.example/3", source="Bloomberg")
     same_id = _item(1, "Anything", "https://c.example/9")
-    batch = [(i, MATCHER.match(i)) for i in (first, same_url, same_title, other_source, same_id)]
+    batch = [
+        Ingested(i, MATCHER.match(i)) for i in (first, same_url, same_title, other_source, same_id)
+    ]
     keys = await store.add_items(batch)
     assert len(keys) == 2
     assert await store.item_count() == 2
@@ -54,7 +56,7 @@ async def test_matches_are_queryable_newest_first_with_reasons(tmp_path: Path) -
         _item(n, f"Ford plant news number {n}", f"https://x.example/{n}", day=n)
         for n in range(1, 6)
     ]
-    await store.add_items([(i, MATCHER.match(i)) for i in items])
+    await store.add_items([Ingested(i, MATCHER.match(i)) for i in items])
     rows = await store.items_matching("company", "ford", None, 3)
     assert [r.item.id for r in rows] == ["i5", "i4", "i3"]
     assert rows[0].companies == ("ford",)
@@ -70,7 +72,7 @@ async def test_full_text_search_is_safe_for_any_input(tmp_path: Path) -> None:
         _item(1, "CATL licenses LFP technology to Ford", "https://x.example/1"),
         _item(2, "Tariffs on Chinese EVs stay at 100%", "https://x.example/2"),
     ]
-    await store.add_items([(i, MATCHER.match(i)) for i in items])
+    await store.add_items([Ingested(i, MATCHER.match(i)) for i in items])
     assert [r.item.id for r in await store.search("lfp licensing", 10)] == ["i1"]
     assert [r.item.id for r in await store.search("tariff", 10)] == ["i2"]
     for hostile in ('" OR 1', "NEAR(a b)", "title:*", "AND", "'; DROP TABLE items; --", "***"):
@@ -155,7 +157,7 @@ async def test_migrations_upgrade_an_existing_database_and_keep_its_data(tmp_pat
 async def test_replace_matches_rewrites_one_items_matches(tmp_path: Path) -> None:
     store = await open_store(f"sqlite:///{tmp_path / 's.db'}")
     item = _item(1, "Ford plant news", "https://x.example/1")
-    [pk] = await store.add_items([(item, MATCHER.match(item))])
+    [pk] = await store.add_items([Ingested(item, MATCHER.match(item))])
     await store.replace_matches([(pk, MatchResult())])
     assert await store.items_matching("company", "ford", None, 5) == []
     await store.close()

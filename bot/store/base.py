@@ -13,9 +13,11 @@ from bot.sources.state import SourceState
 from bot.store.records import (
     AuditEntry,
     CursorUpdate,
+    Ingested,
     OutboxEntry,
     OutboxRow,
     StoredItem,
+    StoryRecord,
     Subscription,
 )
 from bot.watchlists import WatchlistEdit
@@ -31,9 +33,32 @@ class Store(ABC):
 
     # items and matches
     @abstractmethod
-    async def add_items(self, matched: Sequence[tuple[Item, MatchResult]]) -> list[int]:
-        """Store items not seen before (same URL, or same headline from the same
-        source, is a duplicate) with their matches; return the new keys."""
+    async def unseen(self, items: Sequence[Item]) -> list[Item]:
+        """The items not stored yet (by id, URL, or headline from the same source)."""
+
+    @abstractmethod
+    async def add_items(
+        self, rows: Sequence[Ingested], stories: Sequence[StoryRecord] = ()
+    ) -> list[int]:
+        """Store items not seen before (same id, same URL, or same headline from
+        the same source is a duplicate) with their matches, and upsert the
+        stories they belong to, in one transaction; return the new keys."""
+
+    # stories
+    @abstractmethod
+    async def story(self, story_id: str) -> StoryRecord | None: ...
+
+    @abstractmethod
+    async def answering(self, story_ids: Sequence[str]) -> list[StoryRecord]:
+        """Stories that answer (deny, confirm, follow up) any of these, oldest first."""
+
+    @abstractmethod
+    async def story_items(self, story_ids: Sequence[str]) -> list[StoredItem]:
+        """Every item of these stories, oldest first."""
+
+    @abstractmethod
+    async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
+        """Items published (or fetched) since a moment, oldest first: rebuilds the story index."""
 
     @abstractmethod
     async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:

@@ -133,4 +133,27 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        4,
+        "stories: one event across outlets, event types, and claim/answer links",
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            headline TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            answers TEXT,
+            related TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX stories_answers ON stories(answers);
+        ALTER TABLE items ADD COLUMN story_id TEXT;
+        ALTER TABLE items ADD COLUMN event_type TEXT;
+        ALTER TABLE items ADD COLUMN event_reason TEXT;
+        CREATE INDEX items_story ON items(story_id);
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.matcher import MatchResult
 from bot.models import Item
 
 
@@ -18,6 +19,7 @@ class StoredItem:
     why: dict[str, str] = field(default_factory=dict)  # watchlist/company id -> reason
     story_id: str | None = None
     event_type: str | None = None
+    event_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,29 @@ class OutboxRow:
     created_at: datetime
     message_id: str | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """One event across outlets. ``answers`` is the claim story this one
+    denies, confirms or follows up; ``related`` lists stories an item could
+    also have joined, reported rather than merged."""
+
+    id: str
+    headline: str
+    first_seen: datetime
+    last_seen: datetime
+    event_type: str
+    answers: str | None = None
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """A new item ready to store: its matches and, once typed and grouped, its story."""
+
+    item: Item
+    match: MatchResult
+    story_id: str | None = None
+    event_type: str | None = None
+    event_reason: str | None = None

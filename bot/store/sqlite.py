@@ -21,16 +21,19 @@ from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
     AuditEntry,
     CursorUpdate,
+    Ingested,
     OutboxEntry,
     OutboxRow,
     StoredItem,
+    StoryRecord,
     Subscription,
 )
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit
 
 _ITEM_COLUMNS = (
-    "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at"
+    "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at, "
+    "i.story_id, i.event_type, i.event_reason"
 )
 _SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 
@@ -111,16 +114,47 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------ items
 
-    async def add_items(self, matched: Sequence[tuple[Item, MatchResult]]) -> list[int]:
+    async def unseen(self, items: Sequence[Item]) -> list[Item]:
+        out: list[Item] = []
+        for item in items:
+            async with self.db.execute(
+                "SELECT 1 FROM items WHERE id = ? OR url = ? OR title_key = ? LIMIT 1",
+                (item.id, item.url, title_key(item.title, item.source)),
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    out.append(item)
+        return out
+
+    async def add_items(
+        self, rows: Sequence[Ingested], stories: Sequence[StoryRecord] = ()
+    ) -> list[int]:
         new_keys: list[int] = []
-        fetched = to_db(now_utc())
+        fetched = to_db(now_utc()) or ""
         async with self._transaction() as db:
-            for item, result in matched:
-                sort_at = to_db(item.published) or fetched or ""
+            for story in stories:
+                await db.execute(
+                    """INSERT INTO stories(id, headline, first_seen, last_seen, event_type, answers, related)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
+                         event_type = excluded.event_type, answers = COALESCE(answers, excluded.answers),
+                         related = excluded.related""",
+                    (
+                        story.id,
+                        story.headline,
+                        to_db(story.first_seen),
+                        to_db(story.last_seen),
+                        story.event_type,
+                        story.answers,
+                        ",".join(story.related),
+                    ),
+                )
+            for row in rows:
+                item = row.item
+                sort_at = to_db(item.published) or fetched
                 cursor = await db.execute(
                     """INSERT INTO items(id, title, summary, url, source, source_kind, published,
-                                         fetched_at, sort_at, title_key)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         fetched_at, sort_at, title_key, story_id, event_type, event_reason)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT DO NOTHING RETURNING pk""",
                     (
                         item.id,
@@ -133,19 +167,66 @@ class SQLiteStore(Store):
                         fetched,
                         sort_at,
                         title_key(item.title, item.source),
+                        row.story_id,
+                        row.event_type,
+                        row.event_reason,
                     ),
                 )
-                row = await cursor.fetchone()
+                found = await cursor.fetchone()
                 await cursor.close()
-                if row is None:
+                if found is None:
                     continue
-                pk = int(row[0])
+                pk = int(found[0])
                 new_keys.append(pk)
                 await db.executemany(
                     "INSERT INTO matches(kind, target, item_pk, sort_at, why) VALUES (?, ?, ?, ?, ?)",
-                    _match_rows(pk, sort_at, result),
+                    _match_rows(pk, sort_at, row.match),
                 )
         return new_keys
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        rows = await self._stories("WHERE id = ?", [story_id])
+        return rows[0] if rows else None
+
+    async def answering(self, story_ids: Sequence[str]) -> list[StoryRecord]:
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        return await self._stories(
+            f"WHERE answers IN ({marks}) ORDER BY first_seen", list(story_ids)
+        )
+
+    async def story_items(self, story_ids: Sequence[str]) -> list[StoredItem]:
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        return await self._hydrate(
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.story_id IN ({marks}) ORDER BY i.sort_at, i.pk",
+            list(story_ids),
+        )
+
+    async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
+        return await self._hydrate(
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.sort_at >= ? ORDER BY i.sort_at, i.pk LIMIT ?",
+            [to_db(since), limit],
+        )
+
+    async def _stories(self, where: str, params: Sequence[Any]) -> list[StoryRecord]:
+        async with self.db.execute(
+            f"SELECT id, headline, first_seen, last_seen, event_type, answers, related FROM stories {where}",
+            params,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        out = []
+        for r in rows:
+            first, last = from_db(r[2]), from_db(r[3])
+            assert first is not None and last is not None
+            out.append(
+                StoryRecord(
+                    r[0], r[1], first, last, r[4], r[5], tuple(x for x in r[6].split(",") if x)
+                )
+            )
+        return out
 
     async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:
         async with self._transaction() as db:
@@ -233,6 +314,9 @@ class SQLiteStore(Store):
                     watchlists=tuple(sorted(t for k, t, _ in found if k == "watchlist")),
                     companies=tuple(sorted(t for k, t, _ in found if k == "company")),
                     why={t: w for _, t, w in found},
+                    story_id=row["story_id"],
+                    event_type=row["event_type"],
+                    event_reason=row["event_reason"],
                 )
             )
         return out
