@@ -24,6 +24,10 @@ from bot.commands import grammar as g
             g.Subscribe("all", "weekly", "07:30", "America/New_York", 4),
         ),
         ("subscribe ev-tariffs instant", g.Subscribe("ev-tariffs", "instant")),
+        (
+            "subscribe ev-tariffs instant quiet 22:00-7:00 tz Europe/London",
+            g.Subscribe("ev-tariffs", "instant", tz="Europe/London", quiet=("22:00", "07:00")),
+        ),
         ("unsubscribe all", g.Unsubscribe("all")),
         ("subscriptions", g.ListSubscriptions()),
         ("digest", g.DigestPreview()),
@@ -69,6 +73,7 @@ def test_parses(text: str, expected: g.Command) -> None:
         ("subscribe ev-tariffs tz Mars/Olympus", "unknown time zone", "subscribe"),
         ("subscribe ev-tariffs hourly", "unexpected 'hourly'", "subscribe"),
         ("subscribe ev-tariffs at", "'at' needs a value", "subscribe"),
+        ("subscribe ev-tariffs instant quiet 22:00", "quiet hours must look like", "subscribe"),
         ("watchlist ad ev-tariffs x", "unknown watchlist action", "watchlist add ID TERM"),
         ("watchlist add ev-tariffs", "needs a watchlist id and a term", "watchlist add ID TERM"),
         ("watchlist add ev-tariffs ---", "no letters or digits", "watchlist add ID TERM"),

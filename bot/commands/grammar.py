@@ -34,7 +34,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("watchlists", "watchlists", "list watchlists with one-line descriptions"),
     Spec(
         "subscribe",
-        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY]",
+        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY] [quiet HH:MM-HH:MM]",
         "send this channel a watchlist's digest",
     ),
     Spec("unsubscribe", "unsubscribe WATCHLIST|all", "stop a digest in this channel"),
@@ -122,6 +122,7 @@ class Subscribe:
     at: str = "09:00"
     tz: str = "UTC"
     weekday: int = 0
+    quiet: tuple[str, str] | None = None  # local quiet hours for instant alerts
 
 
 @dataclass(frozen=True)
@@ -272,13 +273,14 @@ def _parse_subscribe(args: list[str]) -> Command:
         raise ParseError("subscribe needs a watchlist id or 'all'", spec)
     watchlist, rest = args[0].lower(), [a.lower() for a in args[1:]]
     cadence, at, tz, weekday = "daily", "09:00", "UTC", 0
+    quiet: tuple[str, str] | None = None
     original = args[1:]
     index = 0
     while index < len(rest):
         word = rest[index]
         if word in CADENCES:
             cadence = word
-        elif word in ("at", "tz", "on"):
+        elif word in ("at", "tz", "on", "quiet"):
             if index + 1 >= len(rest):
                 raise ParseError(f"'{word}' needs a value", spec)
             value = original[index + 1]
@@ -289,6 +291,8 @@ def _parse_subscribe(args: list[str]) -> Command:
                 at = f"{int(m.group(1)):02d}:{m.group(2)}"
             elif word == "tz":
                 tz = _valid_zone(value, spec)
+            elif word == "quiet":
+                quiet = _quiet_hours(value, spec)
             else:
                 weekday = _weekday(value, spec)
                 cadence = "weekly"
@@ -296,7 +300,15 @@ def _parse_subscribe(args: list[str]) -> Command:
         else:
             raise ParseError(f"unexpected '{original[index]}'", spec)
         index += 1
-    return Subscribe(watchlist, cadence, at, tz, weekday)
+    return Subscribe(watchlist, cadence, at, tz, weekday, quiet)
+
+
+def _quiet_hours(value: str, spec: Spec) -> tuple[str, str]:
+    start, _, end = value.partition("-")
+    first, last = _TIME.match(start), _TIME.match(end)
+    if first is None or last is None or start == end:
+        raise ParseError(f"quiet hours must look like 22:00-07:00, got '{value}'", spec)
+    return (f"{int(first.group(1)):02d}:{first.group(2)}", f"{int(last.group(1)):02d}:{last.group(2)}")
 
 
 def _valid_zone(value: str, spec: Spec) -> str:

@@ -202,6 +202,8 @@ async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Rep
             tz=cmd.tz,
             weekday=cmd.weekday,
             created_by=caller.user,
+            quiet_start=cmd.quiet[0] if cmd.quiet else None,
+            quiet_end=cmd.quiet[1] if cmd.quiet else None,
         )
         saved.append(await core.store.save_subscription(sub))
     return Reply(
@@ -219,6 +221,8 @@ def describe_subscription(sub: Subscription) -> str:
     else:
         when = f"daily at {sub.at} {sub.tz}"
     text = f"{sub.watchlist} — {when}"
+    if sub.quiet_start and sub.quiet_end:
+        text += f", quiet {sub.quiet_start}-{sub.quiet_end}"
     if sub.disabled_reason:
         text += f" — PAUSED: {sub.disabled_reason}"
     return text
