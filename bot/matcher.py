@@ -110,6 +110,10 @@ class Matcher:
         if roles:
             self._automaton.make_automaton()
 
+    def phrases(self) -> list[str]:
+        """Every folded phrase in the automaton (for benchmarks and debugging)."""
+        return list(self._automaton.keys()) if self.phrase_count else []
+
     # ------------------------------------------------------------ scanning
 
     def match(self, item: Item) -> MatchResult:
