@@ -94,7 +94,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(items: int, commands: int, concurrency: int, timeout: float) -> None:
+async def run(items: int, commands: int, concurrency: int, timeout: float, mix: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="pw-bench-") as tmp:
         async with FakeSlack() as fake:
             settings = Settings(
@@ -112,14 +112,20 @@ async def run(items: int, commands: int, concurrency: int, timeout: float) -> No
                 print(f"  {items:,} items in {seconds:.1f} s ({items / seconds:,.0f} items/s)")
                 await adapter.open()
                 await asyncio.wait_for(
-                    _load(adapter, fake, commands, concurrency), timeout=timeout
+                    _load(adapter, fake, commands, concurrency, mix), timeout=timeout
                 )
             finally:
                 await adapter.stop()
                 await core.close()
 
 
-async def _load(adapter: SlackAdapter, fake: FakeSlack, commands: int, concurrency: int) -> None:
+async def _load(
+    adapter: SlackAdapter,
+    fake: FakeSlack,
+    commands: int,
+    concurrency: int,
+    mix: list[str] = COMMANDS,
+) -> None:
     url = f"http://127.0.0.1:{adapter.port}/slack/events"
     gate = asyncio.Semaphore(concurrency)
     acks: list[float] = []
@@ -130,7 +136,7 @@ async def _load(adapter: SlackAdapter, fake: FakeSlack, commands: int, concurren
         nonlocal failures
         name = f"r{n}"
         body, ctype = command_body(
-            COMMANDS[n % len(COMMANDS)],
+            mix[n % len(mix)],
             response_url=fake.response_url(name),
             user=f"U{n % 50}",
             channel=f"C{n % 20}",
@@ -165,7 +171,9 @@ async def _load(adapter: SlackAdapter, fake: FakeSlack, commands: int, concurren
         f"   (request sent -> response_url received)"
     )
     print(f"  all sent in {sent:.2f} s; all {len(replies):,} replies in {done:.2f} s")
-    print(f"  replies/s {len(replies) / done:,.1f}   mean ack {statistics.fmean(acks) * 1000:.1f} ms")
+    print(
+        f"  replies/s {len(replies) / done:,.1f}   mean ack {statistics.fmean(acks) * 1000:.1f} ms"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,8 +182,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--commands", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many s")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="leave out the full-text search command, to see the adapter's own overhead",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.items, args.commands, args.concurrency, args.timeout))
+    mix = [c for c in COMMANDS if not (args.no_search and c.startswith("search"))]
+    print(f"command mix: {', '.join(mix)}")
+    asyncio.run(run(args.items, args.commands, args.concurrency, args.timeout, mix))
 
 
 if __name__ == "__main__":
