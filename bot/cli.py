@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -205,7 +206,8 @@ async def _digest(core: PolicyWatch, args: argparse.Namespace) -> int:
         for a in enabled_adapters(core, include_console=True)
         if a.delivers_without_connection
     }
-    report = await OutboxSender(core.store, adapters).drain()
+    lease = timedelta(seconds=core.settings.outbox_lease_seconds)
+    report = await OutboxSender(core.store, adapters, lease=lease).drain()
     print(
         f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, left for the running bot {report.skipped}"
     )

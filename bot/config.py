@@ -37,6 +37,7 @@ class Settings:
     congress_api_key: str | None = field(default=None, repr=False)
     send_empty_digests: bool = False
     ingest_interval_seconds: int = 60
+    outbox_lease_seconds: int = 120
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +72,7 @@ class Settings:
             else None,
             congress_api_key=env.get("POLICYWATCH_CONGRESS_API_KEY") or None,
             send_empty_digests=env.get("POLICYWATCH_SEND_EMPTY_DIGESTS", "") == "1",
+            outbox_lease_seconds=int(env.get("POLICYWATCH_OUTBOX_LEASE_SECONDS") or 120),
         )
 
     @property

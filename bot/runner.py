@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -49,7 +49,8 @@ class Jobs:
 
     def __init__(self, core: PolicyWatch, adapters: list[Adapter]) -> None:
         self.core = core
-        self.sender = OutboxSender(core.store, {a.platform: a for a in adapters})
+        lease = timedelta(seconds=core.settings.outbox_lease_seconds)
+        self.sender = OutboxSender(core.store, {a.platform: a for a in adapters}, lease=lease)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:

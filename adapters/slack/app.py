@@ -153,6 +153,7 @@ class SlackAdapter(Adapter):
     """
 
     platform: ClassVar[str] = "slack"
+    delivers_without_connection: ClassVar[bool] = True  # deliver() is a Web API call
 
     def __init__(
         self,

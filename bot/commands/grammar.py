@@ -308,7 +308,10 @@ def _quiet_hours(value: str, spec: Spec) -> tuple[str, str]:
     first, last = _TIME.match(start), _TIME.match(end)
     if first is None or last is None or start == end:
         raise ParseError(f"quiet hours must look like 22:00-07:00, got '{value}'", spec)
-    return (f"{int(first.group(1)):02d}:{first.group(2)}", f"{int(last.group(1)):02d}:{last.group(2)}")
+    return (
+        f"{int(first.group(1)):02d}:{first.group(2)}",
+        f"{int(last.group(1)):02d}:{last.group(2)}",
+    )
 
 
 def _valid_zone(value: str, spec: Spec) -> str:

@@ -33,7 +33,6 @@ from bot.store.records import OutboxRow
 
 log = logging.getLogger("policywatch.outbox")
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,19 @@ class _Pacer:
 
 class OutboxSender:
     def __init__(
-        self, store: Store, adapters: Mapping[str, Adapter], pacing: Pacing | None = None
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        pacing: Pacing | None = None,
+        *,
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
+        """``lease``: how long a claimed row is this sender's before another
+        sender (after a crash, or a replica) may take it over."""
         self.store = store
         self.adapters = adapters
         self.pacing = pacing or Pacing()
+        self.lease = lease
         self._pacer = _Pacer(self.pacing)
 
     async def drain(self, now: datetime | None = None, batch: int = 500) -> SendReport:
@@ -92,7 +99,7 @@ class OutboxSender:
                 await self._send(row, report)
 
         while True:
-            rows = await self.store.claim_outbox(now or now_utc(), batch, LEASE)
+            rows = await self.store.claim_outbox(now or now_utc(), batch, self.lease)
             rows = [r for r in rows if self._deliverable(r, report)]
             if not rows:
                 return report

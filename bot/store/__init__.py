@@ -20,9 +20,21 @@ async def open_store(url: str) -> Store:
         from bot.store.sqlite import SQLiteStore
 
         store = await SQLiteStore.open(":memory:")
+    # --- PostgreSQL (issue 8): postgresql:// or postgres:// opens the shared-database store.
+    elif url.startswith(("postgresql://", "postgres://")):
+        try:
+            from bot.store.postgres import PostgresStore
+        except ImportError as exc:  # asyncpg is the optional [postgres] extra
+            raise DatabaseURLError(
+                "postgresql:// needs asyncpg: pip install 'policywatch[postgres]'"
+            ) from exc
+        store = await PostgresStore.open(url)
+    # --- end PostgreSQL
     else:
         scheme = url.split(":", 1)[0] if ":" in url else "(none)"
-        raise DatabaseURLError(f"unsupported database URL scheme '{scheme}': use sqlite:///path.db")
+        raise DatabaseURLError(
+            f"unsupported database URL scheme '{scheme}': use sqlite:///path.db or postgresql://..."
+        )
     await store.upgrade()
     return store
 

@@ -1,6 +1,8 @@
 """Story intelligence: event typing, grouping of items into stories, and
-claim/answer threads. Storage-free: the core persists what these return."""
+claim/answer threads. Storage-free: the core persists what these return and
+rebuilds the in-memory :class:`StoryIndex` from its database at startup."""
 
 from bot.stories.events import EVENT_TYPES, EventGuess, classify_event
+from bot.stories.grouping import Assignment, StoryIndex, StoryRef
 
-__all__ = ["EVENT_TYPES", "EventGuess", "classify_event"]
+__all__ = ["EVENT_TYPES", "Assignment", "EventGuess", "StoryIndex", "StoryRef", "classify_event"]

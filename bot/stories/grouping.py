@@ -39,6 +39,7 @@ a publication time later than ``seen_at`` is clamped to ``seen_at``.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,14 +65,28 @@ _ANSWERABLE: dict[str, frozenset[str]] = {
     ),
 }
 
-SAME_TYPE_THRESHOLD = 0.5
-LOOSE_THRESHOLD = 0.7
-ANSWER_THRESHOLD = 0.5
+_CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
+
+SAME_TYPE_THRESHOLD = 0.4
+LOOSE_THRESHOLD = 0.6
+MIXED_THRESHOLD = 0.9
+ANSWER_THRESHOLD = 0.6
 COMPANY_WEIGHT = 0.3
 WATCHLIST_WEIGHT = 0.1
 DISJOINT_COMPANY_PENALTY = 0.3
+RECENCY_WEIGHT = 0.1
+CLAIM_BONUS = 0.2
+ONE_SIDED_COMPANY_PENALTY = 0.0
+TEXT_CAP = 4
 MAX_POSTING = 64
-MAX_CANDIDATES = 12
+RETRIEVAL_TOKENS = 10
+MAX_CANDIDATES = 10
+MIN_SHARED = 2
+
+
+# 1/sqrt(n) for the number of live stories holding a token (capped: rarer
+# than MAX_POSTING or not, a very common word is worth little).
+_INVERSE_ROOT = [0.0] + [1.0 / math.sqrt(n) for n in range(1, MAX_POSTING + 1)]
 
 
 @dataclass
@@ -107,6 +122,7 @@ class Assignment:
 @dataclass(frozen=True, slots=True)
 class _Features:
     tokens: frozenset[str]
+    entity_tokens: frozenset[str]
     companies: frozenset[str]
     watchlists: frozenset[str]
     event_type: str
@@ -127,10 +143,14 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def _compatible(item_type: str, story_type: str) -> float | None:
     """The score an item needs to join a story of ``story_type``, or None if never."""
-    if item_type == story_type:
+    if item_type == story_type and item_type != "other":
         return SAME_TYPE_THRESHOLD
     if item_type in _STANCES and story_type in _STANCES:
         return None
+    if "other" in (item_type, story_type):
+        return LOOSE_THRESHOLD
+    if item_type in _STANCES or story_type in _STANCES:
+        return MIXED_THRESHOLD
     return LOOSE_THRESHOLD
 
 
@@ -181,11 +201,13 @@ class StoryIndex:
             threshold = _compatible(feats.event_type, story.event_type)
             age = feats.moment - story.first_seen
             if threshold is not None and -self.window <= age <= self.window:
-                if score >= threshold:
+                recent = 1.0 - abs(feats.moment - story.last_seen) / self.window
+                if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.append((score, story))
                     continue
-            if self._can_answer(feats, story, score):
-                answerable.append((score, story))
+            answer_score = self._answer_score(feats, story, score)
+            if answer_score is not None:
+                answerable.append((answer_score, story))
         joinable.sort(key=lambda pair: -pair[0])
         if joinable:
             score, story = joinable[0]
@@ -252,34 +274,77 @@ class StoryIndex:
     # ------------------------------------------------------------ internals
 
     def _score_candidates(self, feats: _Features) -> list[tuple[float, StoryRef]]:
-        """Score the stories sharing the most informative tokens with the item."""
-        counts: Counter[str] = Counter()
+        """Score the stories sharing the most of the item's rarest tokens.
+
+        Only the ``RETRIEVAL_TOKENS`` tokens held by the fewest live stories are
+        looked up: they identify the event, and counting common words would both
+        cost time and tie every story of the week."""
         postings = self._postings
+        found = []
         for token in feats.tokens:
             posting = postings.get(token)
             if posting is not None and len(posting) <= MAX_POSTING:
-                counts.update(posting)
-        if not counts:
+                found.append(posting)
+        if not found:
             return []
+        if len(found) > RETRIEVAL_TOKENS:
+            found.sort(key=len)
+            del found[RETRIEVAL_TOKENS:]
+        counts = Counter(itertools.chain.from_iterable(found))
         out = []
         horizon = feats.moment - self.answer_window
         for story_id, shared in counts.most_common(MAX_CANDIDATES):
+            if shared < MIN_SHARED:
+                break
             story = self._stories[story_id]
             if story.last_seen < horizon:
                 continue
-            out.append((_score(feats, story, shared), story))
+            out.append((self._score(feats, story), story))
         return out
 
-    def _can_answer(self, feats: _Features, story: StoryRef, score: float) -> bool:
+    def _score(self, feats: _Features, story: StoryRef) -> float:
+        """Shared rare words plus entity agreement (see the module docstring).
+
+        A shared stem weighs 1/sqrt(live stories holding it), so "yu7" counts
+        fully and "chinese" little; company names are left to the company term.
+        The sum is measured against the smaller bag, capped at ``TEXT_CAP``
+        stems: a few shared rare words are as good as identity."""
+        postings = self._postings
+        entities = feats.entity_tokens
+        weight = 0.0
+        for token in feats.tokens & story.tokens:
+            if token not in entities:
+                weight += _INVERSE_ROOT[min(len(postings[token]), MAX_POSTING)]
+        size = min(len(feats.tokens), len(story.tokens), TEXT_CAP) or 1
+        score = min(1.0, weight / size)
+        if feats.companies and story.companies:
+            overlap = _jaccard(feats.companies, story.companies)
+            score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
+        elif feats.companies or story.companies:
+            score -= ONE_SIDED_COMPANY_PENALTY
+        if feats.watchlists and story.watchlists:
+            score += WATCHLIST_WEIGHT * _jaccard(feats.watchlists, story.watchlists)
+        return score
+
+    def _answer_score(self, feats: _Features, story: StoryRef, score: float) -> float | None:
+        """How well ``story`` fits as the claim this item answers, or None if it cannot.
+
+        The claim must be earlier, of a type the item can answer, not itself an
+        answer, and share a company when the item names one (an answer names who
+        it answers). Recent claims and, for denials and confirmations, reports
+        of talks are preferred: that is what gets denied or confirmed."""
         allowed = _ANSWERABLE.get(feats.event_type)
-        if allowed is None or story.event_type not in allowed or score < ANSWER_THRESHOLD:
-            return False
+        if allowed is None or story.event_type not in allowed:
+            return None
         if story.first_seen >= feats.moment or story.answers is not None:
-            return False
-        # An answer names who it answers: demand a shared company when both name one.
-        return not (feats.companies and story.companies) or bool(
-            feats.companies & story.companies
-        )
+            return None
+        if feats.companies and not feats.companies & story.companies:
+            return None
+        age = (feats.moment - story.last_seen) / self.answer_window
+        score += RECENCY_WEIGHT * max(0.0, 1.0 - age)
+        if story.event_type == "deal_report" and feats.event_type in _CLAIM_ANSWERS:
+            score += CLAIM_BONUS
+        return score if score >= ANSWER_THRESHOLD else None
 
     def _create(self, story_id: str, item: Item, feats: _Features) -> StoryRef:
         story = StoryRef(
@@ -328,6 +393,20 @@ def _dominant_type(counts: Counter[str], current: str) -> str:
     return best
 
 
+_ENTITY_TOKENS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _entity_tokens(companies: frozenset[str]) -> frozenset[str]:
+    """Stems of company ids ("general-motors" -> general, motor): the company
+    term already counts them, so the text term should not count them again."""
+    cached = _ENTITY_TOKENS.get(companies)
+    if cached is None:
+        cached = frozenset(t for c in companies for t in informative_tokens(c.replace("-", " ")))
+        if len(_ENTITY_TOKENS) < 10_000:
+            _ENTITY_TOKENS[companies] = cached
+    return cached
+
+
 def _features(
     item: Item,
     companies: Sequence[str],
@@ -338,23 +417,12 @@ def _features(
     moment = item.published or seen_at or datetime.now(UTC)
     if seen_at is not None and moment > seen_at:
         moment = seen_at
+    companies_set = frozenset(companies)
     return _Features(
         tokens=informative_tokens(item.title, item.summary),
-        companies=frozenset(companies),
+        entity_tokens=_entity_tokens(companies_set),
+        companies=companies_set,
         watchlists=frozenset(watchlists),
         event_type=event_type,
         moment=moment,
     )
-
-
-def _score(feats: _Features, story: StoryRef, shared: int | None = None) -> float:
-    """Token overlap over the smaller bag, plus entity agreement."""
-    if shared is None:
-        shared = len(feats.tokens & story.tokens)
-    smaller = min(len(feats.tokens), len(story.tokens)) or 1
-    score = shared / smaller
-    if feats.companies and story.companies:
-        overlap = _jaccard(feats.companies, story.companies)
-        score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
-    score += WATCHLIST_WEIGHT * _jaccard(feats.watchlists, story.watchlists)
-    return score

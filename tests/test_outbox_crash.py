@@ -1,0 +1,133 @@
+"""Crash the sender at every step, in a real subprocess, and check that each
+digest reaches the (fake) Slack exactly once after a restart.
+
+The bot process is ``policywatch digest`` with the Slack adapter pointed at a
+local fake Slack; ``POLICYWATCH_FAULT`` makes it SIGKILL itself at one step:
+after claiming rows, after Slack accepted a message but before it was recorded,
+or after recording. A second, clean run must finish the job without a repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.slack.tests.fake_slack import FakeSlack
+from bot.caller import Caller
+from bot.config import Settings
+from bot.core import PolicyWatch
+from bot.models import Item
+from tests.conftest import NO_SOURCES
+
+CHANNELS = ("C1", "C2", "C3")
+NOW = "2026-11-26T09:01:00Z"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as server:
+        yield server
+
+
+async def _prepare(db: Path) -> None:
+    """Three Slack channels subscribed yesterday, and one new matching item each."""
+    settings = Settings(data_dir=db.parent, database_url=f"sqlite:///{db}", sources_file=NO_SOURCES)
+    core = await PolicyWatch.open(settings)
+    try:
+        for channel in CHANNELS:
+            caller = Caller(platform="slack", workspace="T1", channel=channel, user="U1")
+            reply = await core.handle(caller, "subscribe ev-tariffs daily at 09:00 tz UTC")
+            assert not reply.is_error
+        from bot.store.records import CursorUpdate
+
+        subs = await core.store.all_subscriptions()
+        await core.store.enqueue(
+            [],
+            [
+                CursorUpdate(s.id or 0, s.cursor_pk, datetime(2026, 11, 25, 9, tzinfo=UTC), False)
+                for s in subs
+            ],
+        )
+        await core.ingest(
+            [
+                Item(
+                    id="new1",
+                    title="US raises tariffs on Chinese EVs again",
+                    url="https://n.example/1",
+                    source="Reuters",
+                ),
+            ]
+        )
+    finally:
+        await core.close()
+
+
+async def _run_digest(db: Path, fake: FakeSlack, fault: str | None) -> int:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
+    }
+    env.update(
+        POLICYWATCH_DATABASE_URL=f"sqlite:///{db}",
+        POLICYWATCH_DATA_DIR=str(db.parent),
+        POLICYWATCH_SOURCES_FILE=str(NO_SOURCES),
+        POLICYWATCH_OUTBOX_LEASE_SECONDS="0",
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET="test-secret",
+        SLACK_API_URL=fake.api_url,
+    )
+    if fault:
+        env["POLICYWATCH_FAULT"] = fault
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "digest",
+        "--now",
+        NOW,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    if process.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(stderr.decode())
+    return process.returncode
+
+
+def _delivered(fake: FakeSlack) -> list[tuple[str, int]]:
+    out = []
+    for call in fake.of("chat.postMessage"):
+        metadata = call.args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            out.append((call.args["channel"], metadata["event_payload"]["outbox_id"]))
+    return out
+
+
+@pytest.mark.parametrize("fault", ["after_claim", "after_send", "after_record", None])
+async def test_each_digest_arrives_exactly_once_whatever_step_crashes(
+    tmp_path: Path, fake: FakeSlack, fault: str | None
+) -> None:
+    db = tmp_path / "bot.db"
+    await _prepare(db)
+    first = await _run_digest(db, fake, fault)
+    assert first == (-signal.SIGKILL if fault else 0)
+    assert await _run_digest(db, fake, None) == 0  # the restart
+    delivered = _delivered(fake)
+    assert sorted(channel for channel, _ in delivered) == sorted(CHANNELS)
+    assert len({outbox for _, outbox in delivered}) == len(CHANNELS)
+    # A third run has nothing left to do.
+    assert await _run_digest(db, fake, None) == 0
+    assert len(_delivered(fake)) == len(CHANNELS)
