@@ -37,9 +37,14 @@ MAX_ATTEMPTS = 8
 
 @dataclass(frozen=True)
 class Pacing:
+    """The platform's limits. The sender paces at ``margin`` of them, because
+    a limit counted on the platform's clock over a sliding second cannot be
+    hit exactly from ours: a few percent slower costs less than a 429."""
+
     global_per_second: float = 50.0
     channel_interval: float = 1.0
     concurrency: int = 64
+    margin: float = 0.96
 
 
 @dataclass
@@ -65,8 +70,8 @@ class _Pacer:
             now = time.monotonic()
             platform = key[0]
             start = max(now, self._next_global.get(platform, 0.0), self._next_channel.get(key, 0.0))
-            self._next_global[platform] = start + 1.0 / self.pacing.global_per_second
-            self._next_channel[key] = start + self.pacing.channel_interval
+            self._next_global[platform] = start + 1.0 / (self.pacing.global_per_second * self.pacing.margin)
+            self._next_channel[key] = start + self.pacing.channel_interval / self.pacing.margin
         delay = start - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
