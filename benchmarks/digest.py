@@ -45,7 +45,11 @@ class RateLimitedSlack:
         self._runner: web.AppRunner | None = None
 
     async def _post(self, request: web.Request) -> web.Response:
-        form: dict[str, Any] = dict(await request.post()) if request.content_type != "application/json" else await request.json()
+        form: dict[str, Any] = (
+            dict(await request.post())
+            if request.content_type != "application/json"
+            else await request.json()
+        )
         channel = str(form.get("channel"))
         now = time.monotonic()
         while self.recent and now - self.recent[0] >= 1.0:
@@ -53,7 +57,9 @@ class RateLimitedSlack:
         too_fast = now - self.last_in_channel.get(channel, -1e9) < self.channel_interval
         if len(self.recent) >= self.global_per_second or too_fast:
             self.limited += 1
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         self.recent.append(now)
         self.last_in_channel[channel] = now
         metadata = form.get("metadata")
@@ -86,22 +92,47 @@ async def run(channels: int, global_rate: float) -> None:
             slack_bot_token="xoxb-bench",
             slack_signing_secret="bench",
             slack_api_url=f"http://127.0.0.1:{fake.port}/api/",
-            sources_file=Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "no_sources.yaml",
+            sources_file=Path(__file__).resolve().parent.parent
+            / "tests"
+            / "fixtures"
+            / "no_sources.yaml",
         )
         core = await PolicyWatch.open(settings)
         start = time.perf_counter()
         yesterday = datetime.now(UTC) - timedelta(days=1)
         for n in range(channels):
             await core.store.save_subscription(
-                Subscription("slack", "T1", f"C{n:05d}", "ev-tariffs", "daily", "00:00", "UTC", last_due_at=yesterday)
+                Subscription(
+                    "slack",
+                    "T1",
+                    f"C{n:05d}",
+                    "ev-tariffs",
+                    "daily",
+                    "00:00",
+                    "UTC",
+                    last_due_at=yesterday,
+                )
             )
         subs = await core.store.all_subscriptions()
         await core.store.enqueue([], [CursorUpdate(s.id or 0, 0, yesterday, False) for s in subs])
-        await core.ingest([Item(id="b1", title="US raises tariffs on Chinese EVs", url="https://b.example/1", source="Reuters")])
+        await core.ingest(
+            [
+                Item(
+                    id="b1",
+                    title="US raises tariffs on Chinese EVs",
+                    url="https://b.example/1",
+                    source="Reuters",
+                )
+            ]
+        )
         built = await core.run_digests()
         setup = time.perf_counter() - start
         adapter = SlackAdapter(core, settings)
-        sender = OutboxSender(core.store, {"slack": adapter}, Pacing(global_per_second=global_rate, channel_interval=1.0))
+        sender = OutboxSender(
+            core.store,
+            {"slack": adapter},
+            Pacing(global_per_second=global_rate, channel_interval=1.0),
+        )
         start = time.perf_counter()
         report = await sender.drain()
         while await core.store.outbox("pending") or await core.store.outbox("sending"):
@@ -116,8 +147,12 @@ async def run(channels: int, global_rate: float) -> None:
     lost = channels - len(fake.posted)
     duplicated = sum(count - 1 for count in fake.posted.values() if count > 1)
     print(f"channels {channels}, digests built {len(built)} (setup {setup:.1f} s)")
-    print(f"sent {report.sent}, retried {report.retried}, failed {report.failed}, 429s from the fake {fake.limited}")
-    print(f"drain time {drained:.1f} s vs theoretical minimum {minimum:.1f} s: {drained / minimum - 1:+.1%} (target within 10%)")
+    print(
+        f"sent {report.sent}, retried {report.retried}, failed {report.failed}, 429s from the fake {fake.limited}"
+    )
+    print(
+        f"drain time {drained:.1f} s vs theoretical minimum {minimum:.1f} s: {drained / minimum - 1:+.1%} (target within 10%)"
+    )
     print(f"lost {lost}, duplicated {duplicated}")
     for error in sorted(set(report.errors))[:5]:
         print(f"error: {error}")

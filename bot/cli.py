@@ -26,6 +26,7 @@ from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
 from bot.sources import fetch_url_source, parse_file
 from bot.store import DatabaseURLError
+from bot.stories import StoryIndex, classify_event
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
 
@@ -272,6 +273,7 @@ def _validate(folder: Path) -> int:
 
 def _match(source: str, folder: Path) -> int:
     matcher = Matcher(load_catalog(folder))
+    stories = StoryIndex()  # stories form across the input, in input order
     bad = 0
     stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
     with stream:
@@ -285,11 +287,16 @@ def _match(source: str, folder: Path) -> int:
                 bad += 1
                 continue
             result = matcher.match(item)
+            event = classify_event(item, result.companies)
+            placed = stories.assign(item, result.companies, result.watchlists, event)
             out = {
                 "id": item.id,
                 "watchlists": result.watchlists,
                 "companies": result.companies,
-                "explain": result.explain(),
+                "explain": {**result.explain(), "event": event.reason, "story": placed.reason},
+                "event_type": event.event_type,
+                "story": placed.story_id,
+                "answers": placed.answers,
             }
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()

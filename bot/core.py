@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,10 +28,14 @@ from bot.sources import (
     load_sources,
 )
 from bot.store import Store, open_store
-from bot.store.records import AuditEntry, Ingested
+from bot.store.records import AuditEntry, Ingested, StoryRecord
+from bot.stories import StoryIndex, classify_event
+from bot.storylines import thread_reply
+from bot.text import title_key
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
 
 log = logging.getLogger("policywatch.core")
+STORY_REBUILD_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class PolicyWatch:
         self.settings = settings
         self.store = store
         self.registry = registry
+        self.stories = StoryIndex(new_id=lambda: "s" + secrets.token_hex(4))
         self.digests = DigestService(
             store,
             lambda: self.registry.catalog,
@@ -64,7 +70,9 @@ class PolicyWatch:
         base = load_catalog(folder)
         store = await open_store(settings.database_url)
         registry = Registry(base, await store.edits())
-        return cls(settings, store, registry)
+        core = cls(settings, store, registry)
+        await core._load_stories()
+        return core
 
     async def close(self) -> None:
         await self.store.close()
@@ -92,11 +100,51 @@ class PolicyWatch:
     # ------------------------------------------------------------ items
 
     async def ingest(self, items: Iterable[Item]) -> IngestResult:
-        """Match and store items; duplicates (same URL or headline+source) are skipped."""
+        """Match, type, group and store items. Duplicates (same id, URL, or
+        headline from the same source) are skipped before they can touch a story.
+        Items are taken oldest first, so a claim is seen before its answers."""
         batch = list(items)
+        fresh = _unique(await self.store.unseen(batch))
+        now = datetime.now(UTC)
+        fresh.sort(key=lambda item: item.published or now)
         matcher = self.registry.matcher
-        keys = await self.store.add_items([Ingested(item, matcher.match(item)) for item in batch])
+        rows: list[Ingested] = []
+        touched: dict[str, StoryRecord] = {}
+        for item in fresh:
+            match = matcher.match(item)
+            event = classify_event(item, match.companies)
+            placed = self.stories.assign(
+                item, match.companies, match.watchlists, event, seen_at=now
+            )
+            rows.append(Ingested(item, match, placed.story_id, event.event_type, event.reason))
+            touched[placed.story_id] = _story_record(
+                self.stories, placed.story_id, placed.also_related
+            )
+        keys = await self.store.add_items(rows, list(touched.values()))
+        self.stories.forget_before(now - self.stories.answer_window)
         return IngestResult(new=len(keys), duplicates=len(batch) - len(keys), new_keys=tuple(keys))
+
+    async def _load_stories(self) -> None:
+        """Rebuild the in-memory story index from recent stored items."""
+        since = datetime.now(UTC) - self.stories.answer_window
+        rows = await self.store.recent_items(since, STORY_REBUILD_LIMIT)
+        records = {}
+        for row in rows:
+            if row.story_id and row.story_id not in records:
+                records[row.story_id] = await self.store.story(row.story_id)
+        for row in rows:
+            if not row.story_id:
+                continue
+            record = records.get(row.story_id)
+            self.stories.add_existing(
+                row.story_id,
+                row.item,
+                row.companies,
+                row.watchlists,
+                row.event_type or "other",
+                row.fetched_at,
+                answers=record.answers if record else None,
+            )
 
     async def load_sample(self) -> int:
         return (await self.ingest(sample_items())).new
@@ -170,7 +218,7 @@ class PolicyWatch:
         return Reply(title=f"{len(configured)} sources, {healthy} healthy", lines=tuple(lines))
 
     async def story_reply(self, story_id: str) -> Reply:
-        return Reply(title=f"No story '{story_id}'", kind=ReplyKind.ERROR, ephemeral=True)
+        return await thread_reply(self.store, self.registry.catalog, story_id)
 
 
 def describe_source(source: SourceConfig, state: SourceState | None) -> str:
@@ -185,3 +233,32 @@ def describe_source(source: SourceConfig, state: SourceState | None) -> str:
         at = f" at {state.last_error_at:%Y-%m-%d %H:%M} UTC" if state.last_error_at else ""
         line += f"; last error{at}: {state.last_error}"
     return line
+
+
+def _unique(items: list[Item]) -> list[Item]:
+    """Drop repeats within one batch (same id, URL, or headline from the same source)."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        keys = {f"id:{item.id}", f"key:{title_key(item.title, item.source)}"}
+        if item.url:
+            keys.add(f"url:{item.url}")
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(item)
+    return out
+
+
+def _story_record(index: StoryIndex, story_id: str, related: tuple[str, ...]) -> StoryRecord:
+    ref = index.get(story_id)
+    assert ref is not None
+    return StoryRecord(
+        id=ref.story_id,
+        headline=ref.headline,
+        first_seen=ref.first_seen,
+        last_seen=ref.last_seen,
+        event_type=ref.event_type,
+        answers=ref.answers,
+        related=related,
+    )

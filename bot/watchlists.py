@@ -96,6 +96,7 @@ class CompanySpec(BaseModel):
 
     id: str
     name: str
+    short: str = ""  # how replies name it ("denied by Ford"); defaults to ``name``
     aliases: list[str] = Field(min_length=1)
     weak_aliases: list[str] = Field(default_factory=list)
     context: list[str] = Field(default_factory=list)
@@ -108,6 +109,10 @@ class CompanySpec(BaseModel):
         if not ID_PATTERN.match(value):
             raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
         return value
+
+    @property
+    def short_name(self) -> str:
+        return self.short or self.name
 
     @field_validator("aliases", "weak_aliases", "context", "exclude", "tickers")
     @classmethod

@@ -101,6 +101,8 @@ def test_match_streams_jsonl_with_explanations(env: dict[str, str]) -> None:
     assert "chinese-ev-partnerships" in out[0]["watchlists"]
     assert out[1]["companies"] == [] and out[1]["watchlists"] == []
     assert "catl-licensing" in out[2]["watchlists"]
+    assert out[0]["event_type"] == "deal_report" and out[0]["story"]
+    assert out[1]["story"] != out[0]["story"]
     hit = out[0]["explain"]["companies"]["xiaomi"][0]
     assert lines[0]["title"][hit["start"] : hit["end"]] == "Xiaomi"
 

@@ -165,3 +165,56 @@ async def test_autocomplete(core: PolicyWatch) -> None:
     assert ("Ford Motor Company", "ford") in names
     assert len(core.complete("name", "")) <= 25
     assert [v for _, v in core.complete("watchlist", "tar")] == ["ev-tariffs"]
+
+
+async def test_claim_and_denial_are_one_thread(core: PolicyWatch, user: Caller) -> None:
+    reply = await core.handle(user, "company ford")
+    claim = next(
+        i for i in reply.items if "Xiaomi" in i.title and "denied by Ford" in (i.note or "")
+    )
+    assert claim.story_id
+    # The denial is folded into the claim rather than listed as another event.
+    assert not any("completely false" in i.title for i in reply.items)
+    thread = await core.handle(user, f"story {claim.story_id}")
+    assert thread.kind is ReplyKind.OK
+    roles = [i.note for i in thread.items]
+    assert roles[0] == "claim" and "denial" in roles
+    assert roles.index("denial") > max(n for n, role in enumerate(roles) if role == "claim")
+    times = [i.published for i in thread.items]
+    assert times == sorted(times)  # type: ignore[type-var]
+    # Asking by the denial's id shows the same thread.
+    denial_story = next(i.story_id for i in thread.items if i.note == "denial")
+    again = await core.handle(user, f"story {denial_story}")
+    assert [i.title for i in again.items] == [i.title for i in thread.items]
+    missing = await core.handle(user, "story nope")
+    assert missing.kind is ReplyKind.ERROR
+
+
+async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.models import Item
+
+    now = datetime.now(UTC)
+    claim = Item(
+        id="fresh-1",
+        title="BYD held talks with General Motors over a Michigan battery venture",
+        source="Financial Times",
+        published=now - timedelta(hours=3),
+    )
+    await core.ingest([claim])
+    [first] = (await core.handle(user, "company byd 1d")).items
+    reopened = await PolicyWatch.open(core.settings)  # the index is rebuilt from the database
+    try:
+        re_report = Item(
+            id="fresh-2",
+            title="General Motors and BYD discussed Michigan battery venture, FT says",
+            source="Reuters",
+            published=now - timedelta(hours=2),
+        )
+        await reopened.ingest([re_report])
+        [story] = (await reopened.handle(user, "company byd 1d")).items
+        assert story.story_id == first.story_id
+        assert story.sources == ("Financial Times", "Reuters")
+    finally:
+        await reopened.close()

@@ -116,11 +116,12 @@ async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyW
     assert len(built) == 1
     reply = built[0].reply
     assert [heading for heading, _ in reply.sections] == ["EV tariffs"]
-    titles = [i.title for _, items in reply.sections for i in items]
-    assert (
-        titles.count("US raises tariffs on Chinese EVs to 125%") == 2
-        or titles.count("US raises tariffs on Chinese EVs to 125%") == 1
-    )
+    [(_, stories)] = reply.sections
+    # Two outlets, one event: one line, both sources listed.
+    assert [i.title for i in stories] == ["US raises tariffs on Chinese EVs to 125%"]
+    assert stories[0].sources == ("Reuters", "Bloomberg")
+    assert stories[0].note == "2 sources"
+    titles = [i.title for i in stories]
     assert all("Doug Ford" not in t for t in titles)
     # Running the same slot again (a restart, a second replica) builds nothing new.
     assert await core.run_digests(utc(2026, 11, 26, 9, 5)) == []
@@ -201,21 +202,22 @@ async def test_instant_alerts_burst_limit_folds_the_overflow(core: PolicyWatch) 
     )
     first = await core.run_digests(utc(2026, 11, 25, 10, 1))
     assert [b.kind for b in first] == ["alert"]
+    headlines = [  # five different events (checked: five stories)
+        "Commerce opens Section 232 probe into Chinese EV parts imports to the US",
+        "USTR adds graphite anodes from China to its tariff list for batteries",
+        "Customs detains Chinese-made electric vehicles over US tariff evasion",
+        "White House weighs new duties on Chinese battery storage systems",
+        "Automakers lobby Washington for tariff relief on Chinese lithium battery parts",
+    ]
     burst = [
-        _news(
-            10 + n,
-            f"US tariff action number {n} on Chinese EV batteries",
-            "Reuters",
-            utc(2026, 11, 25, 11, n),
-        )
-        for n in range(6)
+        _news(10 + n, title, "Reuters", utc(2026, 11, 25, 11, n))
+        for n, title in enumerate(headlines)
     ]
     await core.ingest(burst)
     folded = await core.run_digests(datetime.now(UTC))
-    assert [b.kind for b in folded] == [
-        "digest"
-    ]  # six stories > two left in the budget: one message
-    assert len(folded[0].reply.all_items()) == 6
+    # Five stories > two left in the budget: one folded message, not a flood.
+    assert [b.kind for b in folded] == ["digest"]
+    assert len(folded[0].reply.all_items()) == 5
     assert await core.run_digests(datetime.now(UTC)) == []  # nothing left over, nothing repeated
 
 

@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from bot.caller import Caller
 from bot.commands import grammar as g
-from bot.commands.render import reply_items
-from bot.replies import Action, Reply, ReplyKind
+from bot.commands.render import group_stories
+from bot.replies import Action, Reply, ReplyItem, ReplyKind
 from bot.store.codec import now_utc
-from bot.store.records import AuditEntry, Subscription
+from bot.store.records import AuditEntry, StoredItem, Subscription
+from bot.storylines import claim_notes
 from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
 
 if TYPE_CHECKING:
     from bot.core import PolicyWatch
 
-RESULT_LIMIT = 20
+RESULT_LIMIT = 20  # stories per reply
+ROW_LIMIT = 80  # items read to fill them (several outlets per story)
 REMATCH_LIMIT = 5000
 Handler = Callable[["PolicyWatch", Caller, Any], Awaitable[Reply]]
 
@@ -117,7 +119,8 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
             g.SPEC_BY_WORDS["company"],
         )
     company = pick.company
-    rows = await core.store.items_matching("company", company.id, _since(cmd.days), RESULT_LIMIT)
+    rows = await core.store.items_matching("company", company.id, _since(cmd.days), ROW_LIMIT)
+    stories = await _stories(core, rows, company.id)
     lines: list[str] = []
     if not pick.exact:
         lines.append(f"Showing {company.name} (closest match to '{cmd.name}').")
@@ -129,9 +132,9 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
     if not rows:
         lines.append(f"Nothing stored about {company.name}{_window(cmd.days)}.")
     return Reply(
-        title=f"{company.name}: {len(rows)} recent item{'s' if len(rows) != 1 else ''}{_window(cmd.days)}",
+        title=f"{company.name}: {_count(stories)}{_window(cmd.days)}",
         lines=tuple(lines),
-        items=reply_items(rows, core.registry.catalog, company.id),
+        items=stories,
     )
 
 
@@ -145,25 +148,40 @@ async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
         )
         return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["topic"])
     spec = core.registry.catalog.watchlists[wl_id]
-    rows = await core.store.items_matching("watchlist", wl_id, _since(cmd.days), RESULT_LIMIT)
+    rows = await core.store.items_matching("watchlist", wl_id, _since(cmd.days), ROW_LIMIT)
+    stories = await _stories(core, rows, wl_id)
     return Reply(
-        title=f"{spec.name}: {len(rows)} recent item{'s' if len(rows) != 1 else ''}{_window(cmd.days)}",
+        title=f"{spec.name}: {_count(stories)}{_window(cmd.days)}",
         lines=(spec.description,)
         if rows
         else (spec.description, f"Nothing stored{_window(cmd.days)}."),
-        items=reply_items(rows, core.registry.catalog, wl_id),
+        items=stories,
         actions=(Action("Subscribe this channel", f"subscribe {wl_id} daily", "primary"),),
     )
 
 
 async def _search(core: PolicyWatch, caller: Caller, cmd: g.Search) -> Reply:
-    rows = await core.store.search(cmd.words, RESULT_LIMIT)
+    rows = await core.store.search(cmd.words, ROW_LIMIT)
+    stories = await _stories(core, rows, None)
     lines = () if rows else (f"No stored item mentions '{cmd.words}'.",)
-    return Reply(
-        title=f"Search '{cmd.words}': {len(rows)} result{'s' if len(rows) != 1 else ''}",
-        lines=lines,
-        items=reply_items(rows, core.registry.catalog),
-    )
+    return Reply(title=f"Search '{cmd.words}': {_count(stories)}", lines=lines, items=stories)
+
+
+async def _stories(
+    core: PolicyWatch, rows: list[StoredItem], focus: str | None
+) -> tuple[ReplyItem, ...]:
+    """Rows folded into stories, newest first, claims marked with their answers."""
+    catalog = core.registry.catalog
+    shown = {r.story_id for r in rows if r.story_id}
+    marks = await claim_notes(core.store, catalog, shown)
+    # An answer whose claim is listed too is folded into it (the claim says "denied by ...").
+    kept = [r for r in rows if marks.answered_by.get(r.story_id or "") not in shown]
+    stories = group_stories(kept, catalog, focus, by_priority=False, notes=marks.notes)
+    return tuple(stories[:RESULT_LIMIT])
+
+
+def _count(stories: tuple[ReplyItem, ...]) -> str:
+    return f"{len(stories)} recent stor{'y' if len(stories) == 1 else 'ies'}"
 
 
 async def _watchlists(core: PolicyWatch, caller: Caller, cmd: g.ListWatchlists) -> Reply:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from bot.replies import ReplyItem
 from bot.store.records import StoredItem
@@ -38,3 +40,42 @@ def reply_items(
     rows: Iterable[StoredItem], catalog: Catalog, focus: str | None = None
 ) -> tuple[ReplyItem, ...]:
     return tuple(reply_item(row, catalog, focus) for row in rows)
+
+
+def story_key(row: StoredItem) -> str:
+    return row.story_id or f"item-{row.pk}"
+
+
+def group_stories(
+    rows: Sequence[StoredItem],
+    catalog: Catalog,
+    focus: str | None,
+    *,
+    by_priority: bool = True,
+    notes: dict[str, str] | None = None,
+) -> list[ReplyItem]:
+    """One reply line per story: the earliest item's headline, every outlet
+    listed, newest first (after priority, for digests). ``notes`` (by story id)
+    mark claims that were answered, e.g. "denied by Ford, 31 Jan"."""
+    groups: dict[str, list[StoredItem]] = {}
+    for row in rows:
+        groups.setdefault(story_key(row), []).append(row)
+    lines = []
+    for members in groups.values():
+        members.sort(key=lambda r: (r.item.published or r.fetched_at, r.pk))
+        lead = reply_item(members[0], catalog, focus)
+        outlets = tuple(dict.fromkeys(m.item.source or "unknown source" for m in members))
+        newest = max((m.item.published or m.fetched_at) for m in members)
+        parts = [f"{len(outlets)} sources"] if len(outlets) > 1 else []
+        if notes and lead.story_id and lead.story_id in notes:
+            parts.append(notes[lead.story_id])
+        lines.append(
+            replace(lead, sources=outlets, note="; ".join(parts) or None, published=newest)
+        )
+
+    def order(line: ReplyItem) -> tuple[int, float]:
+        moment = (line.published or datetime.min.replace(tzinfo=UTC)).timestamp()
+        return (-line.priority if by_priority else 0, -moment)
+
+    lines.sort(key=order)
+    return lines

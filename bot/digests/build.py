@@ -5,38 +5,13 @@ shown once even when it matched several watchlists."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
 
-from bot.commands.render import reply_item
+from bot.commands.render import group_stories, story_key
 from bot.replies import Action, Reply, ReplyItem
 from bot.store.records import StoredItem, Subscription
 from bot.watchlists import PRIORITIES, Catalog
 
 MAX_STORIES_PER_SECTION = 15
-
-
-def _story_key(row: StoredItem) -> str:
-    return row.story_id or f"item-{row.pk}"
-
-
-def group_stories(rows: Sequence[StoredItem], catalog: Catalog, focus: str) -> list[ReplyItem]:
-    """One reply line per story: the earliest item's headline, every outlet listed."""
-    groups: dict[str, list[StoredItem]] = {}
-    for row in rows:
-        groups.setdefault(_story_key(row), []).append(row)
-    lines = []
-    for members in groups.values():
-        members.sort(key=lambda r: (r.item.published or r.fetched_at, r.pk))
-        lead = reply_item(members[0], catalog, focus)
-        outlets = tuple(dict.fromkeys(m.item.source or "unknown source" for m in members))
-        newest = max((m.item.published or m.fetched_at) for m in members)
-        note = f"{len(outlets)} sources" if len(outlets) > 1 else lead.note
-        lines.append(replace(lead, sources=outlets, note=note, published=newest))
-    lines.sort(
-        key=lambda i: (-i.priority, -(i.published or datetime.min.replace(tzinfo=UTC)).timestamp())
-    )
-    return lines
 
 
 def build_digest(
@@ -58,8 +33,8 @@ def build_digest(
     sections: list[tuple[str, tuple[ReplyItem, ...]]] = []
     total = 0
     for sub, rows in ordered:
-        fresh = [r for r in rows if _story_key(r) not in seen]
-        seen.update(_story_key(r) for r in fresh)
+        fresh = [r for r in rows if story_key(r) not in seen]
+        seen.update(story_key(r) for r in fresh)
         stories = group_stories(fresh, catalog, sub.watchlist)[:MAX_STORIES_PER_SECTION]
         if not stories:
             continue

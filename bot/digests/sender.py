@@ -70,7 +70,9 @@ class _Pacer:
             now = time.monotonic()
             platform = key[0]
             start = max(now, self._next_global.get(platform, 0.0), self._next_channel.get(key, 0.0))
-            self._next_global[platform] = start + 1.0 / (self.pacing.global_per_second * self.pacing.margin)
+            self._next_global[platform] = start + 1.0 / (
+                self.pacing.global_per_second * self.pacing.margin
+            )
             self._next_channel[key] = start + self.pacing.channel_interval / self.pacing.margin
         delay = start - time.monotonic()
         if delay > 0:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.digests.build import build_digest, group_stories
+from bot.commands.render import group_stories
+from bot.digests.build import build_digest
 from bot.digests.schedule import due_slot, in_quiet_hours
 from bot.replies import Reply
 from bot.store import Store

@@ -137,7 +137,8 @@ class SQLiteStore(Store):
                        VALUES (?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
                          event_type = excluded.event_type, answers = COALESCE(answers, excluded.answers),
-                         related = excluded.related""",
+                         related = CASE WHEN excluded.related = '' THEN related
+                                        ELSE excluded.related END""",
                     (
                         story.id,
                         story.headline,

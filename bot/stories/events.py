@@ -22,9 +22,10 @@ How a type is chosen
    ("rejects report on Xiaomi talks"), a hearing or letter names the deal it
    questions, a tariff item may mention "talks" or a "deal", and a deal story may
    quote a dollar figure.
-4. **Source-kind fallbacks** when no phrase fires: a Congress.gov item is a
-   ``bill``; an agency item about a tax credit is ``tax_guidance``. Otherwise
-   ``other``.
+4. **Source-kind fallbacks**: a Congress.gov item is a ``hearing`` when its
+   title says so and a ``bill`` otherwise (bill titles say "to deny ..."
+   without denying anything); an agency item about a tax credit with no other
+   cue is ``tax_guidance``. Otherwise ``other``.
 
 Some cues need a partner in the same field: a tariff word ("tariff", "duties")
 with an action ("raises", "keeps", "higher", "review"); a tax authority or
@@ -94,7 +95,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "dismissed speculation",
         "denied the report",
     ),
-    "denial!": ("denies", "denied", "deny", "rules out", "ruled out", "rule out", "refutes"),
+    "denial!": ("denies", "denied", "rules out", "ruled out", "rule out", "refutes"),
     "reject_verb": ("rejects", "rejected", "dismisses", "dismissed", "pushes back", "pushed back"),
     "claim_noun": ("report", "reports", "story", "talk", "claim", "claims", "speculation"),
     "hearing": (
@@ -267,6 +268,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "discussing",
         "discussions",
         "weighs",
+        "weighed",
         "weighing",
         "eyes",
         "eyeing",
@@ -409,6 +411,12 @@ def classify_event(item: Item, companies: Sequence[str] = ()) -> EventGuess:
         return EventGuess(source_type, f"{source_type}: source is {kind}")
     title = fold(item.title)[0]
     found = _scan(title, True)
+    if kind == "congress":
+        # Congress.gov lists bills and hearings; bill titles say "to deny" or
+        # "prohibit" without being denials.
+        if "hearing" in found:
+            return EventGuess("hearing", f'hearing: "{found["hearing"][0]}" in title')
+        return EventGuess("bill", "bill: source is congress and no hearing cue")
     guess = _decide_field(found, title, "title")
     if guess is not None:
         return guess
@@ -419,8 +427,6 @@ def classify_event(item: Item, companies: Sequence[str] = ()) -> EventGuess:
         guess = _decide_field(summary_found, summary, "summary")
         if guess is not None:
             return guess
-    if kind == "congress":
-        return EventGuess("bill", "bill: source is congress and no hearing cue")
     if kind == "agency" and ("credit_term" in found or "credit_term" in summary_found):
         return EventGuess("tax_guidance", "tax_guidance: agency item about a tax credit")
     return EventGuess("other", "other: no event cue")

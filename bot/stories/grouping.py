@@ -8,29 +8,42 @@ them.
 Why it works this way
 ---------------------
 * **Candidates from an inverted index.** Each story is posted under its
-  informative tokens (:mod:`bot.stories.tokens`); an item is compared only with
-  the few stories that share the most tokens with it. Tokens posted by too many
-  live stories ("ford" in a busy week) are skipped for candidate search: they
-  cannot tell stories apart anyway.
-* **Score = words + entities.** Token overlap (shared stems over the smaller
-  bag, so a three-word headline can join a long story) plus a bonus for shared
-  companies and watchlists, minus a penalty when both name companies and none is
-  shared. Very different wording of the same event still joins because the
-  companies, watchlists and event type agree; the same company in a different
-  event (Ford's 8-K charges vs Ford–Xiaomi talks) does not, because the words
-  and the event type disagree.
+  informative tokens (:mod:`bot.stories.tokens`). An item looks up only its
+  ``RETRIEVAL_TOKENS`` rarest tokens and scores at most ``MAX_CANDIDATES``
+  stories sharing at least ``MIN_SHARED`` of them; tokens held by more than
+  ``MAX_POSTING`` live stories ("ford" in a busy week) are not looked up at all.
+  Rare words (names, figures) identify an event; common ones only cost time.
+* **Score = rare shared words + entities + recency.** Each shared stem weighs
+  1/sqrt(live stories holding it); the sum is divided by the smaller bag,
+  capped at ``TEXT_CAP`` stems, so a three-word headline can join a long story
+  and three shared rare words count as a match. Shared companies and
+  watchlists add to it; companies on both sides with none in common subtract.
+  Very different wording of the same event still joins because companies,
+  watchlists, type and time agree; the same company in a different event
+  (Ford's 8-K charges vs Ford–Xiaomi talks) does not, because words and type
+  disagree.
 * **Event type gates joining.** A claim (``deal_report``), a confirmation, a
   denial, a letter and a hearing are different events even when worded alike,
-  so they never share a story; that is what makes "report, then denial" two
-  linked stories instead of one blurred one. ``other`` and the neutral types
-  (rule, filing, financial, ...) may join a story of another type, but only on
-  a higher score, because typing is noisy.
+  so they never share a story: "report, then denial" is two linked stories,
+  not one blurred one. Same specific type: ``SAME_TYPE_THRESHOLD``. ``other``
+  or two different neutral types (rule and tariff_action, filing and
+  financial): ``LOOSE_THRESHOLD``, because typing is noisy and ``other`` is a
+  catch-all. One of the claim/answer kinds with a neutral type:
+  ``MIXED_THRESHOLD``. A story is joinable for ``window`` after its first item.
 * **Answers are links, not merges.** A denial, confirmation, letter or hearing
-  that starts a new story looks back (``answer_window``, longer than the
-  grouping window because letters come weeks later) for the claim it answers:
-  an earlier story of a type it can answer, sharing companies and words. Every
-  other story the item could have joined or answered is reported in
-  ``also_related`` and left alone.
+  looks back ``answer_window`` (longer than the grouping window: letters come
+  weeks later) for the claim it answers: an earlier story of a type it can
+  answer, about the same parties (half the companies in common, or a shared
+  watchlist when the item names no company), scoring at least
+  ``ANSWER_THRESHOLD`` with a bonus for recent claims and, for denials and
+  confirmations, for reports of talks. The link belongs to the answer story,
+  so later items joining it carry the same ``answers``. Every other story the
+  item could have joined or answered is reported in ``also_related`` and left
+  alone.
+
+The thresholds and weights were chosen on ``benchmarks/data/devset.jsonl``
+(``python -m benchmarks.stories``) from a coarse grid, preferring round values
+in the middle of a stable region over the single best point.
 
 Times: an item's moment is its ``published`` time, else ``seen_at``, else now;
 a publication time later than ``seen_at`` is clamped to ``seen_at``.
@@ -76,12 +89,12 @@ WATCHLIST_WEIGHT = 0.1
 DISJOINT_COMPANY_PENALTY = 0.3
 RECENCY_WEIGHT = 0.1
 CLAIM_BONUS = 0.2
-ONE_SIDED_COMPANY_PENALTY = 0.0
 TEXT_CAP = 4
 MAX_POSTING = 64
 RETRIEVAL_TOKENS = 10
 MAX_CANDIDATES = 10
 MIN_SHARED = 2
+MIN_ANSWER_COMPANY_OVERLAP = 0.5
 
 
 # 1/sqrt(n) for the number of live stories holding a token (capped: rarer
@@ -103,8 +116,8 @@ class StoryRef:
     item_ids: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     answers: str | None = None
-    tokens: frozenset[str] = frozenset()
-    type_counts: Counter[str] = field(default_factory=Counter)
+    tokens: set[str] = field(default_factory=set)
+    type_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,45 +207,71 @@ class StoryIndex:
     ) -> Assignment:
         """Put ``item`` into the best recent story or a new one, and link answers."""
         feats = _features(item, companies, watchlists, event.event_type, seen_at)
-        scored = self._score_candidates(feats)
         joinable: list[tuple[float, StoryRef]] = []
         answerable: list[tuple[float, StoryRef]] = []
-        for score, story in scored:
-            threshold = _compatible(feats.event_type, story.event_type)
-            age = feats.moment - story.first_seen
-            if threshold is not None and -self.window <= age <= self.window:
+        for story in self._candidates(feats):
+            # Cheap eligibility checks first: most candidates are out of the
+            # grouping window and not a claim this item could answer.
+            threshold = None
+            if abs(feats.moment - story.first_seen) <= self.window:
+                threshold = _compatible(feats.event_type, story.event_type)
+            may_answer = self._may_answer(feats, story)
+            if threshold is None and not may_answer:
+                continue
+            score = self._score(feats, story)
+            if threshold is not None:
                 recent = 1.0 - abs(feats.moment - story.last_seen) / self.window
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.append((score, story))
                     continue
-            answer_score = self._answer_score(feats, story, score)
-            if answer_score is not None:
-                answerable.append((answer_score, story))
+            if may_answer:
+                answer_score = self._answer_score(feats, story, score)
+                if answer_score is not None:
+                    answerable.append((answer_score, story))
         joinable.sort(key=lambda pair: -pair[0])
+        answerable.sort(key=lambda pair: -pair[0])
         if joinable:
-            score, story = joinable[0]
-            self._add(story, item, feats)
-            answers = story.answers
-            if answers is None and feats.event_type in _ANSWERABLE and answerable:
-                answers = story.answers = max(answerable, key=lambda p: p[0])[1].story_id
-            related = [s.story_id for _, s in joinable[1:]]
-            related += [s.story_id for _, s in answerable if s.story_id != answers]
-            reason = f"joined: similarity {score:.2f} with {story.headline[:60]!r}"
-            return Assignment(story.story_id, False, answers, tuple(related), score, reason)
+            return self._join(item, feats, joinable, answerable)
+        return self._start(item, feats, answerable)
+
+    def _join(
+        self,
+        item: Item,
+        feats: _Features,
+        joinable: list[tuple[float, StoryRef]],
+        answerable: list[tuple[float, StoryRef]],
+    ) -> Assignment:
+        """Add the item to the best-scoring story; the runners-up are reported."""
+        score, story = joinable[0]
+        self._add(story, item, feats)
+        if story.answers is None and feats.event_type in _ANSWERABLE:
+            # The whole story must be about the claim's parties, not just this item.
+            fitting = [c for _, c in answerable if _same_parties(story, c)]
+            if fitting:
+                story.answers = fitting[0].story_id
+        related = [s.story_id for _, s in joinable[1:]]
+        related += [s.story_id for _, s in answerable if s.story_id != story.answers]
+        reason = f"joined {story.story_id} ({story.headline[:60]!r}), similarity {score:.2f}"
+        if story.answers is not None:
+            reason += f"; the story answers {story.answers}"
+        return Assignment(story.story_id, False, story.answers, tuple(related), score, reason)
+
+    def _start(
+        self, item: Item, feats: _Features, answerable: list[tuple[float, StoryRef]]
+    ) -> Assignment:
+        """Open a new story, linked to the claim it answers if there is one."""
         story = self._create(self._new_id(), item, feats)
-        answers = None
-        similarity = 0.0
-        reason = "new story: no recent story similar enough"
-        if answerable:
-            answerable.sort(key=lambda pair: -pair[0])
-            similarity, claim = answerable[0]
-            answers = story.answers = claim.story_id
-            reason = (
-                f"new {feats.event_type} story answering {claim.headline[:60]!r} "
-                f"(similarity {similarity:.2f})"
-            )
+        if not answerable:
+            reason = "new story: no recent story similar enough"
+            return Assignment(story.story_id, True, None, (), 0.0, reason)
+        similarity, claim = answerable[0]
+        story.answers = claim.story_id
+        reason = (
+            f"new {feats.event_type} story answering {claim.story_id} "
+            f"({claim.headline[:60]!r}), similarity {similarity:.2f}"
+        )
         related = tuple(s.story_id for _, s in answerable[1:])
-        return Assignment(story.story_id, True, answers, related, similarity, reason)
+        return Assignment(story.story_id, True, claim.story_id, related, similarity, reason)
 
     def add_existing(
         self,
@@ -273,19 +312,15 @@ class StoryIndex:
 
     # ------------------------------------------------------------ internals
 
-    def _score_candidates(self, feats: _Features) -> list[tuple[float, StoryRef]]:
-        """Score the stories sharing the most of the item's rarest tokens.
+    def _candidates(self, feats: _Features) -> list[StoryRef]:
+        """The live stories sharing the most of the item's rarest tokens.
 
         Only the ``RETRIEVAL_TOKENS`` tokens held by the fewest live stories are
         looked up: they identify the event, and counting common words would both
         cost time and tie every story of the week."""
         postings = self._postings
-        found = []
-        for token in feats.tokens:
-            posting = postings.get(token)
-            if posting is not None and len(posting) <= MAX_POSTING:
-                found.append(posting)
-        if not found:
+        found = [p for p in map(postings.get, feats.tokens) if p and len(p) <= MAX_POSTING]
+        if len(found) < MIN_SHARED:
             return []
         if len(found) > RETRIEVAL_TOKENS:
             found.sort(key=len)
@@ -297,9 +332,8 @@ class StoryIndex:
             if shared < MIN_SHARED:
                 break
             story = self._stories[story_id]
-            if story.last_seen < horizon:
-                continue
-            out.append((self._score(feats, story), story))
+            if story.last_seen >= horizon:
+                out.append(story)
         return out
 
     def _score(self, feats: _Features, story: StoryRef) -> float:
@@ -320,26 +354,32 @@ class StoryIndex:
         if feats.companies and story.companies:
             overlap = _jaccard(feats.companies, story.companies)
             score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
-        elif feats.companies or story.companies:
-            score -= ONE_SIDED_COMPANY_PENALTY
         if feats.watchlists and story.watchlists:
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlists, story.watchlists)
         return score
 
-    def _answer_score(self, feats: _Features, story: StoryRef, score: float) -> float | None:
-        """How well ``story`` fits as the claim this item answers, or None if it cannot.
+    def _may_answer(self, feats: _Features, story: StoryRef) -> bool:
+        """Whether ``story`` could be the claim this item answers.
 
         The claim must be earlier, of a type the item can answer, not itself an
-        answer, and share a company when the item names one (an answer names who
-        it answers). Recent claims and, for denials and confirmations, reports
-        of talks are preferred: that is what gets denied or confirmed."""
+        answer, and be about the same parties: at least half of the companies
+        in common when the item names any (Moolenaar's letter about BYD and CATL
+        does not answer a Ford–Xiaomi report just because both name Ford), else
+        a shared watchlist."""
         allowed = _ANSWERABLE.get(feats.event_type)
         if allowed is None or story.event_type not in allowed:
-            return None
+            return False
         if story.first_seen >= feats.moment or story.answers is not None:
-            return None
-        if feats.companies and not feats.companies & story.companies:
-            return None
+            return False
+        if feats.companies:
+            return _jaccard(feats.companies, story.companies) >= MIN_ANSWER_COMPANY_OVERLAP
+        return bool(feats.watchlists & story.watchlists)
+
+    def _answer_score(self, feats: _Features, story: StoryRef, score: float) -> float | None:
+        """The fit of an eligible claim, or None below ``ANSWER_THRESHOLD``.
+
+        Recent claims and, for denials and confirmations, reports of talks are
+        preferred: that is what gets denied or confirmed."""
         age = (feats.moment - story.last_seen) / self.answer_window
         score += RECENCY_WEIGHT * max(0.0, 1.0 - age)
         if story.event_type == "deal_report" and feats.event_type in _CLAIM_ANSWERS:
@@ -366,15 +406,17 @@ class StoryIndex:
             story.sources.append(item.source)
         story.companies |= feats.companies
         story.watchlists |= feats.watchlists
-        story.type_counts[feats.event_type] += 1
-        story.event_type = _dominant_type(story.type_counts, story.event_type)
+        counts = story.type_counts
+        counts[feats.event_type] = counts.get(feats.event_type, 0) + 1
+        if feats.event_type != story.event_type:
+            story.event_type = _dominant_type(counts, story.event_type)
         if feats.moment < story.first_seen:
             story.first_seen = feats.moment
         if feats.moment > story.last_seen:
             story.last_seen = feats.moment
         new_tokens = feats.tokens - story.tokens
         if new_tokens:
-            story.tokens |= new_tokens
+            story.tokens.update(new_tokens)
             for token in new_tokens:
                 posting = self._postings.get(token)
                 if posting is None:
@@ -383,10 +425,16 @@ class StoryIndex:
                     posting.add(story.story_id)
 
 
-def _dominant_type(counts: Counter[str], current: str) -> str:
+def _same_parties(answer: StoryRef, claim: StoryRef) -> bool:
+    if answer.companies:
+        return _jaccard(answer.companies, claim.companies) >= MIN_ANSWER_COMPANY_OVERLAP
+    return True
+
+
+def _dominant_type(counts: dict[str, int], current: str) -> str:
     """The most frequent specific type; ``other`` only when nothing else is known."""
     best = current
-    best_count = counts[current] if current != "other" else 0
+    best_count = counts.get(current, 0) if current != "other" else 0
     for event_type, count in counts.items():
         if event_type != "other" and count > best_count:
             best, best_count = event_type, count

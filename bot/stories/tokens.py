@@ -11,11 +11,12 @@ linguistics, and it must cost well under a microsecond per word.
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.text import fold
 
 # Function words plus newsroom boilerplate that carries no event identity.
-STOP_WORDS = frozenset(
-    """
+_STOP_TEXT = """
     a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each
     few for from further had has have having he her here hers him his how i if in into is
@@ -27,9 +28,8 @@ STOP_WORDS = frozenset(
     matter according told tells tell statement spokesperson week day days today year years
     month months company companies firm firms group plan plans planned planning may might
     still even far much many one two three us u s amp whether
-    """.split()
-    + list("abcdefghijklmnopqrstuvwxyz")
-)
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split() + list("abcdefghijklmnopqrstuvwxyz"))
 
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""))
 _STEM_CACHE_LIMIT = 200_000
@@ -72,7 +72,7 @@ def informative_tokens(title: str, summary: str = "") -> frozenset[str]:
     lookups; only words never seen before are stemmed in Python."""
     text = fold(f"{title} {summary}" if summary else title)[0]
     words = text.encode("utf-8").translate(_SEPARATE).split()
-    out: set[str | None] = set(map(_STEMS.get, words))
+    out = set(map(_STEMS.get, words))
     if None in out:
         out.discard(None)
         if len(_STEMS) > _STEM_CACHE_LIMIT:
@@ -83,4 +83,4 @@ def informative_tokens(title: str, summary: str = "") -> frozenset[str]:
                 known = _STEMS[word] = _stem(word.decode("utf-8", "ignore"))
             out.add(known)
     out.discard("")
-    return frozenset(out)  # type: ignore[arg-type]
+    return frozenset(cast("set[str]", out))

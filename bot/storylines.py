@@ -1,0 +1,124 @@
+"""Stories as users see them: claims marked with their answers ("denied by
+Ford, 31 Jan") and the ``story ID`` thread in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.replies import Reply, ReplyItem, ReplyKind
+from bot.store import Store, StoredItem
+from bot.store.records import StoryRecord
+from bot.watchlists import Catalog
+
+VERBS = {
+    "denial": "denied",
+    "deal_confirmed": "confirmed",
+    "letter": "letter",
+    "hearing": "hearing",
+}
+
+
+def _who(rows: Iterable[StoredItem], catalog: Catalog, prefer: set[str]) -> str | None:
+    companies = [c for row in rows for c in row.companies]
+    chosen = next((c for c in companies if c in prefer), companies[0] if companies else None)
+    spec = catalog.companies.get(chosen) if chosen else None
+    return spec.short_name if spec else None
+
+
+@dataclass(frozen=True)
+class ClaimNotes:
+    """``notes``: claim story id -> "denied by Ford, 31 Jan". ``answered_by``:
+    answer story id -> the claim it answers, so a reply can fold the answer
+    into its claim instead of listing the same event twice."""
+
+    notes: dict[str, str] = field(default_factory=dict)
+    answered_by: dict[str, str] = field(default_factory=dict)
+
+
+async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) -> ClaimNotes:
+    """For each claim story that was answered, a short note naming the answer."""
+    ids = sorted(set(story_ids))
+    answers = await store.answering(ids)
+    if not answers:
+        return ClaimNotes()
+    answer_items = await store.story_items([a.id for a in answers])
+    claim_items = await store.story_items(sorted({a.answers for a in answers if a.answers}))
+    notes: dict[str, list[str]] = {}
+    for answer in answers:
+        if answer.answers is None:
+            continue
+        claim_companies = {
+            c for row in claim_items if row.story_id == answer.answers for c in row.companies
+        }
+        members = [row for row in answer_items if row.story_id == answer.id]
+        who = _who(members, catalog, claim_companies)
+        verb = VERBS.get(answer.event_type, "followed up")
+        if answer.event_type in ("letter", "hearing"):
+            text = f"{verb} from {who}" if who and answer.event_type == "letter" else verb
+        else:
+            text = f"{verb} by {who}" if who else verb
+        notes.setdefault(answer.answers, []).append(f"{text}, {answer.first_seen:%-d %b}")
+    return ClaimNotes(
+        notes={claim: "; ".join(parts) for claim, parts in notes.items()},
+        answered_by={a.id: a.answers for a in answers if a.answers},
+    )
+
+
+async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
+    """The claim, its answers and follow-ups, every item in time order."""
+    story = await store.story(story_id)
+    if story is None:
+        return Reply(
+            title=f"No story '{story_id}'",
+            lines=("Story ids appear in replies, e.g. `story s1a2b3c4`.",),
+            kind=ReplyKind.ERROR,
+            ephemeral=True,
+        )
+    root = story
+    climbed = {root.id}
+    while root.answers and root.answers not in climbed:  # climb to the original claim
+        parent = await store.story(root.answers)
+        if parent is None:
+            break
+        climbed.add(parent.id)
+        root = parent
+    seen = {root.id}
+    thread: list[StoryRecord] = [root]
+    frontier = [root.id]
+    while frontier:  # answers, and answers to answers
+        found = [s for s in await store.answering(frontier) if s.id not in seen]
+        seen.update(s.id for s in found)
+        thread += found
+        frontier = [s.id for s in found]
+    rows = await store.story_items([s.id for s in thread])
+    by_story = {s.id: s for s in thread}
+    items = []
+    for row in sorted(rows, key=lambda r: (r.item.published or r.fetched_at, r.pk)):
+        record = by_story[row.story_id or ""]
+        role = (
+            "claim"
+            if record.id == root.id
+            else (row.event_type or record.event_type).replace("_", " ")
+        )
+        items.append(
+            ReplyItem(
+                title=row.item.title,
+                url=row.item.url,
+                source=row.item.source,
+                published=row.item.published or row.fetched_at,
+                why=row.event_reason or "",
+                story_id=record.id,
+                note=role,
+                event_type=row.event_type,
+            )
+        )
+    lines = [
+        f"{len(thread)} linked stor{'y' if len(thread) == 1 else 'ies'}, {len(rows)} items, oldest first."
+    ]
+    related = sorted({r for s in thread for r in s.related} - seen)
+    if related:
+        lines.append(
+            "Possibly related, not merged: " + ", ".join(f"`story {r}`" for r in related[:5])
+        )
+    return Reply(title=f"Story {root.id}: {root.headline}", lines=tuple(lines), items=tuple(items))

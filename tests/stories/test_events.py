@@ -1,0 +1,145 @@
+"""Event typing: one representative title per type, source-kind rules, and the
+phrases that look like a cue but are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Item
+from bot.stories import EVENT_TYPES, EventGuess, classify_event
+
+
+def _type(title: str, summary: str = "", kind: str = "news") -> EventGuess:
+    return classify_event(Item(id="t", title=title, summary=summary, source_kind=kind), [])
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Xiaomi and Ford in talks over American car JV, FT says", "deal_report"),
+        ("Stellantis weighs bringing Leapmotor EVs to North America", "deal_report"),
+        ("Audi to use Huawei driver-assistance in China-market cars, report says", "deal_report"),
+        ("Audi confirms Huawei partnership for China models", "deal_confirmed"),
+        ("SK On signs agreement to take over Tennessee battery plant", "deal_confirmed"),
+        ("Ford says report of Xiaomi venture talks is 'completely false'", "denial"),
+        ("BYD says it has no plans to build cars in the United States", "denial"),
+        ("Ford denies it talked with Xiaomi about building EVs in the US", "denial"),
+        ("Stellantis rejects report on Leapmotor US launch", "denial"),
+        ("House China committee chair writes to Ford's Farley over battery ties", "letter"),
+        ("Chairman Moolenaar Presses Ford CEO on BYD Talks and CATL Licensing Deal", "letter"),
+        ("Lawmakers grill experts on CATL licensing at House China committee hearing", "hearing"),
+        ("Senate bill text would bar credits for plants built on Chinese battery licenses", "bill"),
+        ("H.R. 5128 — Ending Chinese Battery Licensing Subsidies Act", "bill"),
+        ("Commerce issues final rule on connected-vehicle supply chains", "rule"),
+        ("US-China Economic and Security Review Commission releases annual report", "study"),
+        ("US EV sales fall sharply in fourth quarter without the federal credit", "study"),
+        ("Ford Motor Co. 8-K: Item 2.05 costs associated with exit activities", "filing"),
+        ("Mexico raises tariffs on Chinese cars to 50%", "tariff_action"),
+        (
+            "US keeps 100% tariff on Chinese EVs even as trade truce eases other duties",
+            "tariff_action",
+        ),
+        ("Treasury and IRS release guidance on early end of clean vehicle credits", "tax_guidance"),
+        ("Binding contract by Sept. 30 keeps $7,500 EV credit alive, IRS says", "tax_guidance"),
+        ("Ford to book nearly $20 billion in EV-related charges", "financial"),
+        ("CATL reports higher quarterly profit on energy-storage demand", "financial"),
+        ("Harrison Ford joins cast of new political thriller", "other"),
+    ],
+)
+def test_representative_titles(title: str, expected: str) -> None:
+    guess = _type(title)
+    assert guess.event_type == expected, guess.reason
+    assert guess.event_type in EVENT_TYPES
+    assert guess.reason.startswith(expected)
+
+
+def test_every_type_is_reachable_and_ids_are_exact() -> None:
+    assert EVENT_TYPES == (
+        "deal_report",
+        "deal_confirmed",
+        "denial",
+        "letter",
+        "hearing",
+        "bill",
+        "rule",
+        "study",
+        "filing",
+        "tariff_action",
+        "tax_guidance",
+        "financial",
+        "other",
+    )
+
+
+def test_reason_quotes_the_phrase_and_field() -> None:
+    assert _type("Ford: Xiaomi JV story 'completely false'").reason == (
+        'denial: "completely false" in title'
+    )
+
+
+def test_source_kind_decides_for_federal_register_and_sec() -> None:
+    assert _type("Sugar quota allocations", kind="federal_register").event_type == "rule"
+    assert _type("Current report", kind="sec").event_type == "filing"
+    reason = _type("Anything at all", kind="federal_register").reason
+    assert reason == "rule: source is federal_register"
+
+
+def test_congress_and_agency_fallbacks() -> None:
+    assert _type("Ending Chinese Battery Licensing Subsidies Act", kind="congress").event_type == (
+        "bill"
+    )
+    assert _type("Hearing: Securing American Auto Supply Chains", kind="congress").event_type == (
+        "hearing"
+    )
+    assert _type("45W commercial clean vehicle credit ends", kind="agency").event_type == (
+        "tax_guidance"
+    )
+
+
+def test_declined_to_comment_is_not_a_denial() -> None:
+    guess = _type("Xiaomi declined to comment on the Ford venture")
+    assert guess.event_type != "denial"
+    assert _type("Tesla cuts prices", "Xiaomi declined to comment.").event_type == "other"
+
+
+def test_denial_outranks_the_claim_it_names() -> None:
+    guess = _type("Ford rejects FT report on Xiaomi talks as “completely false”")
+    assert guess.event_type == "denial"
+
+
+def test_summary_only_read_when_title_is_silent() -> None:
+    claim_in_summary = _type(
+        "Ford spokesperson: no talks with Xiaomi", "The FT said the two discussed a venture."
+    )
+    assert claim_in_summary.event_type == "denial"
+    guess = _type("Xiaomi: no car sales outside China until 2027", "It dismissed talk of a launch.")
+    assert guess.event_type == "denial"
+    assert guess.reason.endswith("in summary")
+
+
+def test_generic_cues_do_not_fire_in_summaries() -> None:
+    # "discussed" and "loss" are title-only cues.
+    assert _type("Gallagher speaks", "He discussed procurement reform.").event_type == "other"
+    assert _type("Tesla cuts lease prices", "To offset the loss of the credit.").event_type == (
+        "other"
+    )
+
+
+def test_blockers() -> None:
+    assert _type("Ford pauses surcharge after talks with Washington").event_type == "other"
+    assert _type("Regulators approve EV charging tariff pilot").event_type == "other"
+    assert _type("Doug Ford rules out bringing back rebate").event_type == "denial"
+    assert _type("Utility launches plan", "The commission signed off on rates.").event_type == (
+        "other"
+    )
+
+
+def test_tariff_needs_an_action() -> None:
+    assert _type("EU court hears challenge to EV duties").event_type == "other"
+    assert _type("Tariff on Chinese batteries jumps to 25%").event_type == "tariff_action"
+
+
+def test_congress_bill_that_denies_credits_is_a_bill() -> None:
+    title = "H.R. 4917 — To deny clean-energy credits to facilities using licensed technology"
+    assert _type(title, kind="congress").event_type == "bill"
+    assert _type(title).event_type == "bill"

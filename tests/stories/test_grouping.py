@@ -1,0 +1,169 @@
+"""Story grouping and claim/answer links on small hand-written feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.models import Item
+from bot.stories import Assignment, StoryIndex, classify_event
+
+T0 = datetime(2026, 1, 31, 8, 0, tzinfo=UTC)
+
+
+def _item(item_id: str, title: str, hours: float, summary: str = "") -> Item:
+    return Item(id=item_id, title=title, summary=summary, published=T0 + timedelta(hours=hours))
+
+
+def _assign(
+    index: StoryIndex,
+    item: Item,
+    companies: Sequence[str] = ("ford", "xiaomi"),
+    watchlists: Sequence[str] = ("chinese-ev-partnerships",),
+) -> Assignment:
+    return index.assign(item, companies, watchlists, classify_event(item, companies))
+
+
+CLAIM = _item(
+    "c1",
+    "Xiaomi and Ford in talks over American car JV, FT says",
+    0,
+    "The Financial Times says the two companies have discussed building EVs on US soil.",
+)
+RETELL = _item(
+    "c2",
+    "Detroit meets Beijing: Ford reportedly sounded out Xiaomi on US-made electric cars",
+    2,
+    "The FT report says Ford and Xiaomi held early talks about a US joint-venture for EVs.",
+)
+DENIAL = _item(
+    "n1",
+    "Ford rejects FT report on Xiaomi talks as “completely false”",
+    8,
+    "Ford’s top spokesperson posted on X that no such discussions took place.",
+)
+DENIAL_2 = _item("n2", "Ford: Xiaomi JV story ‘completely false’", 20)
+
+
+def test_same_event_different_wording_joins() -> None:
+    index = StoryIndex()
+    first = _assign(index, CLAIM)
+    second = _assign(index, RETELL)
+    assert first.is_new_story
+    assert not second.is_new_story
+    assert second.story_id == first.story_id
+    assert second.similarity > 0
+    assert "joined" in second.reason
+
+
+def test_denial_is_its_own_story_answering_the_claim() -> None:
+    index = StoryIndex()
+    claim = _assign(index, CLAIM)
+    _assign(index, RETELL)
+    denial = _assign(index, DENIAL)
+    again = _assign(index, DENIAL_2)
+    assert denial.is_new_story
+    assert denial.story_id != claim.story_id
+    assert denial.answers == claim.story_id
+    assert again.story_id == denial.story_id
+    assert again.answers == claim.story_id
+    story = index.get(denial.story_id)
+    assert story is not None
+    assert story.event_type == "denial"
+    assert story.item_ids == ["n1", "n2"]
+
+
+def test_same_company_different_event_does_not_merge() -> None:
+    index = StoryIndex()
+    charges = _item(
+        "f1",
+        "Ford to take $19.5 billion in charges as it scales back EV plans",
+        0,
+        "The write-downs cover cancelled electric models and the end of a battery venture.",
+    )
+    talks = _item(
+        "f2",
+        "Ford held talks with Xiaomi over a US electric-vehicle joint venture",
+        30,
+        "People briefed on the discussions say the carmaker looked at building EVs.",
+    )
+    first = _assign(index, charges, ("ford",), ())
+    second = _assign(index, talks)
+    assert second.is_new_story
+    assert second.story_id != first.story_id
+    assert second.answers is None
+
+
+def test_item_similar_to_two_stories_reports_also_related() -> None:
+    index = StoryIndex()
+    a = _assign(index, _item("a", "Ford and Xiaomi discussed a US EV joint venture", 0))
+    # A second, separate report story about the same pair (created directly so
+    # the two stories exist side by side, as after a restart or a late feed).
+    index.add_existing(
+        "other",
+        _item("b", "Ford Xiaomi joint venture talks", 1),
+        ["ford", "xiaomi"],
+        ["chinese-ev-partnerships"],
+        "deal_report",
+    )
+    third = _assign(index, _item("c", "Ford, Xiaomi joint venture discussed, report", 2))
+    assert third.story_id in {a.story_id, "other"}
+    assert set(third.also_related) == {a.story_id, "other"} - {third.story_id}
+
+
+def test_window_expiry() -> None:
+    index = StoryIndex(window=timedelta(days=4))
+    first = _assign(index, CLAIM)
+    late = _item("late", RETELL.title, 24 * 5, RETELL.summary)
+    second = _assign(index, late)
+    assert second.is_new_story
+    assert second.story_id != first.story_id
+
+
+def test_forget_before_drops_old_stories() -> None:
+    index = StoryIndex()
+    _assign(index, CLAIM)
+    assert len(index) == 1
+    assert index.forget_before(T0 + timedelta(days=1)) == 1
+    assert len(index) == 0
+    fresh = _assign(index, RETELL)
+    assert fresh.is_new_story
+
+
+def test_rebuilt_index_behaves_the_same() -> None:
+    feed = [CLAIM, RETELL, DENIAL]
+    live = StoryIndex()
+    assigned = [(item, _assign(live, item)) for item in feed]
+    rebuilt = StoryIndex(new_id=iter(["x1", "x2", "x3"]).__next__)
+    for item, assignment in assigned:
+        event = classify_event(item, ["ford", "xiaomi"])
+        rebuilt.add_existing(
+            assignment.story_id,
+            item,
+            ["ford", "xiaomi"],
+            ["chinese-ev-partnerships"],
+            event.event_type,
+            item.published,
+            answers=assignment.answers,
+        )
+    a = _assign(live, DENIAL_2)
+    b = _assign(rebuilt, DENIAL_2)
+    assert (a.story_id, a.is_new_story, a.answers) == (b.story_id, b.is_new_story, b.answers)
+    assert a.similarity == b.similarity
+
+
+def test_custom_id_generator_and_default_ids() -> None:
+    ids = iter(["db-1", "db-2"])
+    index = StoryIndex(new_id=lambda: next(ids))
+    assert _assign(index, CLAIM).story_id == "db-1"
+    default = StoryIndex()
+    assert _assign(default, CLAIM).story_id == "s1"
+
+
+def test_seen_at_used_without_published_time() -> None:
+    index = StoryIndex()
+    undated = Item(id="u", title=CLAIM.title, summary=CLAIM.summary)
+    result = index.assign(undated, ["ford"], [], classify_event(undated, ["ford"]), seen_at=T0)
+    story = index.get(result.story_id)
+    assert story is not None
+    assert story.first_seen == T0
