@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.digests.build import build_digest
 from bot.digests.service import Built, DigestPolicy, DigestService
 from bot.models import Item
+from bot.ops import METRICS
 from bot.registry import Registry
 from bot.replies import Reply, ReplyKind
 from bot.sources import (
@@ -84,6 +85,7 @@ class PolicyWatch:
 
     async def handle(self, caller: Caller, text: str) -> Reply:
         """Run one chat command; never raises for bad input, only returns an error reply."""
+        METRICS.inc("policywatch_commands_total")
         try:
             return await execute(self, caller, text)
         except Exception:
@@ -121,6 +123,11 @@ class PolicyWatch:
                 self.stories, placed.story_id, placed.also_related
             )
         keys = await self.store.add_items(rows, list(touched.values()))
+        METRICS.inc("policywatch_items_ingested_total", len(keys))
+        METRICS.inc(
+            "policywatch_matches_total",
+            sum(len(r.match.watchlists) + len(r.match.companies) for r in rows),
+        )
         self.stories.forget_before(now - self.stories.answer_window)
         return IngestResult(new=len(keys), duplicates=len(batch) - len(keys), new_keys=tuple(keys))
 
@@ -199,6 +206,9 @@ class PolicyWatch:
         """Fetch sources, then match and store what they returned; one bad source never stops the others."""
         async with self.ingestor() as ingestor:
             reports = await ingestor.fetch_all(sources, only_due=only_due)
+        METRICS.inc(
+            "policywatch_fetch_errors_total", sum(1 for r in reports if r.status == "error")
+        )
         return [(report, await self.ingest(report.items)) for report in reports]
 
     async def sources_reply(self) -> Reply:

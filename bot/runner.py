@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.base import Adapter
 from bot.core import PolicyWatch
 from bot.digests.sender import OutboxSender
+from bot.ops import start_ops
 
 log = logging.getLogger("policywatch.run")
 DIGEST_TICK_SECONDS = 30
@@ -112,6 +113,9 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
     jobs = Jobs(core, adapters)
     if background_jobs:
         jobs.start()
+    ops = None
+    if core.settings.ops_port is not None:
+        ops = await start_ops(core, core.settings.ops_host, core.settings.ops_port)
     tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -121,6 +125,8 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
                 raise error
     finally:
         jobs.stop()
+        if ops is not None:
+            await ops.cleanup()
         for adapter in adapters:
             await adapter.stop()
         for task in tasks:

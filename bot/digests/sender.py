@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from adapters.base import Adapter
 from bot import faults
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.ops import METRICS
 from bot.replies import Reply
 from bot.store import Store
 from bot.store.codec import now_utc
@@ -141,6 +142,7 @@ class OutboxSender:
             await self.store.mark_sent(row.id, message_id)
             faults.checkpoint("after_record")
             report.sent += 1
+            METRICS.inc("policywatch_messages_sent_total")
         except PermanentDeliveryError as exc:
             reason = str(exc)
             log.warning(
@@ -153,6 +155,7 @@ class OutboxSender:
             await self.store.mark_failed(row.id, reason)
             await self.store.disable_channel(entry.platform, entry.workspace, entry.channel, reason)
             report.failed += 1
+            METRICS.inc("policywatch_messages_failed_total")
             report.errors.append(reason)
         except Exception as exc:  # RetryLater, timeouts, platform outages
             reason = str(exc) or type(exc).__name__
@@ -161,9 +164,11 @@ class OutboxSender:
                 await self.store.mark_failed(row.id, reason)
                 report.failed += 1
                 report.errors.append(reason)
+                METRICS.inc("policywatch_messages_failed_total")
                 return
             after = exc.after_seconds if isinstance(exc, RetryLater) else 0.0
             backoff = max(after, min(600.0, 2.0**row.attempts)) * random.uniform(1.0, 1.2)
             log.info("outbox %s will retry in %.0f s: %s", row.id, backoff, reason)
             await self.store.mark_retry(row.id, reason, now_utc() + timedelta(seconds=backoff))
             report.retried += 1
+            METRICS.inc("policywatch_messages_retried_total")

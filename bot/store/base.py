@@ -137,6 +137,13 @@ class Store(ABC):
     @abstractmethod
     async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
 
+    async def outbox_counts(self) -> dict[str, int]:
+        """Outbox messages by status (for metrics). Backends may count in SQL."""
+        counts: dict[str, int] = {}
+        for row in await self.outbox():
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return counts
+
     @abstractmethod
     async def alerts_since(
         self, platform: str, workspace: str, channel: str, since: datetime

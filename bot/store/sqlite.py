@@ -528,6 +528,10 @@ class SQLiteStore(Store):
             rows = await cursor.fetchall()
         return [_outbox_row(r) for r in rows]
 
+    async def outbox_counts(self) -> dict[str, int]:
+        async with self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
+            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
     async def alerts_since(
         self, platform: str, workspace: str, channel: str, since: datetime
     ) -> int:
