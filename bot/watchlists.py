@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -30,6 +30,15 @@ class WatchlistFileError(Exception):
         self.path = path
         self.line = line
         self.reason = reason
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_check_id)]
 
 
 def _phrases(value: list[str]) -> list[str]:
@@ -50,7 +59,7 @@ class WatchlistSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Identifier
     name: str
     description: str
     priority: str = "normal"
@@ -58,13 +67,6 @@ class WatchlistSpec(BaseModel):
     require: list[list[str]] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     companies: list[str] = Field(default_factory=list)
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
-        return value
 
     @field_validator("priority")
     @classmethod
@@ -94,7 +96,7 @@ class CompanySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Identifier
     name: str
     short: str = ""  # how replies name it ("denied by Ford"); defaults to ``name``
     aliases: list[str] = Field(min_length=1)
@@ -102,13 +104,6 @@ class CompanySpec(BaseModel):
     context: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     tickers: list[str] = Field(default_factory=list)
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("id must be 2-49 characters of a-z, 0-9 and '-'")
-        return value
 
     @property
     def short_name(self) -> str:
