@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="print the watchlists in force (files plus chat edits) as YAML"
     )
 
+    sub.add_parser("sources", help="configured sources and their health")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations")
@@ -240,6 +242,12 @@ async def _watchlists(core: PolicyWatch, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _sources(core: PolicyWatch, args: argparse.Namespace) -> int:
+    reply = await core.sources_reply()
+    print(reply.to_text())
+    return 1 if reply.is_error else 0
+
+
 async def _db(core: PolicyWatch, args: argparse.Namespace) -> int:
     version = await core.store.upgrade()
     print(f"database schema at version {version}")
@@ -252,6 +260,7 @@ _CORE_COMMANDS = {
     "ingest": _ingest,
     "digest": _digest,
     "watchlists": _watchlists,
+    "sources": _sources,
     "db": _db,
 }
 

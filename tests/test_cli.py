@@ -149,3 +149,15 @@ def test_run_console_reads_commands_until_end_of_input(env: dict[str, str]) -> N
     assert "policywatch>" in result.stdout
     assert "Ford Motor Company" in result.stdout
     assert "house-china-committee" in result.stdout
+
+
+def test_sources_lists_health_after_a_failed_fetch(env: dict[str, str], tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    # Port 9 on loopback: nothing listens, so the fetch fails fast and locally.
+    sources.write_text("sources:\n  - id: local-feed\n    url: http://127.0.0.1:9/feed.xml\n")
+    local = {**env, "POLICYWATCH_SOURCES_FILE": str(sources), "POLICYWATCH_ALLOW_PRIVATE_URLS": "1"}
+    fetched = run(local, "ingest")
+    assert fetched.returncode == 1 and "local-feed: error:" in fetched.stdout
+    listed = run(local, "sources")
+    assert listed.returncode == 0
+    assert "local-feed" in listed.stdout and "FAILING" in listed.stdout and "last error" in listed.stdout
