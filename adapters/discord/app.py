@@ -93,7 +93,7 @@ _WATCHLIST = Option("watchlist", "Watchlist id", required=True, complete="watchl
 _SUB_WATCHLIST = Option(
     "watchlist", "Watchlist id, or all", required=True, complete="watchlist", allow_all=True
 )
-_DAYS = Option("days", "How many days back (default 7)", annotation=_Days, fmt="{}d")
+_DAYS = Option("days", "Only the last N days (default: everything stored)", annotation=_Days, fmt="{}d")
 _TERM = Option("term", "Word or phrase", required=True)
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -117,6 +117,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Option("day", "Weekday for weekly digests, e.g. mon", fmt="on {}"),
             Option("time", "Time of day, HH:MM", fmt="at {}"),
             Option("timezone", "Area/City, e.g. Europe/Berlin", fmt="tz {}"),
+            Option("quiet", "Quiet hours for instant alerts, e.g. 22:00-07:00", fmt="quiet {}"),
         ),
     ),
     Subcommand("unsubscribe", "Stop a digest in this channel", "unsubscribe", (_SUB_WATCHLIST,)),
