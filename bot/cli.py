@@ -179,6 +179,8 @@ async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
         if report.status == "error":
             failures += 1
             print(f"{report.source_id}: error: {report.error}")
+        elif report.status == "skipped":
+            print(f"{report.source_id}: skipped (another replica is fetching it)")
         elif report.status == "not_modified":
             print(f"{report.source_id}: not modified ({report.requests} request)")
         else:

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.base import Adapter
+from bot.coordination import leadership_for
 from bot.core import PolicyWatch
 from bot.digests.sender import OutboxSender
 from bot.ops import start_ops
@@ -53,8 +54,10 @@ class Jobs:
         lease = timedelta(seconds=core.settings.outbox_lease_seconds)
         self.sender = OutboxSender(core.store, {a.platform: a for a in adapters}, lease=lease)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.leadership = leadership_for(core.store)  # SQLite: always the leader
 
     def start(self) -> None:
+        self.leadership.start()  # campaigns in the background (needs the running loop)
         now = datetime.now(UTC)
         every = self.core.settings.ingest_interval_seconds
         self.scheduler.add_job(
@@ -78,6 +81,8 @@ class Jobs:
             self.scheduler.shutdown(wait=False)
 
     async def ingest(self) -> None:
+        if not self.leadership.is_leader:
+            return  # followers serve chat and send the outbox only
         try:
             results = await self.core.fetch_and_store(self.core.sources(), only_due=True)
         except asyncio.CancelledError:
@@ -91,7 +96,8 @@ class Jobs:
 
     async def digests(self) -> None:
         try:
-            await self.core.run_digests()
+            if self.leadership.is_leader:
+                await self.core.run_digests()
             report = await self.sender.drain()
         except asyncio.CancelledError:
             return  # shutting down: leased rows are picked up again after restart
@@ -125,6 +131,7 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
                 raise error
     finally:
         jobs.stop()
+        await jobs.leadership.stop()  # hand the lock over at once
         if ops is not None:
             await ops.cleanup()
         for adapter in adapters:

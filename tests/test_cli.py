@@ -160,4 +160,8 @@ def test_sources_lists_health_after_a_failed_fetch(env: dict[str, str], tmp_path
     assert fetched.returncode == 1 and "local-feed: error:" in fetched.stdout
     listed = run(local, "sources")
     assert listed.returncode == 0
-    assert "local-feed" in listed.stdout and "FAILING" in listed.stdout and "last error" in listed.stdout
+    assert (
+        "local-feed" in listed.stdout
+        and "FAILING" in listed.stdout
+        and "last error" in listed.stdout
+    )

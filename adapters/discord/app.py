@@ -93,7 +93,9 @@ _WATCHLIST = Option("watchlist", "Watchlist id", required=True, complete="watchl
 _SUB_WATCHLIST = Option(
     "watchlist", "Watchlist id, or all", required=True, complete="watchlist", allow_all=True
 )
-_DAYS = Option("days", "Only the last N days (default: everything stored)", annotation=_Days, fmt="{}d")
+_DAYS = Option(
+    "days", "Only the last N days (default: everything stored)", annotation=_Days, fmt="{}d"
+)
 _TERM = Option("term", "Word or phrase", required=True)
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,9 @@ from bot.sources.state import SourceState, SourceStateStore
 logger = logging.getLogger("policywatch.sources")
 
 CONGRESS_KEY_ENV = "POLICYWATCH_CONGRESS_API_KEY"
-Status = Literal["ok", "not_modified", "error"]
+Status = Literal["ok", "not_modified", "error", "skipped"]
+# How long a replica may hold a feed before another may fetch it (a crash mid-fetch).
+FETCH_LEASE = timedelta(minutes=5)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Ingestor:
         self._semaphore = asyncio.Semaphore(self.limits.max_concurrency)
         self._warned_contact = False
         self._source_locks: dict[str, asyncio.Lock] = {}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
@@ -147,7 +151,14 @@ class Ingestor:
         """Fetch, parse and record one source; never raises for a source's own failure."""
         lock = self._source_locks.setdefault(source.id, asyncio.Lock())
         async with self._semaphore, lock:
-            return await self._fetch_locked(source)
+            until = datetime.now(UTC) + FETCH_LEASE
+            if not await self.state.claim_source(source.id, self.owner, until):
+                logger.info("source %s is being fetched by another replica", source.id)
+                return FetchReport(source.id, "skipped")
+            try:
+                return await self._fetch_locked(source)
+            finally:
+                await self.state.release_source(source.id, self.owner)
 
     def _request(self, source: SourceConfig) -> tuple[str, dict[str, str]]:
         if source.kind == "federal_register":

@@ -44,6 +44,12 @@ class SourceStateStore(Protocol):
 
     async def all_states(self) -> list[SourceState]: ...
 
+    async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
+        """Lease a source to one fetcher (one replica at a time)."""
+        ...
+
+    async def release_source(self, source_id: str, owner: str) -> None: ...
+
 
 class MemorySourceStateStore:
     """In-memory store for tests, the benchmark and one-shot CLI runs."""
@@ -60,3 +66,9 @@ class MemorySourceStateStore:
 
     async def all_states(self) -> list[SourceState]:
         return [dataclasses.replace(s) for s in self._states.values()]
+
+    async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
+        return True  # one process: nobody to share with
+
+    async def release_source(self, source_id: str, owner: str) -> None:
+        return None

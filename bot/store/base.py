@@ -149,7 +149,16 @@ class Store(ABC):
         self, platform: str, workspace: str, channel: str, since: datetime
     ) -> int: ...
 
-    # source health (the ingestion engine's SourceStateStore)
+    # source health (the ingestion engine's SourceStateStore) and fetch leases
+    async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
+        """Lease a feed to one fetcher until ``until``; False when another holds it.
+        A single-process store always grants it."""
+        return True
+
+    async def release_source(self, source_id: str, owner: str) -> None:
+        """Give a feed lease back early (after the fetch)."""
+        return None
+
     @abstractmethod
     async def get_state(self, source_id: str) -> SourceState | None: ...
 

@@ -202,7 +202,9 @@ class PostgresStore(Store):
             exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
             if not exists:
                 return 0
-            return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+            return int(
+                await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            )
 
     # ------------------------------------------------------------ items
 
@@ -573,10 +575,7 @@ class PostgresStore(Store):
                     "last_due_at = GREATEST(last_due_at, $2), "
                     "last_digest_at = CASE WHEN $3::boolean THEN $2 ELSE last_digest_at END "
                     "WHERE id = $4",
-                    [
-                        (u.cursor_pk, _ts(u.due_at), u.delivered, u.subscription_id)
-                        for u in updates
-                    ],
+                    [(u.cursor_pk, _ts(u.due_at), u.delivered, u.subscription_id) for u in updates],
                 )
         return new_ids
 
