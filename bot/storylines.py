@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.replies import Reply, ReplyItem, ReplyKind
+from bot.replies import Action, Reply, ReplyItem, ReplyKind
 from bot.store import Store, StoredItem
 from bot.store.records import StoryRecord
 from bot.watchlists import Catalog
@@ -121,4 +121,9 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
         lines.append(
             "Possibly related, not merged: " + ", ".join(f"`story {r}`" for r in related[:5])
         )
-    return Reply(title=f"Story {root.id}: {root.headline}", lines=tuple(lines), items=tuple(items))
+    return Reply(
+        title=f"Story {root.id}: {root.headline}",
+        lines=tuple(lines),
+        items=tuple(items),
+        actions=(Action("Mute this story", f"mute {story.id}"),),
+    )

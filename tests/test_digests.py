@@ -261,3 +261,26 @@ async def test_channel_filter_and_dry_run(core: PolicyWatch, dry_run: bool) -> N
     )
     assert len(built) == 1
     assert len(await core.store.outbox()) == (0 if dry_run else 1)
+
+
+async def test_a_muted_story_stays_out_of_alerts_and_digests(core: PolicyWatch) -> None:
+    await _subscribe(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    [alert] = await core.run_digests(utc(2026, 11, 25, 10, 1))
+    [story] = alert.reply.items
+    assert alert.reply.actions[0].command == f"mute {story.story_id}"
+    muted = await core.handle(CHANNEL, alert.reply.actions[0].command)  # the button
+    assert not muted.is_error and "Muted" in muted.title
+    # Another outlet's take on the same story: joins it, and is left out.
+    await core.ingest(
+        [_news(2, "US raises tariffs on Chinese EVs, again", "Bloomberg", utc(2026, 11, 25, 10, 5))]
+    )
+    assert await core.run_digests(utc(2026, 11, 25, 10, 6)) == []
+    [sub] = await core.store.channel_subscriptions(*CHANNEL.channel_key)
+    assert sub.cursor_pk == await core.store.max_item_pk()  # moved past the muted item
+    other = Caller(platform="console", workspace="W1", channel="C10", user="U1")
+    assert await core.store.muted_stories(other.channel_key) == set()  # per channel
+    assert "Unmuted" in (await core.handle(CHANNEL, f"unmute {story.story_id}")).title
+    assert (await core.handle(CHANNEL, "mute nope")).is_error

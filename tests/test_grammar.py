@@ -33,6 +33,8 @@ from bot.commands import grammar as g
         ("digest", g.DigestPreview()),
         ("sources", g.ListSources()),
         ("story 12", g.StoryQuery("12")),
+        ("mute s1a2b3c4", g.Mute("s1a2b3c4")),
+        ("unmute s1a2b3c4", g.Mute("s1a2b3c4", muted=False)),
         (
             "watchlist create lfp-plants LFP battery plants",
             g.WatchlistChange("create", "lfp-plants", "LFP battery plants"),
@@ -78,6 +80,7 @@ def test_parses(text: str, expected: g.Command) -> None:
         ("watchlist add ev-tariffs", "needs a watchlist id and a term", "watchlist add ID TERM"),
         ("watchlist add ev-tariffs ---", "no letters or digits", "watchlist add ID TERM"),
         ("audit lots", "audit takes one number", "audit [N]"),
+        ("mute", "mute needs one story id", "mute STORY"),
         ("watchlists now", "takes no arguments", "watchlists"),
     ],
 )

@@ -588,3 +588,14 @@ async def test_postgres_source_leases_give_each_feed_one_fetcher() -> None:
         assert await a.get_state("fr") is None  # leases never fake a fetch state
         await a.close()
         await b.close()
+
+
+async def test_mutes_are_per_channel(store: Store) -> None:
+    here, there = ("slack", "T1", "C1"), ("slack", "T2", "C1")
+    assert await store.set_muted(here, "s1", "U1", True)
+    assert not await store.set_muted(here, "s1", "U1", True)  # already muted
+    assert await store.muted_stories(here) == {"s1"}
+    assert await store.muted_stories(there) == set()
+    assert await store.set_muted(here, "s1", "U1", False)
+    assert not await store.set_muted(here, "s1", "U1", False)
+    assert await store.muted_stories(here) == set()

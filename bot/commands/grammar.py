@@ -42,6 +42,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("digest", "digest", "preview this channel's next digest now"),
     Spec("sources", "sources", "configured sources and their health"),
     Spec("story", "story ID", "one story's thread: the claim, answers and follow-ups"),
+    Spec("mute", "mute STORY", "leave a story out of this channel's digests and alerts"),
+    Spec("unmute", "unmute STORY", "bring a muted story back"),
     Spec(
         "watchlist create", "watchlist create ID NAME...", "create an empty watchlist", admin=True
     ),
@@ -151,6 +153,12 @@ class StoryQuery:
 
 
 @dataclass(frozen=True)
+class Mute:
+    story_id: str
+    muted: bool = True
+
+
+@dataclass(frozen=True)
 class WatchlistChange:
     """An admin edit; ``action`` is create/add/exclude/remove/delete/alias."""
 
@@ -176,6 +184,7 @@ Command = (
     | DigestPreview
     | ListSources
     | StoryQuery
+    | Mute
     | WatchlistChange
     | AuditQuery
 )
@@ -347,6 +356,19 @@ def _parse_story(args: list[str]) -> Command:
     return StoryQuery(args[0])
 
 
+def _mute_parser(muted: bool) -> Callable[[list[str]], Command]:
+    words = "mute" if muted else "unmute"
+
+    def parser(args: list[str]) -> Command:
+        if len(args) != 1:
+            raise ParseError(
+                f"{words} needs one story id, e.g. `{words} s1a2b3c4`", SPEC_BY_WORDS[words]
+            )
+        return Mute(args[0], muted)
+
+    return parser
+
+
 def _parse_watchlist(args: list[str]) -> Command:
     actions = ("create", "add", "exclude", "remove", "delete")
     if not args:
@@ -395,6 +417,8 @@ _PARSERS = {
     "digest": _no_args(DigestPreview(), "digest"),
     "sources": _no_args(ListSources(), "sources"),
     "story": _parse_story,
+    "mute": _mute_parser(True),
+    "unmute": _mute_parser(False),
     "watchlist": _parse_watchlist,
     "audit": _parse_audit,
 }

@@ -283,6 +283,28 @@ async def _story(core: PolicyWatch, caller: Caller, cmd: g.StoryQuery) -> Reply:
     return await core.story_reply(cmd.story_id)
 
 
+async def _mute(core: PolicyWatch, caller: Caller, cmd: g.Mute) -> Reply:
+    story = await core.store.story(cmd.story_id)
+    if story is None:
+        return error(
+            f"No story '{cmd.story_id}'.", g.SPEC_BY_WORDS["mute" if cmd.muted else "unmute"]
+        )
+    changed = await core.store.set_muted(caller.channel_key, story.id, caller.user, cmd.muted)
+    if cmd.muted:
+        title = (
+            f"Muted story {story.id} in this channel"
+            if changed
+            else f"Story {story.id} was already muted here"
+        )
+        return Reply(
+            title=title,
+            lines=(story.headline, "Digests and alerts here will leave it out."),
+            actions=(Action("Unmute", f"unmute {story.id}"),),
+        )
+    title = f"Unmuted story {story.id}" if changed else f"Story {story.id} was not muted here"
+    return Reply(title=title, lines=(story.headline,))
+
+
 # ------------------------------------------------------------------ admin
 
 
@@ -363,6 +385,7 @@ HANDLERS: dict[type, Handler] = {
     g.DigestPreview: _digest,
     g.ListSources: _sources,
     g.StoryQuery: _story,
+    g.Mute: _mute,
     g.WatchlistChange: _change,
     g.AuditQuery: _audit_log,
 }

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from bot.commands.render import group_stories
 from bot.digests.build import build_digest
 from bot.digests.schedule import due_slot, in_quiet_hours
-from bot.replies import Reply
+from bot.replies import Action, Reply
 from bot.store import Store
 from bot.store.records import CursorUpdate, OutboxEntry, StoredItem, Subscription
 from bot.watchlists import PRIORITIES, Catalog
@@ -76,12 +76,17 @@ class DigestService:
             )
         return built
 
-    async def _fresh(self, sub: Subscription) -> list[StoredItem]:
+    async def _fresh(self, sub: Subscription) -> tuple[list[StoredItem], int]:
+        """New items for a subscription, without the stories its channel muted,
+        and the key the cursor may move to (past muted items too)."""
         catalog = self.catalog()
         spec = catalog.watchlists.get(sub.watchlist)
         if spec is None or PRIORITIES[spec.priority] < sub.min_priority:
-            return []
-        return await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
+            return [], sub.cursor_pk
+        rows = await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
+        last = max((r.pk for r in rows), default=sub.cursor_pk)
+        muted = await self.store.muted_stories(sub.channel_key)
+        return ([r for r in rows if r.story_id not in muted] if muted else rows), last
 
     async def _digests(
         self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
@@ -93,7 +98,8 @@ class DigestService:
                 by_slot[slot].append(sub)
         out: list[Built] = []
         for slot, due in sorted(by_slot.items()):
-            batch = [(sub, await self._fresh(sub)) for sub in due]
+            fresh = {sub.id: await self._fresh(sub) for sub in due}
+            batch = [(sub, fresh[sub.id][0]) for sub in due]
             reply = build_digest(batch, self.catalog())
             if reply is None and self.policy.send_empty:
                 reply = Reply(
@@ -101,13 +107,7 @@ class DigestService:
                     lines=("No new items since the last digest.",),
                 )
             updates = [
-                CursorUpdate(
-                    sub.id or 0,
-                    max((r.pk for r in rows), default=sub.cursor_pk),
-                    slot,
-                    reply is not None,
-                )
-                for sub, rows in batch
+                CursorUpdate(sub.id or 0, fresh[sub.id][1], slot, reply is not None) for sub in due
             ]
             if dry_run:
                 if reply is not None:
@@ -127,13 +127,15 @@ class DigestService:
         self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
     ) -> list[Built]:
         catalog = self.catalog()
-        waiting = [
-            (sub, await self._fresh(sub))
-            for sub in subs
-            if not in_quiet_hours(sub, now) and not sub.disabled_reason
-        ]
-        waiting = [(sub, rows) for sub, rows in waiting if rows]
+        awake = [sub for sub in subs if not in_quiet_hours(sub, now) and not sub.disabled_reason]
+        fresh = {sub.id: await self._fresh(sub) for sub in awake}
+        moved = [sub for sub in awake if fresh[sub.id][1] > sub.cursor_pk]
+        waiting = [(sub, fresh[sub.id][0]) for sub in moved if fresh[sub.id][0]]
         if not waiting:
+            if moved and not dry_run:  # only muted stories came in: move past them quietly
+                await self.store.enqueue(
+                    [], [CursorUpdate(s.id or 0, fresh[s.id][1], now, False) for s in moved]
+                )
             return []
         stories: list[tuple[Subscription, Reply]] = []
         seen: set[str] = set()
@@ -147,14 +149,17 @@ class DigestService:
                         if sub.watchlist in catalog.watchlists
                         else "Alert"
                     )
-                    stories.append((sub, Reply(title=title, items=(story,))))
+                    mute = (
+                        (Action("Mute this story", f"mute {story.story_id}"),)
+                        if story.story_id
+                        else ()
+                    )
+                    stories.append((sub, Reply(title=title, items=(story,), actions=mute)))
         used = await self.store.alerts_since(*key, now - self.policy.burst_window)
         budget = self.policy.burst_limit - used
         if budget <= 0:
             return []  # held: folded into one message once the window frees up
-        updates = [
-            CursorUpdate(sub.id or 0, max(r.pk for r in rows), now, True) for sub, rows in waiting
-        ]
+        updates = [CursorUpdate(sub.id or 0, fresh[sub.id][1], now, True) for sub in moved]
         last_pk = max(u.cursor_pk for u in updates)
         if len(stories) <= budget:
             messages = [

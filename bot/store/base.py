@@ -149,6 +149,16 @@ class Store(ABC):
         self, platform: str, workspace: str, channel: str, since: datetime
     ) -> int: ...
 
+    # stories a channel muted: left out of its digests and alerts
+    @abstractmethod
+    async def set_muted(
+        self, channel: tuple[str, str, str], story_id: str, user: str, muted: bool
+    ) -> bool:
+        """Mute or unmute a story in a channel; False when nothing changed."""
+
+    @abstractmethod
+    async def muted_stories(self, channel: tuple[str, str, str]) -> set[str]: ...
+
     # source health (the ingestion engine's SourceStateStore) and fetch leases
     async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
         """Lease a feed to one fetcher until ``until``; False when another holds it.

@@ -156,4 +156,22 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        5,
+        "stories muted per channel",
+        """
+        CREATE TABLE mutes (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            story_id TEXT NOT NULL,
+            muted_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (platform, workspace, channel, story_id)
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -164,6 +164,21 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX items_story ON items (story_id);
         """,
     ),
+    (
+        5,
+        "stories muted per channel",
+        """
+        CREATE TABLE mutes (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            story_id TEXT NOT NULL,
+            muted_by TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (platform, workspace, channel, story_id)
+        );
+        """,
+    ),
 ]
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1][0]

@@ -642,6 +642,36 @@ class PostgresStore(Store):
             )
         return [_outbox_row(r) for r in rows]
 
+    async def set_muted(
+        self, channel: tuple[str, str, str], story_id: str, user: str, muted: bool
+    ) -> bool:
+        async with self.pool.acquire() as conn:
+            if muted:
+                status = await conn.execute(
+                    "INSERT INTO mutes(platform, workspace, channel, story_id, muted_by, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    *channel,
+                    story_id,
+                    user,
+                    _ts(now_utc()),
+                )
+            else:
+                status = await conn.execute(
+                    "DELETE FROM mutes WHERE platform = $1 AND workspace = $2 AND channel = $3 "
+                    "AND story_id = $4",
+                    *channel,
+                    story_id,
+                )
+        return not str(status).endswith(" 0")
+
+    async def muted_stories(self, channel: tuple[str, str, str]) -> set[str]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT story_id FROM mutes WHERE platform = $1 AND workspace = $2 AND channel = $3",
+                *channel,
+            )
+        return {row[0] for row in rows}
+
     async def alerts_since(
         self, platform: str, workspace: str, channel: str, since: datetime
     ) -> int:

@@ -543,6 +543,34 @@ class SQLiteStore(Store):
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    # ------------------------------------------------------------ mutes
+
+    async def set_muted(
+        self, channel: tuple[str, str, str], story_id: str, user: str, muted: bool
+    ) -> bool:
+        async with self._transaction() as db:
+            if muted:
+                cursor = await db.execute(
+                    "INSERT INTO mutes(platform, workspace, channel, story_id, muted_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (*channel, story_id, user, to_db(now_utc())),
+                )
+            else:
+                cursor = await db.execute(
+                    "DELETE FROM mutes WHERE platform = ? AND workspace = ? AND channel = ? AND story_id = ?",
+                    (*channel, story_id),
+                )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+        return changed
+
+    async def muted_stories(self, channel: tuple[str, str, str]) -> set[str]:
+        async with self.db.execute(
+            "SELECT story_id FROM mutes WHERE platform = ? AND workspace = ? AND channel = ?",
+            channel,
+        ) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
     # ------------------------------------------------------------ source health
 
     async def get_state(self, source_id: str) -> SourceState | None:
