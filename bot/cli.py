@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -22,6 +22,7 @@ from bot import __version__
 from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch, sample_items
+from bot.logs import configure_logging
 from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
 from bot.sources import fetch_url_source, parse_file
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ)
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:

@@ -165,3 +165,15 @@ def test_sources_lists_health_after_a_failed_fetch(env: dict[str, str], tmp_path
         and "FAILING" in listed.stdout
         and "last error" in listed.stdout
     )
+
+
+def test_json_logs(env: dict[str, str]) -> None:
+    result = run(
+        {**env, "POLICYWATCH_LOG_FORMAT": "json", "POLICYWATCH_LOG_LEVEL": "info"},
+        "ask",
+        "--sample",
+        "help",
+    )
+    assert result.returncode == 0
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(entry) for entry in lines)

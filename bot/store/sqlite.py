@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ _ITEM_COLUMNS = (
     "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at, "
     "i.story_id, i.event_type, i.event_reason"
 )
+log = logging.getLogger("policywatch.store")
 _SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -90,9 +92,10 @@ class SQLiteStore(Store):
         )
         async with self.db.execute("SELECT version FROM schema_migrations") as cursor:
             applied = {row[0] for row in await cursor.fetchall()}
-        for version, _name, sql in MIGRATIONS:
+        for version, name, sql in MIGRATIONS:
             if version in applied:
                 continue
+            log.info("applying migration %s: %s", version, name)
             # One script per step, inside its own transaction, so a failed step
             # leaves the database at the previous version.
             record = f"INSERT INTO schema_migrations VALUES ({version}, '{to_db(now_utc())}');"
