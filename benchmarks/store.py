@@ -99,6 +99,30 @@ def with_search_path(dsn: str, schema: str) -> str:
 # ------------------------------------------------------------------ bulk fill
 
 
+def bulk_records(
+    total: int, fetched: Any, stamp: Callable[[datetime | None], Any]
+) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    """(items row, matches rows) per synthetic item; ``stamp`` converts times
+    for the backend (ISO text for SQLite, datetimes for PostgreSQL)."""
+    for pk, item, companies, watchlists in rows(total):
+        at = stamp(item.published)
+        record = (
+            pk,
+            item.id,
+            item.title,
+            item.summary,
+            item.url,
+            item.source,
+            at,
+            fetched,
+            at,
+            title_key(item.title, item.source),
+        )
+        links = [("company", c, pk, at) for c in companies]
+        links += [("watchlist", w, pk, at) for w in watchlists]
+        yield record, links
+
+
 def fill_sqlite(path: Path, total: int) -> None:
     """executemany in one transaction per chunk (the FTS triggers still run per row)."""
     db = sqlite3.connect(path)
@@ -121,24 +145,9 @@ def fill_sqlite(path: Path, total: int) -> None:
         items.clear()
         matches.clear()
 
-    for pk, item, companies, watchlists in rows(total):
-        at = to_db(item.published)
-        items.append(
-            (
-                pk,
-                item.id,
-                item.title,
-                item.summary,
-                item.url,
-                item.source,
-                at,
-                fetched,
-                at,
-                title_key(item.title, item.source),
-            )
-        )
-        matches += [("company", c, pk, at) for c in companies]
-        matches += [("watchlist", w, pk, at) for w in watchlists]
+    for record, links in bulk_records(total, fetched, to_db):
+        items.append(record)
+        matches += links
         if len(items) >= CHUNK:
             flush()
     flush()
@@ -178,24 +187,9 @@ async def fill_postgres(url: str, total: int) -> None:
         items.clear()
         matches.clear()
 
-    for pk, item, companies, watchlists in rows(total):
-        at = item.published
-        items.append(
-            (
-                pk,
-                item.id,
-                item.title,
-                item.summary,
-                item.url,
-                item.source,
-                at,
-                fetched,
-                at,
-                title_key(item.title, item.source),
-            )
-        )
-        matches += [("company", c, pk, at) for c in companies]
-        matches += [("watchlist", w, pk, at) for w in watchlists]
+    for record, links in bulk_records(total, fetched, lambda moment: moment):
+        items.append(record)
+        matches += links
         if len(items) >= CHUNK:
             await flush()
     await flush()

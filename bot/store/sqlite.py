@@ -118,15 +118,32 @@ class SQLiteStore(Store):
     # ------------------------------------------------------------ items
 
     async def unseen(self, items: Sequence[Item]) -> list[Item]:
-        out: list[Item] = []
-        for item in items:
+        # One query per chunk, not per item: ingesting a feed asks about 50 at once.
+        known_ids: set[str] = set()
+        known_urls: set[str] = set()
+        known_keys: set[str] = set()
+        for start in range(0, len(items), 300):
+            chunk = items[start : start + 300]
+            ids = [i.id for i in chunk]
+            urls = [i.url for i in chunk if i.url]
+            keys = [title_key(i.title, i.source) for i in chunk]
+            marks = [",".join("?" * len(group)) or "NULL" for group in (ids, urls, keys)]
             async with self.db.execute(
-                "SELECT 1 FROM items WHERE id = ? OR url = ? OR title_key = ? LIMIT 1",
-                (item.id, item.url, title_key(item.title, item.source)),
+                f"SELECT id, url, title_key FROM items WHERE id IN ({marks[0]}) "
+                f"OR url IN ({marks[1]}) OR title_key IN ({marks[2]})",
+                [*ids, *urls, *keys],
             ) as cursor:
-                if await cursor.fetchone() is None:
-                    out.append(item)
-        return out
+                for row in await cursor.fetchall():
+                    known_ids.add(row[0])
+                    known_urls.add(row[1])
+                    known_keys.add(row[2])
+        return [
+            item
+            for item in items
+            if item.id not in known_ids
+            and (not item.url or item.url not in known_urls)
+            and title_key(item.title, item.source) not in known_keys
+        ]
 
     async def add_items(
         self, rows: Sequence[Ingested], stories: Sequence[StoryRecord] = ()
