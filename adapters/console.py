@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import threading
 from typing import TextIO
 
 from adapters.base import Adapter
@@ -44,10 +45,10 @@ class ConsoleAdapter(Adapter):
 
     async def start(self) -> None:
         self._write("policywatch console — type `help`, or `quit` to leave.\n")
-        loop = asyncio.get_running_loop()
+        lines = self._read_lines_in_background()
         while not self._stopped.is_set():
             self._write(PROMPT)
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            line = await lines.get()
             if not line:  # end of input
                 self._write("\n")
                 break
@@ -59,6 +60,25 @@ class ConsoleAdapter(Adapter):
             reply = await self.core.handle(self.caller, text)
             self._write(reply.to_text() + "\n")
         self._stopped.set()
+
+    def _read_lines_in_background(self) -> asyncio.Queue[str]:
+        """Read stdin on a daemon thread: a blocked ``readline`` must never keep
+        the process alive after a signal has stopped the bot."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        def pump() -> None:
+            while True:
+                line = self.stdin.readline()
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+                except RuntimeError:  # the loop has closed: the bot is gone
+                    return
+                if not line:
+                    return
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        return queue
 
     async def stop(self) -> None:
         self._stopped.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -123,9 +124,18 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
     if core.settings.ops_port is not None:
         ops = await start_ops(core, core.settings.ops_host, core.settings.ops_port)
     tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
+    # SIGTERM/SIGINT (docker stop, Ctrl-C) end the run like an adapter finishing:
+    # adapters stop, the leader lock is handed over, leased messages stay queued.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    waiter = asyncio.create_task(stopping.wait(), name="signals")
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
+        done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            log.info("stopping on signal")
+        for task in done - {waiter}:
             error = task.exception()
             if error is not None:
                 raise error
@@ -136,6 +146,9 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
             await ops.cleanup()
         for adapter in adapters:
             await adapter.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        waiter.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
