@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.base import Adapter
-from bot.coordination import leadership_for
+from bot.coordination import Leadership, leadership_for
 from bot.core import PolicyWatch
-from bot.digests.sender import OutboxSender
+from bot.digests.sender import OutboxSender, Pacing
 from bot.ops import start_ops
 
 log = logging.getLogger("policywatch.run")
@@ -50,12 +51,24 @@ def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> lis
 class Jobs:
     """The periodic work of a running bot: fetch due sources, build due digests, send."""
 
-    def __init__(self, core: PolicyWatch, adapters: list[Adapter]) -> None:
+    def __init__(
+        self,
+        core: PolicyWatch,
+        adapters: list[Adapter],
+        *,
+        leadership: Leadership | None = None,
+        pacing: Pacing | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """``leadership``, ``pacing`` and ``clock`` are for tests that run
+        replicas on a fast schedule clock; the defaults are production's."""
         self.core = core
         lease = timedelta(seconds=core.settings.outbox_lease_seconds)
-        self.sender = OutboxSender(core.store, {a.platform: a for a in adapters}, lease=lease)
+        adapters_by_platform = {a.platform: a for a in adapters}
+        self.sender = OutboxSender(core.store, adapters_by_platform, pacing, lease=lease)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.leadership = leadership_for(core.store)  # SQLite: always the leader
+        self.leadership = leadership or leadership_for(core.store)  # SQLite: always the leader
+        self.clock = clock
 
     def start(self) -> None:
         self.leadership.start()  # campaigns in the background (needs the running loop)
@@ -98,7 +111,7 @@ class Jobs:
     async def digests(self) -> None:
         try:
             if self.leadership.is_leader:
-                await self.core.run_digests()
+                await self.core.run_digests(self.clock())
             report = await self.sender.drain()
         except asyncio.CancelledError:
             return  # shutting down: leased rows are picked up again after restart

@@ -3,9 +3,9 @@
 The main test starts three replica processes (this module run as
 ``python -m tests.test_replicas``) against one fresh schema and the fake Slack
 Web API (adapters/slack/tests/fake_slack.py) on 127.0.0.1. Each replica does
-what ``policywatch run`` does once the runner is leader-aware: every replica
-drains the outbox through the real SlackAdapter, and only the elected leader
-builds due digests. The test SIGKILLs the leader mid-run and checks that
+what ``policywatch run`` does, through the runner's own ``Jobs.digests``:
+every replica drains the outbox through the real SlackAdapter, and only the
+elected leader builds due digests. The test SIGKILLs the leader mid-run and checks that
 
 * a follower takes over within seconds, and there is never more than one leader;
 * every digest that fell due (before, during and after the failover) was built
@@ -221,6 +221,7 @@ async def test_three_replicas_survive_a_killed_leader_and_send_each_digest_once(
             "POLICYWATCH_DATA_DIR": str(tmp_path),
             "POLICYWATCH_SOURCES_FILE": str(NO_SOURCES),
             "POLICYWATCH_SEND_EMPTY_DIGESTS": "1",  # every due slot yields one message
+            "POLICYWATCH_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": "test-signing-secret",
             "SLACK_API_URL": fake.api_url,
@@ -314,26 +315,29 @@ async def test_three_replicas_survive_a_killed_leader_and_send_each_digest_once(
 
 
 async def _replica(name: str) -> None:
-    """One replica: the leader-aware loop the runner will run, on a fast clock."""
+    """One replica: the runner's own ``Jobs.digests`` (leader builds, everyone
+    sends), on the shared fast clock and with a short lease."""
     from adapters.slack import SlackAdapter
     from bot.config import Settings
     from bot.core import PolicyWatch
-    from bot.digests.sender import OutboxSender, Pacing
+    from bot.digests.sender import Pacing
+    from bot.runner import Jobs
 
     t0 = float(os.environ["PW_TEST_T0"])
     settings = Settings.from_env()
     core = await PolicyWatch.open(settings)
     slack = SlackAdapter(core, settings)  # deliver only: no HTTP endpoint needed here
-    sender = OutboxSender(
-        core.store,
-        {"slack": slack},
-        Pacing(channel_interval=0.0),
-        lease=timedelta(seconds=LEASE_SECONDS),  # a dead sender's claims come back soon
-    )
     leadership = leadership_for(
         core.store,
         retry_seconds=0.5,
         on_change=lambda leader: print("LEADER" if leader else "FOLLOWER", flush=True),
+    )
+    jobs = Jobs(
+        core,
+        [slack],
+        leadership=leadership,
+        pacing=Pacing(channel_interval=0.0),
+        clock=lambda: virtual_now(t0),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -342,9 +346,8 @@ async def _replica(name: str) -> None:
     print("READY", flush=True)
     try:
         while not stop.is_set():
-            if leadership.is_leader and time.time() >= t0:
-                await core.run_digests(virtual_now(t0))
-            await sender.drain()
+            if time.time() >= t0:
+                await jobs.digests()  # what the scheduler runs every tick
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.2)
     finally:
