@@ -26,6 +26,7 @@ from bot.sources import (
     SourceConfig,
     SourceConfigError,
     SourceState,
+    disabled_reason,
     load_sources,
 )
 from bot.store import Store, open_store
@@ -219,7 +220,8 @@ class PolicyWatch:
                 title="The sources file has a problem", lines=(str(exc),), kind=ReplyKind.ERROR
             )
         states = {s.source_id: s for s in await self.store.all_states()}
-        lines = [describe_source(source, states.get(source.id)) for source in configured]
+        key = self.settings.congress_api_key
+        lines = [describe_source(s, states.get(s.id), disabled_reason(s, key)) for s in configured]
         healthy = sum(
             1
             for s in configured
@@ -231,10 +233,10 @@ class PolicyWatch:
         return await thread_reply(self.store, self.registry.catalog, story_id)
 
 
-def describe_source(source: SourceConfig, state: SourceState | None) -> str:
+def describe_source(source: SourceConfig, state: SourceState | None, disabled: str | None) -> str:
     """One line for the ``sources`` command: health, last success, last error, items."""
-    if not source.enabled:
-        return f"{source.id} — {source.name}: disabled"
+    if disabled:
+        return f"{source.id} — {source.name}: {disabled}"
     if state is None:
         return f"{source.id} — {source.name}: not fetched yet"
     when = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"

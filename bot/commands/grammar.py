@@ -28,8 +28,8 @@ class Spec:
 
 SPECS: tuple[Spec, ...] = (
     Spec("help", "help [COMMAND]", "this list, or one command's usage"),
-    Spec("company", "company NAME [Nd]", "recent items about a company, newest first"),
-    Spec("topic", "topic WATCHLIST [Nd]", "recent items for a watchlist"),
+    Spec("company", "company NAME [Nd]", "recent stories about a company, newest first"),
+    Spec("topic", "topic WATCHLIST [Nd]", "recent stories for a watchlist"),
     Spec("search", "search WORDS", "full-text search over stored items"),
     Spec("watchlists", "watchlists", "list watchlists with one-line descriptions"),
     Spec(

@@ -66,6 +66,15 @@ def _dedupe(items: list[Item]) -> list[Item]:
     return kept
 
 
+def disabled_reason(source: SourceConfig, congress_api_key: str | None) -> str | None:
+    """Why a source will not be fetched, or None when it can be."""
+    if not source.enabled:
+        return "disabled in the sources file"
+    if source.kind == "congress" and not congress_api_key:
+        return f"disabled: {CONGRESS_KEY_ENV} is not set"
+    return None
+
+
 def user_agent(settings: Settings) -> str:
     """Descriptive User-Agent with a contact, as SEC EDGAR's fair-access policy requires."""
     return f"policywatch/{__version__} (+policy news monitor; contact: {settings.contact})"
@@ -119,11 +128,7 @@ class Ingestor:
 
     def disabled_reason(self, source: SourceConfig) -> str | None:
         """Why a source will not be fetched now, or None when it can be."""
-        if not source.enabled:
-            return "disabled in the sources file"
-        if source.kind == "congress" and not self.congress_api_key:
-            return f"disabled: {CONGRESS_KEY_ENV} is not set"
-        return None
+        return disabled_reason(source, self.congress_api_key)
 
     async def fetch_all(
         self,
