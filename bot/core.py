@@ -44,7 +44,6 @@ STORY_REBUILD_LIMIT = 50_000
 class IngestResult:
     new: int
     duplicates: int
-    new_keys: tuple[int, ...] = ()
 
 
 def sample_items() -> list[Item]:
@@ -130,7 +129,7 @@ class PolicyWatch:
             sum(len(r.match.watchlists) + len(r.match.companies) for r in rows),
         )
         self.stories.forget_before(now - self.stories.answer_window)
-        return IngestResult(new=len(keys), duplicates=len(batch) - len(keys), new_keys=tuple(keys))
+        return IngestResult(new=len(keys), duplicates=len(batch) - len(keys))
 
     async def _load_stories(self) -> None:
         """Rebuild the in-memory story index from recent stored items."""
@@ -162,8 +161,8 @@ class PolicyWatch:
         so the change shows in answers at once."""
         await self.store.add_edit(edit, entry)
         self.registry.rebuild(await self.store.edits())
-        count = await self.store.item_count()
-        recent = await self.store.items_since(max(0, count - REMATCH_LIMIT), REMATCH_LIMIT)
+        newest = await self.store.max_item_pk()  # keys can have gaps: count from the newest
+        recent = await self.store.items_since(max(0, newest - REMATCH_LIMIT), REMATCH_LIMIT)
         matcher = self.registry.matcher
         await self.store.replace_matches([(row.pk, matcher.match(row.item)) for row in recent])
 

@@ -54,10 +54,6 @@ class Registry:
                 names.setdefault(fold_phrase(name), company.id)
         self._names = names
 
-    @property
-    def watchlists(self) -> dict[str, object]:
-        return dict(self.catalog.watchlists)
-
     def resolve_company(self, name: str) -> CompanyPick | None:
         """Exact alias/ticker/id first, then typo-tolerant fuzzy matching."""
         key = fold_phrase(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -34,12 +34,6 @@ def reply_item(stored: StoredItem, catalog: Catalog, focus: str | None = None) -
         priority=priority,
         event_type=stored.event_type,
     )
-
-
-def reply_items(
-    rows: Iterable[StoredItem], catalog: Catalog, focus: str | None = None
-) -> tuple[ReplyItem, ...]:
-    return tuple(reply_item(row, catalog, focus) for row in rows)
 
 
 def story_key(row: StoredItem) -> str:

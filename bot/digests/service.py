@@ -137,7 +137,7 @@ class DigestService:
                     [], [CursorUpdate(s.id or 0, fresh[s.id][1], now, False) for s in moved]
                 )
             return []
-        stories: list[tuple[Subscription, Reply]] = []
+        stories: list[tuple[str, Reply]] = []  # (story key, one-story alert)
         seen: set[str] = set()
         for sub, rows in waiting:
             for story in group_stories(rows, catalog, sub.watchlist):
@@ -154,7 +154,7 @@ class DigestService:
                         if story.story_id
                         else ()
                     )
-                    stories.append((sub, Reply(title=title, items=(story,), actions=mute)))
+                    stories.append((story_key, Reply(title=title, items=(story,), actions=mute)))
         used = await self.store.alerts_since(*key, now - self.policy.burst_window)
         budget = self.policy.burst_limit - used
         if budget <= 0:
@@ -163,12 +163,8 @@ class DigestService:
         last_pk = max(u.cursor_pk for u in updates)
         if len(stories) <= budget:
             messages = [
-                (
-                    f"alert:{_key_text(key)}:{reply.items[0].story_id or reply.items[0].url or reply.items[0].title}",
-                    "alert",
-                    reply,
-                )
-                for _, reply in stories
+                (f"alert:{_key_text(key)}:{story_key}", "alert", reply)
+                for story_key, reply in stories
             ]
         else:
             folded = build_digest(waiting, catalog, title="policywatch burst")
