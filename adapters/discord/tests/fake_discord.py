@@ -387,6 +387,18 @@ class FakeDiscord:
         await ws.close(code=code, message=b"fake reconnect")
 
 
+def followup_to(data: dict[str, Any]) -> Any:
+    """A request filter: the followup message answering interaction ``data``."""
+    path = f"/api/v10/webhooks/{APP_ID}/{data['token']}"
+    return lambda r: r.method == "POST" and r.path == path
+
+
+def callback_to(data: dict[str, Any]) -> Any:
+    """A request filter: the interaction callback answering ``data``."""
+    path = f"/api/v10/interactions/{data['id']}/{data['token']}/callback"
+    return lambda r: r.path == path
+
+
 def guild_payload(guild_id: int, channel_id: int) -> dict[str, Any]:
     """A GUILD_CREATE with one text channel and an @everyone role."""
     return {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,6 +24,8 @@ from adapters.discord.tests.fake_discord import (
     InteractionFactory,
     Recorded,
     StubCore,
+    callback_to,
+    followup_to,
     running_bot,
 )
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
@@ -47,16 +48,6 @@ def _items(count: int, title: str = "Ford item") -> tuple[ReplyItem, ...]:
     )
 
 
-def _followup(data: dict[str, Any]) -> Any:
-    path = f"/api/v10/webhooks/{APP_ID}/{data['token']}"
-    return lambda r: r.method == "POST" and r.path == path
-
-
-def _callback(data: dict[str, Any]) -> Any:
-    path = f"/api/v10/interactions/{data['id']}/{data['token']}/callback"
-    return lambda r: r.path == path
-
-
 def _assert_no_pings(fake: FakeDiscord) -> None:
     payloads = fake.message_payloads()
     assert payloads
@@ -76,9 +67,9 @@ async def test_slash_command_becomes_chat_text_and_answers_with_embeds(tmp_path:
             "policywatch", "company", {"name": "ford", "days": 7}, command_guild=GUILD_A
         )
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
 
-        first = await fake.wait_for(_callback(data))
+        first = await fake.wait_for(callback_to(data))
         assert first.body == {"type": 5}  # deferred first, public
         caller, text = core.calls[0]
         assert text == "company ford 7d"
@@ -104,7 +95,7 @@ async def test_autocomplete_answers_type_8_with_at_most_25_choices(tmp_path: Pat
             "policywatch", "company", {"name": "name-"}, focused="name"
         )
         await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(_callback(data))
+        rec = await fake.wait_for(callback_to(data))
         assert rec.body["type"] == 8
         choices = rec.body["data"]["choices"]
         assert 0 < len(choices) <= 25
@@ -117,7 +108,7 @@ async def test_subscribe_autocomplete_offers_all(tmp_path: Path) -> None:
             "policywatch", "subscribe", {"watchlist": "a"}, focused="watchlist"
         )
         await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(_callback(data))
+        rec = await fake.wait_for(callback_to(data))
         assert rec.body["data"]["choices"] == [{"name": "all", "value": "all"}]
 
 
@@ -128,7 +119,7 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
     async with running_bot(core, tmp_path) as (fake, _adapter):
         refused = factory.command("policywatch-admin", "watchlist-add", options)
         await fake.inject("INTERACTION_CREATE", refused)
-        rec = await fake.wait_for(_callback(refused))
+        rec = await fake.wait_for(callback_to(refused))
         assert rec.body["type"] == 4
         assert rec.body["data"]["flags"] & EPHEMERAL
         assert "Manage Server" in rec.body["data"]["embeds"][0]["title"]
@@ -141,8 +132,8 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
             permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
         )
         await fake.inject("INTERACTION_CREATE", allowed)
-        followup = await fake.wait_for(_followup(allowed))
-        defer = await fake.wait_for(_callback(allowed))
+        followup = await fake.wait_for(followup_to(allowed))
+        defer = await fake.wait_for(callback_to(allowed))
         assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
         caller, text = core.calls[0]
         assert text == "watchlist add ev-tariffs section 232"
@@ -160,7 +151,7 @@ async def test_feed_text_cannot_ping(tmp_path: Path) -> None:
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "search", {"query": "x"})
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
         body = str(followup.body["embeds"])
         assert "@everyone" not in body.replace("@\u200beveryone", "")
         assert "<@&123>" not in body
@@ -174,7 +165,7 @@ async def test_error_replies_are_ephemeral(tmp_path: Path) -> None:
     async with running_bot(StubCore(), tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "company", {"name": "nobody"})
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
         assert followup.body["flags"] & EPHEMERAL
         # The public "thinking" message was removed so the error is not shown to all.
         deleted = [r for r in fake.requests if r.method == "DELETE"]
@@ -186,7 +177,7 @@ async def test_direct_message_caller_workspace_is_dm(tmp_path: Path) -> None:
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "help", guild_id=None)
         await fake.inject("INTERACTION_CREATE", data)
-        await fake.wait_for(_followup(data))
+        await fake.wait_for(followup_to(data))
         caller, text = core.calls[0]
         assert (text, caller.workspace, caller.platform_admin) == ("help", "dm", False)
 
@@ -197,7 +188,7 @@ async def test_pages_and_next_button_rerun_as_clicker(tmp_path: Path) -> None:
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = factory.command("policywatch", "topic", {"watchlist": "ev-tariffs"})
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
         assert len(followup.body["embeds"]) == 6  # header + 5 items
         assert followup.body["embeds"][-1]["footer"]["text"] == "Page 1/3"
         buttons = followup.body["components"][0]["components"]
@@ -210,7 +201,7 @@ async def test_pages_and_next_button_rerun_as_clicker(tmp_path: Path) -> None:
         )
         await fake.inject("INTERACTION_CREATE", click)
         edit = await fake.wait_for(lambda r: r.method == "PATCH" and click["token"] in r.path)
-        assert (await fake.wait_for(_callback(click))).body == {"type": 6}
+        assert (await fake.wait_for(callback_to(click))).body == {"type": 6}
         assert edit.path.endswith("/messages/@original")
         assert [e["title"] for e in edit.body["embeds"]] == [f"Ford item {n}" for n in range(5, 10)]
         assert edit.body["embeds"][-1]["footer"]["text"] == "Page 2/3"
@@ -232,7 +223,7 @@ async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> No
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = factory.command("policywatch", "topic", {"watchlist": "ev-tariffs"})
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
         button = followup.body["components"][0]["components"][0]
         assert (button["label"], button["style"]) == ("Subscribe daily", 1)
 
@@ -244,7 +235,7 @@ async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> No
             permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
         )
         await fake.inject("INTERACTION_CREATE", click)
-        answer = await fake.wait_for(_followup(click))
+        answer = await fake.wait_for(followup_to(click))
         assert answer.body["embeds"][0]["title"] == "Subscribed"
         caller, text = core.calls[-1]
         assert (text, caller.user, caller.platform_admin) == (
@@ -269,7 +260,7 @@ async def test_gateway_drop_resumes_and_still_answers(tmp_path: Path) -> None:
 
         data = factory.command("policywatch", "sources")
         await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(_followup(data))
+        followup = await fake.wait_for(followup_to(data))
         assert followup.body["embeds"][0]["title"] == "Sources: all healthy"
 
 
@@ -280,7 +271,7 @@ async def test_plain_close_also_resumes(tmp_path: Path) -> None:
         await fake.resumed.wait()
         data = InteractionFactory().command("policywatch", "sources")
         await fake.inject("INTERACTION_CREATE", data)
-        await fake.wait_for(_followup(data))
+        await fake.wait_for(followup_to(data))
 
 
 async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:

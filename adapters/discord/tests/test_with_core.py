@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from adapters.discord.tests.fake_discord import (
-    APP_ID,
     CHANNEL_A,
     CHANNEL_B,
     GUILD_A,
@@ -23,6 +22,8 @@ from adapters.discord.tests.fake_discord import (
     FakeDiscord,
     InteractionFactory,
     Recorded,
+    callback_to,
+    followup_to,
     running_bot,
 )
 from bot.config import Settings
@@ -45,19 +46,9 @@ async def core(tmp_path: Path) -> AsyncIterator[PolicyWatch]:
     await opened.close()
 
 
-def _followup(data: dict[str, Any]) -> Any:
-    path = f"/api/v10/webhooks/{APP_ID}/{data['token']}"
-    return lambda r: r.method == "POST" and r.path == path
-
-
-def _callback(data: dict[str, Any]) -> Any:
-    path = f"/api/v10/interactions/{data['id']}/{data['token']}/callback"
-    return lambda r: r.path == path
-
-
 async def _run(fake: FakeDiscord, data: dict[str, Any]) -> Recorded:
     await fake.inject("INTERACTION_CREATE", data)
-    return await fake.wait_for(_followup(data))
+    return await fake.wait_for(followup_to(data))
 
 
 def _titles(body: dict[str, Any]) -> list[str]:
@@ -97,7 +88,7 @@ async def test_autocomplete_name_fo_offers_ford(core: PolicyWatch, tmp_path: Pat
             "policywatch", "company", {"name": "fo"}, focused="name"
         )
         await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(_callback(data))
+        rec = await fake.wait_for(callback_to(data))
         assert rec.body["type"] == 8
         choices = rec.body["data"]["choices"]
         assert len(choices) <= 25
@@ -110,7 +101,7 @@ async def test_autocomplete_watchlist(core: PolicyWatch, tmp_path: Path) -> None
             "policywatch-admin", "watchlist-add", {"watchlist": "ev"}, focused="watchlist"
         )
         await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(_callback(data))
+        rec = await fake.wait_for(callback_to(data))
         values = [c["value"] for c in rec.body["data"]["choices"]]
         assert "ev-tariffs" in values
 
@@ -121,7 +112,7 @@ async def test_admin_needs_manage_server(core: PolicyWatch, tmp_path: Path) -> N
     async with running_bot(core, tmp_path) as (fake, _adapter):
         refused = factory.command("policywatch-admin", "watchlist-add", options)
         await fake.inject("INTERACTION_CREATE", refused)
-        rec = await fake.wait_for(_callback(refused))
+        rec = await fake.wait_for(callback_to(refused))
         assert rec.body["type"] == 4 and rec.body["data"]["flags"] & EPHEMERAL
 
         allowed = factory.command(
