@@ -29,7 +29,7 @@ from itertools import combinations
 from benchmarks.common import load_devset, precision_recall
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import Assignment, StoryIndex, classify_event
+from bot.stories import EVENT_RULES, Assignment, StoryIndex, classify_event
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SEED = 20260131
@@ -41,7 +41,7 @@ def _f1(precision: float, recall: float) -> float:
 
 def evaluate(show_errors: bool = False) -> dict[str, float]:
     """Run the dev set through typing and grouping; print and return the metrics."""
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()))
+    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
     index = StoryIndex()
     rows = load_devset()
     predicted: dict[str, Assignment] = {}
@@ -49,7 +49,7 @@ def evaluate(show_errors: bool = False) -> dict[str, float]:
     reasons: dict[str, str] = {}
     for item, _labels in rows:
         result = matcher.match(item)
-        guess = classify_event(item, result.companies)
+        guess = result.event
         types[item.id], reasons[item.id] = guess.event_type, guess.reason
         predicted[item.id] = index.assign(item, result.companies, result.watchlists, guess)
     labels = {item.id: data for item, data in rows}
@@ -223,11 +223,11 @@ def time_stream(count: int, zipf: bool = True) -> tuple[float, float]:
         index = StoryIndex()
         began = time.perf_counter()
         for number, (item, companies, watchlists) in enumerate(stream):
-            index.assign(item, companies, watchlists, classify_event(item, companies))
+            index.assign(item, companies, watchlists, classify_event(item))
             if number % 1000 == 999 and item.published is not None:
                 index.forget_before(item.published - index.answer_window)
         best = min(best, time.perf_counter() - began)
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()))
+    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
     began = time.perf_counter()
     for item, _, _ in stream:
         matcher.match(item)

@@ -27,7 +27,7 @@ from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
 from bot.sources import fetch_url_source, parse_file
 from bot.store import DatabaseURLError
-from bot.stories import StoryIndex, classify_event
+from bot.stories import EVENT_RULES, StoryIndex
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
 
@@ -284,7 +284,7 @@ def _validate(folder: Path) -> int:
 
 
 def _match(source: str, folder: Path) -> int:
-    matcher = Matcher(load_catalog(folder))
+    matcher = Matcher(load_catalog(folder), events=EVENT_RULES)
     stories = StoryIndex()  # stories form across the input, in input order
     bad = 0
     stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
@@ -299,7 +299,7 @@ def _match(source: str, folder: Path) -> int:
                 bad += 1
                 continue
             result = matcher.match(item)
-            event = classify_event(item, result.companies)
+            event = result.event
             placed = stories.assign(item, result.companies, result.watchlists, event)
             out = {
                 "id": item.id,

@@ -31,7 +31,7 @@ from bot.sources import (
 )
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry, Ingested, StoryRecord
-from bot.stories import StoryIndex, classify_event
+from bot.stories import StoryIndex
 from bot.storylines import thread_reply
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
@@ -114,7 +114,7 @@ class PolicyWatch:
         touched: dict[str, StoryRecord] = {}
         for item in fresh:
             match = matcher.match(item)
-            event = classify_event(item, match.companies)
+            event = match.event
             placed = self.stories.assign(
                 item, match.companies, match.watchlists, event, seen_at=now
             )

@@ -1,15 +1,18 @@
 """One-pass matching of items against every watchlist and company.
 
 All phrases (watchlist include/require/exclude phrases, company aliases,
-exclusions and context words) go into a single Aho-Corasick automaton over
-folded text, so an item is scanned once however many watchlists exist. Rules
-are then applied to the small set of hits. The per-hit work is kept to a few
-operations because it dominates the cost (see ``benchmarks/matcher.py``);
+exclusions and context words, and the event cues and blockers of
+:mod:`bot.stories.events`) go into a single Aho-Corasick automaton over folded
+text, so an item is scanned once however many watchlists exist and typing its
+event needs no scan of its own. Rules are then applied to the small set of
+hits. The per-hit work is kept to a few operations because it dominates the
+cost (see ``benchmarks/matcher.py``);
 :class:`~bot.models.Hit` objects are built only for the evidence we report.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import ahocorasick
 
 from bot.models import Hit, Item
+from bot.stories.events import NOT_TYPED, EventGuess, EventRules
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog
 
@@ -24,9 +28,14 @@ from bot.watchlists import Catalog
 _SUFFIXES = ("s", "es", "'s", "s'")
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
-# id, group the index of a require group (0 otherwise).
+# id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
+# a require group (0 otherwise).
 INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
+EVENT_CUE, EVENT_BLOCK, ANY_EVENT_CUE = range(7, 10)
 Role = tuple[int, str, int]
+# Every cue phrase also has this role, so one dict lookup tells whether event
+# typing has any hit to read (many items have none).
+_ANY_CUE: Role = (ANY_EVENT_CUE, "", 0)
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
 _SEPARATOR = " | "
@@ -39,12 +48,15 @@ class MatchResult:
     The evidence for each id is kept as raw spans of the folded text and turned
     into :class:`Hit` objects only when asked for (``hits``/``why``/``explain``):
     matching stays cheap, and explanations cost only where they are shown.
+    ``event`` is :data:`~bot.stories.events.NOT_TYPED` unless the matcher was
+    built with event rules.
     """
 
     watchlists: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
     evidence: dict[tuple[str, str], list[RawHit]] = field(default_factory=dict)
     source: tuple[str, str, list[int] | None] = ("", "", None)  # title, joined text, position map
+    event: EventGuess = NOT_TYPED
     _made: dict[RawHit, Hit] = field(default_factory=dict)
 
     def hits(self, kind: str, key: str) -> list[Hit]:
@@ -72,10 +84,16 @@ class MatchResult:
 
 
 class Matcher:
-    """Compiled from a :class:`Catalog`; immutable and safe to share between tasks."""
+    """Compiled from a :class:`Catalog`; immutable and safe to share between tasks.
 
-    def __init__(self, catalog: Catalog) -> None:
+    With ``events`` (normally :data:`~bot.stories.events.EVENT_RULES`) every
+    result also carries the item's event type; without, ``event`` stays
+    :data:`~bot.stories.events.NOT_TYPED` and no cue phrase is compiled.
+    """
+
+    def __init__(self, catalog: Catalog, events: EventRules | None = None) -> None:
         self.catalog = catalog
+        self.events = events
         self._automaton = ahocorasick.Automaton()
         roles: dict[str, list[Role]] = defaultdict(list)
 
@@ -102,6 +120,14 @@ class Matcher:
                 add(phrase, (CONTEXT, company.id, 0))
             for phrase in company.exclude:
                 add(phrase, (NOT_COMPANY, company.id, 0))
+        if events is not None:
+            for tag, phrases in events.cues.items():
+                for phrase in phrases:
+                    add(phrase, (EVENT_CUE, tag, 0))
+                    add(phrase, _ANY_CUE)
+            for phrase, tags in events.blocks.items():
+                for tag in tags:
+                    add(phrase, (EVENT_BLOCK, tag, 0))
         for key, key_roles in roles.items():
             # Boundaries are only checked where the phrase starts/ends with a word character.
             value = (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles))
@@ -140,9 +166,17 @@ class Matcher:
                 else:
                     bucket.append(hit)
         result = MatchResult()
+        events = self.events
         if not found:
+            if events is not None:
+                result.event = events.without_cues(item.source_kind)
             return result
         result.source = (item.title, joined, positions)
+        if events is not None:
+            if _ANY_CUE in found:
+                result.event = _type_event(events, found, item, folded, positions)
+            else:
+                result.event = events.without_cues(item.source_kind)
         self._match_companies(found, result)
         self._match_watchlists(found, result)
         return result
@@ -182,6 +216,26 @@ class Matcher:
                 result.watchlists.append(wl_id)
                 result.evidence[("watchlist", wl_id)] = proof
         result.watchlists.sort()
+
+
+def _type_event(
+    events: EventRules,
+    found: dict[Role, list[RawHit]],
+    item: Item,
+    folded: str,
+    positions: list[int] | None,
+) -> EventGuess:
+    """Hand the event cue and blocker hits among ``found`` to the rules, with
+    where the title ends in ``folded`` (folding may have collapsed spaces)."""
+    cues: dict[str, list[RawHit]] = {}
+    blocks: dict[str, list[RawHit]] = {}
+    for (code, tag, _), spans in found.items():
+        if code == EVENT_CUE:
+            cues[tag] = spans
+        elif code == EVENT_BLOCK:
+            blocks[tag] = spans
+    title_end = len(item.title) if positions is None else bisect_left(positions, len(item.title))
+    return events.decide(item.source_kind, cues, blocks, folded, title_end)
 
 
 def _suffix_end(folded: str, end: int) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot.matcher import Matcher
+from bot.stories import EVENT_RULES
 from bot.text import fold_phrase
 from bot.watchlists import Catalog, CompanySpec, WatchlistEdit, apply_edits, load_catalog
 
@@ -41,7 +42,7 @@ class Registry:
 
     def rebuild(self, edits: list[WatchlistEdit]) -> None:
         self.catalog = apply_edits(self.base, edits)
-        self.matcher = Matcher(self.catalog)
+        self.matcher = Matcher(self.catalog, events=EVENT_RULES)
         names: dict[str, str] = {}
         for company in self.catalog.companies.values():
             for name in [

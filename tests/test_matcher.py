@@ -6,6 +6,7 @@ import pytest
 
 from bot.matcher import Matcher
 from bot.models import Item
+from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
 from bot.watchlists import Catalog, CompanySpec, WatchlistSpec, load_catalog, shipped_watchlists_dir
 
 
@@ -150,3 +151,33 @@ def test_the_core_story_matches(shipped: Matcher) -> None:
 def test_tickers(shipped: Matcher) -> None:
     assert "catl" in shipped.match(_item("Shares of 300750.SZ rose")).companies
     assert "byd" in shipped.match(_item("1211.HK slips after price cuts")).companies
+
+
+def test_match_result_carries_the_event_type() -> None:
+    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
+    result = matcher.match(_item("Ford says report of Xiaomi talks is 'completely false'"))
+    assert result.companies == ["ford", "xiaomi"]
+    assert result.event == EventGuess("denial", 'denial: "completely false" in title')
+
+
+def test_event_is_set_when_nothing_matches() -> None:
+    matcher = Matcher(Catalog(), events=EVENT_RULES)
+    assert matcher.match(_item("Weather is mild")).event == EventGuess(
+        "other", "other: no event cue"
+    )
+    rule = matcher.match(Item(id="r", title="Weather is mild", source_kind="federal_register"))
+    assert rule.event == EventGuess("rule", "rule: source is federal_register")
+    bill = matcher.match(Item(id="b", title="Weather is mild", source_kind="congress"))
+    assert bill.event.event_type == "bill"
+
+
+def test_without_event_rules_nothing_is_typed(small: Matcher) -> None:
+    result = small.match(_item("Acme Motors says report is completely false"))
+    assert result.companies == ["acme"]
+    assert result.event == NOT_TYPED
+    assert "completely false" not in small.phrases()
+    typed = Matcher(small.catalog, events=EVENT_RULES)
+    assert "completely false" in typed.phrases()
+    assert typed.match(_item("Acme Motors says report is completely false")).event.event_type == (
+        "denial"
+    )

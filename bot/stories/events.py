@@ -2,8 +2,16 @@
 
 Users want "the claim, the denial and the letter", so every item gets one id
 from :data:`EVENT_TYPES`. Typing is rule based on purpose: the rules are short
-general phrases a reviewer can read and argue with, each decision carries a
-human reason, and the cost is one Aho-Corasick scan per field.
+general phrases a reviewer can read and argue with, and each decision carries a
+human reason.
+
+Typing shares the matcher's scan: a :class:`~bot.matcher.Matcher` built with
+``events=EVENT_RULES`` puts the cue and blocking phrases below into its one
+Aho-Corasick automaton, next to the watchlist and company phrases, so they
+match the same way (folded text, whole words, plural and possessive endings
+tolerated) and cost no scan of their own. :meth:`EventRules.decide` applies the
+rules below to the few cue hits, and ``MatchResult.event`` carries the result;
+:func:`classify_event` types a lone item with an events-only matcher.
 
 How a type is chosen
 --------------------
@@ -34,18 +42,25 @@ or "dismissed" with "report"/"story"/"talk". Blocking phrases cancel the cue the
 overlap: "declined to comment" is not a denial, "after talks" is not a deal
 report, "charging tariff" is an electricity rate, "rules out" is not a rule,
 "signed off" is an approval, "press release" is not pressing anyone.
+
+Bill numbers ("H.R. 5128", "S. 311") and dollar amounts are cues too: their
+prefixes ("h.r.", "s.", "$", ...) are phrases, and the full pattern is only
+tried where one of them hit. A hit counts for the title when it starts before
+the end of the (folded) title.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-import ahocorasick
+from typing import TYPE_CHECKING
 
 from bot.models import Item
-from bot.text import fold
+
+if TYPE_CHECKING:
+    from bot.matcher import Matcher
 
 EVENT_TYPES: tuple[str, ...] = (
     "deal_report",
@@ -74,9 +89,11 @@ class EventGuess:
 
 # Cue tags. A tag ending in "!" counts in titles only (too generic for summaries).
 # Tags without a type of their own ("tariff_noun", "reject_verb", ...) only
-# count together with a partner tag, see _decide_field.
+# count together with a partner tag, see _decide_field. A phrase also matches
+# with a plural or possessive ending ("tariff" finds "tariffs"), so only irregular
+# forms ("duties", "denied") are listed beside it.
 _CUES: dict[str, tuple[str, ...]] = {
-    "filing": ("8-k", "8 k", "10-k", "10 k", "10-q", "10 q", "form 8", "sec filing"),
+    "filing": ("8-k", "10-k", "10-q", "form 8", "sec filing"),
     "denial": (
         "completely false",
         "false report",
@@ -97,21 +114,18 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "denial!": ("denies", "denied", "rules out", "ruled out", "rule out", "refutes"),
     "reject_verb": ("rejects", "rejected", "dismisses", "dismissed", "pushes back", "pushed back"),
-    "claim_noun": ("report", "reports", "story", "talk", "claim", "claims", "speculation"),
+    "claim_noun": ("report", "story", "talk", "claim", "speculation"),
     "hearing": (
         "hearing",
-        "hearings",
         "testify",
         "testifies",
         "testimony",
         "panel examines",
         "panel hears",
         "grill",
-        "grills",
     ),
     "letter": (
         "letter",
-        "letters",
         "writes to",
         "wrote to",
         "presses",
@@ -127,7 +141,6 @@ _CUES: dict[str, tuple[str, ...]] = {
     "letter!": ("press", "urge", "questions", "demands", "asks"),
     "bill": (
         "bill",
-        "bills",
         "h.r.",
         "legislation",
         "tax proposal",
@@ -138,19 +151,20 @@ _CUES: dict[str, tuple[str, ...]] = {
         "introduced",
         "reconciliation",
     ),
+    # Where a bill number ("H.R. 5128", "S. 311") may start: _BILL_NUMBER is
+    # tried at these hits only.
+    "bill_number": ("h.r.", "h. r.", "h.res.", "h. res.", "s."),
     "tax_authority": ("irs", "treasury", "internal revenue"),
     "credit_term": ("feoc", "foreign entity of concern", "30d", "25e", "45w", "45x", "credit"),
-    "tax_doc": ("guidance", "notice", "faq", "faqs", "rules"),
+    "tax_doc": ("guidance", "notice", "faq", "rules"),
     "tax_say": ("says", "spells out", "releases", "issues", "clarifies"),
     "rule": (
         "final rule",
         "proposed rule",
         "interim rule",
         "rule",
-        "rules",
         "rulemaking",
         "regulation",
-        "regulations",
         "notice of",
         "request for comments",
     ),
@@ -175,50 +189,37 @@ _CUES: dict[str, tuple[str, ...]] = {
         "ev share",
         "market share",
     ),
-    "tariff_noun": ("tariff", "tariffs", "duty", "duties", "surtax", "countervailing"),
+    "tariff_noun": ("tariff", "duty", "duties", "surtax", "countervailing"),
     "tariff_verb": (
         "raise",
-        "raises",
         "raised",
         "impose",
-        "imposes",
         "imposed",
         "keep",
-        "keeps",
         "kept",
         "stay",
-        "stays",
         "remain",
-        "remains",
         "hike",
-        "hikes",
         "higher",
         "increase",
-        "increases",
         "jumps",
         "rises",
         "ease",
-        "eases",
         "eased",
         "lower",
-        "lowers",
         "cut",
-        "cuts",
         "trims",
         "extends",
         "review",
         "weighs",
         "face",
-        "faces",
         "slaps",
         "quota",
         "lifts",
     ),
     "financial!": (
         "profit",
-        "profits",
         "loss",
-        "losses",
         "earnings",
         "quarterly results",
         "results",
@@ -227,12 +228,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         "write down",
         "writedown",
         "impairment",
-        "impairments",
         "charges",
         "books",
     ),
     "deal_confirmed!": (
-        "confirms",
         "confirm",
         "confirmed",
         "signs",
@@ -282,6 +281,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "sounded out",
         "pitches",
     ),
+    # Where a dollar amount may start: _MONEY is tried at these hits only.
+    "money!": ("$",),
 }
 
 # Phrases that cancel the cue tags they overlap.
@@ -289,7 +290,6 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
     "declined to comment": ("denial",),
     "after talks": ("deal_report",),
     "charging tariff": ("tariff_noun",),
-    "charging tariffs": ("tariff_noun",),
     "electricity tariff": ("tariff_noun",),
     "signed off": ("deal_confirmed",),
     "press release": ("letter",),
@@ -305,128 +305,162 @@ _SOURCE_TYPES = {"sec": "filing", "federal_register": "rule"}
 _BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|s\.|h\.\s?res\.)\s?\d{1,5}\b")
 _MONEY = re.compile(r"\$\s?\d[\d.,]*\s?(?:billion|million|bn|b\b|m\b)")
 
-Found = dict[str, tuple[str, int, int]]  # tag -> (phrase, start, end) of its first hit
+# Guesses that quote no phrase, built once.
+_OTHER = EventGuess("other", "other: no event cue")
+_CONGRESS_BILL = EventGuess("bill", "bill: source is congress and no hearing cue")
+_AGENCY_CREDIT = EventGuess("tax_guidance", "tax_guidance: agency item about a tax credit")
+_BY_SOURCE = {kind: EventGuess(t, f"{t}: source is {kind}") for kind, t in _SOURCE_TYPES.items()}
+_WITHOUT_CUES = {**_BY_SOURCE, "congress": _CONGRESS_BILL}
+
+# What a matcher built without event rules reports.
+NOT_TYPED = EventGuess("other", "other: event typing is off")
+
+Span = tuple[int, int]  # (start, end) of a hit in the matcher's folded title + separator + summary
+Spans = dict[str, list[Span]]  # tag -> its hits, in text order
 
 
-def _build() -> ahocorasick.Automaton:
-    """One automaton for every cue and blocker; a value lists (tag, blocks) pairs."""
-    roles: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for tag, phrases in _CUES.items():
-        for phrase in phrases:
-            roles.setdefault(fold(phrase)[0], []).append((tag, ()))
-    for phrase, blocked in _BLOCKS.items():
-        roles.setdefault(fold(phrase)[0], []).append(("", blocked))
-    automaton = ahocorasick.Automaton()
-    for key, key_roles in roles.items():
-        automaton.add_word(key, (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles)))
-    automaton.make_automaton()
-    return automaton
+@dataclass(frozen=True)
+class EventRules:
+    """The cue and blocking tables, which the matcher compiles into its own
+    automaton, and the decision over the hits it finds there.
+
+    The matcher hands over every hit of a cue tag (``cues``, tags as in
+    :data:`_CUES`) and of a blocking phrase (``blocks``, keyed by the tag it
+    blocks) in the folded ``text`` it scanned; ``title_end`` is where the title
+    ends in that text.
+    """
+
+    cues: Mapping[str, tuple[str, ...]]
+    blocks: Mapping[str, tuple[str, ...]]
+
+    def without_cues(self, kind: str) -> EventGuess:
+        """The guess for an item in which no cue occurs: a constant per source kind."""
+        return _WITHOUT_CUES.get(kind, _OTHER)
+
+    def decide(
+        self, kind: str, cues: Spans, blocks: Spans, text: str, title_end: int
+    ) -> EventGuess:
+        """Source kind, then title, then summary, then fallbacks (module docstring)."""
+        by_source = _BY_SOURCE.get(kind)
+        if by_source is not None:
+            return by_source
+        title = _field(cues, blocks, title_end, True)
+        if kind == "congress":
+            # Congress.gov lists bills and hearings; bill titles say "to deny" or
+            # "prohibit" without being denials.
+            if "hearing" in title:
+                return EventGuess(
+                    "hearing", f'hearing: "{_phrase(title, "hearing", text)}" in title'
+                )
+            return _CONGRESS_BILL
+        guess = _decide_field(title, text, "title")
+        if guess is not None:
+            return guess
+        summary = _field(cues, blocks, title_end, False)
+        guess = _decide_field(summary, text, "summary")
+        if guess is not None:
+            return guess
+        if kind == "agency" and ("credit_term" in title or "credit_term" in summary):
+            return _AGENCY_CREDIT
+        return _OTHER
 
 
-_AUTOMATON = _build()
+EVENT_RULES = EventRules(_CUES, _BLOCKS)
 
 
-def _scan(text: str, title: bool) -> Found:
-    """Tags found in one folded field: the first hit per tag that no blocker covers."""
-    hits: list[tuple[str, int, int]] = []
-    blocks: list[tuple[int, int, tuple[str, ...]]] = []
-    size = len(text)
-    for end_index, (length, check_start, check_end, roles) in _AUTOMATON.iter(text):
-        start = end_index - length + 1
-        end = end_index + 1
-        if check_start and start and text[start - 1].isalnum():
+def _field(cues: Spans, blocks: Spans, title_end: int, title: bool) -> Spans:
+    """The hits in the title (or the summary) that no blocker covers, keyed by
+    tag without its "!"; a title-only tag has no hits in the summary."""
+    found: Spans = {}
+    for tag, spans in cues.items():
+        name = tag
+        if tag[-1] == "!":
+            if not title:
+                continue
+            name = tag[:-1]
+        kept = [span for span in spans if (span[0] < title_end) == title]
+        blockers = blocks.get(name)
+        if blockers:
+            kept = [h for h in kept if not any(b[0] <= h[0] and h[1] <= b[1] for b in blockers)]
+        if not kept:
             continue
-        if check_end and end < size and text[end].isalnum():
-            continue
-        for tag, blocked in roles:
-            if blocked:
-                blocks.append((start, end, blocked))
-            elif tag[-1] != "!":
-                hits.append((tag, start, end))
-            elif title:
-                hits.append((tag[:-1], start, end))
-    found: Found = {}
-    for tag, start, end in hits:
-        if tag in found:
-            continue
-        if blocks and any(b[0] <= start and end <= b[1] and tag in b[2] for b in blocks):
-            continue
-        found[tag] = (text[start:end], start, end)
+        earlier = found.get(name)
+        if earlier is None:
+            found[name] = kept
+        else:
+            # A tag fed by two lists ("talks" in "deal_report!", "in talks" in
+            # "deal_report") keeps the scan's order: the first hit ends first.
+            found[name] = sorted(earlier + kept, key=lambda span: (span[1], span[0]))
     return found
 
 
-def _decide_field(found: Found, text: str, field: str) -> EventGuess | None:
+def _phrase(found: Spans, tag: str, text: str) -> str:
+    """The first hit of ``tag`` as it appears (folded) in ``text``, for reasons."""
+    start, end = found[tag][0]
+    return text[start:end]
+
+
+def _decide_field(found: Spans, text: str, field: str) -> EventGuess | None:
     """Apply the precedence of the module docstring to one field's tags."""
+    if not found:
+        return None
 
-    def said(event_type: str, tag: str) -> EventGuess:
-        return EventGuess(event_type, f'{event_type}: "{found[tag][0]}" in {field}')
+    def phrase(tag: str) -> str:
+        return _phrase(found, tag, text)
 
-    if "filing" in found:
-        return said("filing", "filing")
-    if "denial" in found:
-        return said("denial", "denial")
+    def said(event_type: str) -> EventGuess:
+        return EventGuess(event_type, f'{event_type}: "{phrase(event_type)}" in {field}')
+
+    for event_type in ("filing", "denial"):
+        if event_type in found:
+            return said(event_type)
     if "reject_verb" in found and "claim_noun" in found:
-        verb, noun = found["reject_verb"][0], found["claim_noun"][0]
+        verb, noun = phrase("reject_verb"), phrase("claim_noun")
         return EventGuess("denial", f'denial: "{verb}" + "{noun}" in {field}')
     for event_type in ("hearing", "letter", "bill"):
         if event_type in found:
-            return said(event_type, event_type)
-    bill_number = _BILL_NUMBER.search(text)
-    if bill_number:
-        return EventGuess("bill", f'bill: bill number "{bill_number.group(0)}" in {field}')
-    authority = found.get("tax_authority")
-    doc = found.get("tax_doc")
-    if doc is not None and authority is None:
-        authority = found.get("credit_term")
-    elif doc is None and authority is not None:
-        doc = found.get("tax_say")
+            return said(event_type)
+    for start, _ in found.get("bill_number", ()):
+        number = _BILL_NUMBER.match(text, start)
+        if number:
+            return EventGuess("bill", f'bill: bill number "{number.group(0)}" in {field}')
+    authority = "tax_authority" if "tax_authority" in found else None
+    doc = "tax_doc" if "tax_doc" in found else None
+    if doc is not None and authority is None and "credit_term" in found:
+        authority = "credit_term"
+    elif doc is None and authority is not None and "tax_say" in found:
+        doc = "tax_say"
     if doc is not None and authority is not None:
-        return EventGuess("tax_guidance", f'tax_guidance: "{authority[0]}" + "{doc[0]}" in {field}')
-    if "rule" in found:
-        return said("rule", "rule")
-    if "study" in found:
-        return said("study", "study")
+        return EventGuess(
+            "tax_guidance", f'tax_guidance: "{phrase(authority)}" + "{phrase(doc)}" in {field}'
+        )
+    for event_type in ("rule", "study"):
+        if event_type in found:
+            return said(event_type)
     if "tariff_noun" in found and "tariff_verb" in found:
-        noun, verb = found["tariff_noun"][0], found["tariff_verb"][0]
+        noun, verb = phrase("tariff_noun"), phrase("tariff_verb")
         return EventGuess("tariff_action", f'tariff_action: "{noun}" + "{verb}" in {field}')
     for event_type in ("financial", "deal_confirmed", "deal_report"):
         if event_type in found:
-            return said(event_type, event_type)
-    if field == "title":
-        money = _MONEY.search(text)
+            return said(event_type)
+    for start, _ in found.get("money", ()):  # a title-only tag: never in a summary
+        money = _MONEY.match(text, start)
         if money:
-            return EventGuess("financial", f'financial: amount "{money.group(0)}" in title')
+            return EventGuess("financial", f'financial: amount "{money.group(0)}" in {field}')
     return None
 
 
-def classify_event(item: Item, companies: Sequence[str] = ()) -> EventGuess:
-    """The event type of ``item`` with its reason.
+@functools.cache
+def _events_only() -> Matcher:
+    """A matcher with no watchlists or companies, for typing a lone item. Built
+    on first use: :mod:`bot.matcher` imports this module."""
+    from bot.matcher import Matcher
+    from bot.watchlists import Catalog
 
-    ``companies`` (from the matcher) is accepted so callers need not change when
-    a rule comes to depend on it; today the wording and source kind suffice.
-    """
-    kind = item.source_kind
-    source_type = _SOURCE_TYPES.get(kind)
-    if source_type is not None:
-        return EventGuess(source_type, f"{source_type}: source is {kind}")
-    title = fold(item.title)[0]
-    found = _scan(title, True)
-    if kind == "congress":
-        # Congress.gov lists bills and hearings; bill titles say "to deny" or
-        # "prohibit" without being denials.
-        if "hearing" in found:
-            return EventGuess("hearing", f'hearing: "{found["hearing"][0]}" in title')
-        return EventGuess("bill", "bill: source is congress and no hearing cue")
-    guess = _decide_field(found, title, "title")
-    if guess is not None:
-        return guess
-    summary_found: Found = {}
-    if item.summary:
-        summary = fold(item.summary)[0]
-        summary_found = _scan(summary, False)
-        guess = _decide_field(summary_found, summary, "summary")
-        if guess is not None:
-            return guess
-    if kind == "agency" and ("credit_term" in found or "credit_term" in summary_found):
-        return EventGuess("tax_guidance", "tax_guidance: agency item about a tax credit")
-    return EventGuess("other", "other: no event cue")
+    return Matcher(Catalog(), events=EVENT_RULES)
+
+
+def classify_event(item: Item) -> EventGuess:
+    """The event type of ``item`` with its reason, outside the ingest path
+    (which takes ``MatchResult.event`` from its own matcher's scan)."""
+    return _events_only().match(item).event

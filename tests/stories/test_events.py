@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_TYPES, EventGuess, classify_event
+from bot.stories import EVENT_TYPES, EventGuess, EventRules, classify_event
+from bot.watchlists import Catalog
 
 
 def _type(title: str, summary: str = "", kind: str = "news") -> EventGuess:
-    return classify_event(Item(id="t", title=title, summary=summary, source_kind=kind), [])
+    return classify_event(Item(id="t", title=title, summary=summary, source_kind=kind))
 
 
 @pytest.mark.parametrize(
@@ -143,3 +145,68 @@ def test_congress_bill_that_denies_credits_is_a_bill() -> None:
     title = "H.R. 4917 — To deny clean-energy credits to facilities using licensed technology"
     assert _type(title, kind="congress").event_type == "bill"
     assert _type(title).event_type == "bill"
+
+
+def test_title_only_cue_in_the_summary_does_not_count() -> None:
+    # "talks" and "eyes" are deal_report cues for titles only; "in talks" counts anywhere.
+    assert _type("Ford update", "Xiaomi eyes a US plant after talks stall.").event_type == "other"
+    guess = _type("Ford update", "Xiaomi is in talks with Ford.")
+    assert (guess.event_type, guess.reason) == ("deal_report", 'deal_report: "in talks" in summary')
+
+
+def test_title_boundary_survives_folding_that_shifts_offsets() -> None:
+    # Repeated spaces collapse when folded, so the title ends earlier in the
+    # folded text than in the original; the summary cue must not count as title.
+    spaced = "Ford" + " " * 40 + "update"
+    assert _type(spaced, "Xiaomi discussed a venture.").event_type == "other"
+    assert _type(spaced + " discussed", "").event_type == "deal_report"
+
+
+def test_blocker_cancels_the_cue_it_covers() -> None:
+    rules = EventRules(cues={"denial": ("declined",)}, blocks={"declined to comment": ("denial",)})
+    matcher = Matcher(Catalog(), events=rules)
+    assert matcher.match(Item(id="a", title="Xiaomi declined the offer")).event.event_type == (
+        "denial"
+    )
+    assert matcher.match(Item(id="b", title="Xiaomi declined to comment")).event.event_type == (
+        "other"
+    )
+    # Shipped blockers: a press release presses no one; "rules out" is no rule.
+    assert _type("Ford presses Xiaomi on venture").event_type == "letter"
+    assert _type("Ford press release on Xiaomi venture").event_type == "other"
+    assert _type("IRS rules on credit").event_type == "tax_guidance"
+    assert _type("IRS rules out credit change").event_type == "denial"
+
+
+def test_cue_matches_its_plural_and_possessive() -> None:
+    # Only "letter" and "hearing" are listed; "letters" and "hearing's" match them.
+    guess = _type("Lawmakers send letters to Ford and GM")
+    assert (guess.event_type, guess.reason) == ("letter", 'letter: "letters" in title')
+    assert _type("The hearing's witnesses named CATL").event_type == "hearing"
+    # Whole words only: "billboard" is not a bill.
+    assert _type("Ford billboard campaign launches").event_type == "other"
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Text of H. R. 5128 released", 'bill: bill number "h. r. 5128" in title'),
+        ("S. 311 would end the credit early", 'bill: bill number "s. 311" in title'),
+        ("House passes H.Res. 12 on batteries", 'bill: bill number "h.res. 12" in title'),
+    ],
+)
+def test_bill_numbers(title: str, reason: str) -> None:
+    assert _type(title).reason == reason
+
+
+def test_words_ending_like_a_bill_prefix_are_not_bill_numbers() -> None:
+    assert _type("Ford adds jobs. 500 hired in Ohio").event_type == "other"
+    assert _type("Ford sales in U.S. fell").event_type == "other"
+
+
+def test_dollar_amount_is_financial_in_title_only() -> None:
+    guess = _type("Xiaomi puts $1.5 billion into Ford venture")
+    assert guess.reason == 'financial: amount "$1.5 billion" in title'
+    assert _type("Xiaomi puts $5m into Ford venture").event_type == "financial"
+    assert _type("Xiaomi puts $ into Ford venture").event_type == "other"
+    assert _type("Ford update", "Xiaomi puts $1.5 billion into it.").event_type == "other"

@@ -21,7 +21,7 @@ def _assign(
     companies: Sequence[str] = ("ford", "xiaomi"),
     watchlists: Sequence[str] = ("chinese-ev-partnerships",),
 ) -> Assignment:
-    return index.assign(item, companies, watchlists, classify_event(item, companies))
+    return index.assign(item, companies, watchlists, classify_event(item))
 
 
 CLAIM = _item(
@@ -136,7 +136,7 @@ def test_rebuilt_index_behaves_the_same() -> None:
     assigned = [(item, _assign(live, item)) for item in feed]
     rebuilt = StoryIndex(new_id=iter(["x1", "x2", "x3"]).__next__)
     for item, assignment in assigned:
-        event = classify_event(item, ["ford", "xiaomi"])
+        event = classify_event(item)
         rebuilt.add_existing(
             assignment.story_id,
             item,
@@ -163,7 +163,7 @@ def test_custom_id_generator_and_default_ids() -> None:
 def test_seen_at_used_without_published_time() -> None:
     index = StoryIndex()
     undated = Item(id="u", title=CLAIM.title, summary=CLAIM.summary)
-    result = index.assign(undated, ["ford"], [], classify_event(undated, ["ford"]), seen_at=T0)
+    result = index.assign(undated, ["ford"], [], classify_event(undated), seen_at=T0)
     story = index.get(result.story_id)
     assert story is not None
     assert story.first_seen == T0

@@ -11,7 +11,7 @@ import pytest
 
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import Assignment, StoryIndex, classify_event
+from bot.stories import EVENT_RULES, Assignment, StoryIndex
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "items.jsonl"
@@ -19,15 +19,14 @@ SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "items.jsonl"
 
 @pytest.fixture(scope="module")
 def assigned() -> dict[str, Assignment]:
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()))
+    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
     items = [Item.from_json(json.loads(line)) for line in SAMPLE.read_text().splitlines() if line]
     items.sort(key=lambda item: (item.published is None, item.published, item.id))
     index = StoryIndex()
     out = {}
     for item in items:
         result = matcher.match(item)
-        event = classify_event(item, result.companies)
-        out[item.id] = index.assign(item, result.companies, result.watchlists, event)
+        out[item.id] = index.assign(item, result.companies, result.watchlists, result.event)
     return out
 
 
