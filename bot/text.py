@@ -95,3 +95,12 @@ def title_key(title: str, source: str | None) -> str:
 def words(text: str) -> list[str]:
     """Lower-case alphanumeric words of ``text`` after folding."""
     return _WORD.findall(fold_phrase(text))
+
+
+def boundary_chars() -> frozenset[str]:
+    """Characters beyond ASCII that :func:`fold` turns into ASCII punctuation or
+    a space: curly quotes, dashes, unusual spaces. A tokenizer can treat them as
+    word breaks and skip folding text that has no other such characters."""
+    chars = set(_QUOTES) | set(_DQUOTES) | _SPACES
+    chars |= {chr(code) for code in range(128, 0x3001) if chr(code).isspace()}
+    return frozenset(char for char in chars if not char.isascii())

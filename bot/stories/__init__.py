@@ -2,7 +2,16 @@
 claim/answer threads. Storage-free: the core persists what these return and
 rebuilds the in-memory :class:`StoryIndex` from its database at startup."""
 
-from bot.stories.events import EVENT_TYPES, EventGuess, classify_event
+from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventGuess, EventRules, classify_event
 from bot.stories.grouping import Assignment, StoryIndex, StoryRef
 
-__all__ = ["EVENT_TYPES", "Assignment", "EventGuess", "StoryIndex", "StoryRef", "classify_event"]
+__all__ = [
+    "EVENT_RULES",
+    "EVENT_TYPES",
+    "Assignment",
+    "EventGuess",
+    "EventRules",
+    "StoryIndex",
+    "StoryRef",
+    "classify_event",
+]

@@ -1,19 +1,22 @@
-"""Informative tokens of an item, the currency of story grouping.
+"""The words story grouping compares, as data: stop words and the stemming rule.
 
 Outlets reword the same event ("Ford held talks with Xiaomi" / "Ford, Xiaomi
 discussed US EV venture"), so grouping compares bags of content words rather than
-strings. Words are folded like the matcher folds them, stop words and attribution
+strings. Words are folded like the matcher folds them; stop words and attribution
 words ("says", "report", "sources") are dropped because every outlet uses them for
-every story, and a light suffix stripper maps "talks"/"talked", "reported"/
+every story; and a light suffix stripper maps "talks"/"talked", "reported"/
 "reports" to one stem. It is deliberately crude: consistency matters, not
-linguistics, and it must cost well under a microsecond per word.
+linguistics.
+
+The rule, applied by :mod:`bot.stories.grouping` (compiled, so that it costs
+almost nothing per word): a word of at least ``MIN_STEM + 1`` characters that
+does not end in a digit or in "ss" loses the first of :data:`SUFFIXES` it ends
+with, if at least ``MIN_STEM`` characters are left, and takes that suffix's
+replacement ("talks" -> "talk"; "licensed", "license", "licensing" -> "licens";
+"companies" -> "company").
 """
 
 from __future__ import annotations
-
-from typing import cast
-
-from bot.text import fold
 
 # Function words plus newsroom boilerplate that carries no event identity.
 _STOP_TEXT = """
@@ -31,56 +34,13 @@ _STOP_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split() + list("abcdefghijklmnopqrstuvwxyz"))
 
-_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""))
-_STEM_CACHE_LIMIT = 200_000
-
-
-def _stem(word: str) -> str:
-    """Strip one common inflection, keeping 3+ letters ("talks" -> "talk";
-    "licensed", "license", "licensing" -> "licens")."""
-    if len(word) >= 4 and not word[-1].isdigit() and not word.endswith("ss"):
-        for suffix, replacement in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                return word[: -len(suffix)] + replacement
-    return word
-
-
-# Every byte that is not a lower-case letter or digit separates words; bytes of
-# multi-byte UTF-8 characters (left after folding) stay inside words.
-_SEPARATE = bytes(b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 else 32 for b in range(256))
-# Folded word (bytes) -> stem; stop words map to "" so one lookup filters and stems.
-_STEMS: dict[bytes, str] = {}
-
-
-def _reset_cache() -> None:
-    _STEMS.clear()
-    _STEMS.update(dict.fromkeys((w.encode() for w in STOP_WORDS), ""))
-
-
-_reset_cache()
-
-
-def stem(word: str) -> str:
-    """The stem of a folded word ("" for a stop word)."""
-    return "" if word in STOP_WORDS else _stem(word)
-
-
-def informative_tokens(title: str, summary: str = "") -> frozenset[str]:
-    """Stems of the content words of ``title`` and ``summary``.
-
-    The hot path is C-level: one bytes.translate, split, and a ``map`` of dict
-    lookups; only words never seen before are stemmed in Python."""
-    text = fold(f"{title} {summary}" if summary else title)[0]
-    words = text.encode("utf-8").translate(_SEPARATE).split()
-    out = set(map(_STEMS.get, words))
-    if None in out:
-        out.discard(None)
-        if len(_STEMS) > _STEM_CACHE_LIMIT:
-            _reset_cache()
-        for word in words:
-            known = _STEMS.get(word)
-            if known is None:
-                known = _STEMS[word] = _stem(word.decode("utf-8", "ignore"))
-            out.add(known)
-    out.discard("")
-    return frozenset(cast("set[str]", out))
+# (suffix, replacement), tried in this order; the first that fits is used.
+SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("ies", "y"),
+    ("ing", ""),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+    ("e", ""),
+)
+MIN_STEM = 3

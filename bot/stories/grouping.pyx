@@ -1,0 +1,1157 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# distutils: language = c++
+"""Grouping items into stories and linking answers to the claims they answer.
+
+A *story* is one event told by several outlets. :class:`StoryIndex` keeps the
+recent stories in memory (a cache of what the core stores: rebuild it with
+:meth:`StoryIndex.add_existing`) and assigns each new item to at most one of
+them.
+
+Why it works this way
+---------------------
+* **Candidates from an inverted index.** Each story is posted under its
+  informative tokens (see below). An item looks up only its
+  ``RETRIEVAL_TOKENS`` rarest tokens and scores at most ``MAX_CANDIDATES``
+  stories sharing at least ``MIN_SHARED`` of them; tokens held by more than
+  ``MAX_POSTING`` live stories ("ford" in a busy week) are not looked up at all.
+  Rare words (names, figures) identify an event; common ones only cost time.
+* **Score = rare shared words + entities + recency.** Each shared stem weighs
+  1/sqrt(live stories holding it); the sum is divided by the smaller bag,
+  capped at ``TEXT_CAP`` stems, so a three-word headline can join a long story
+  and three shared rare words count as a match. Shared companies and
+  watchlists add to it; companies on both sides with none in common subtract.
+  Very different wording of the same event still joins because companies,
+  watchlists, type and time agree; the same company in a different event
+  (Ford's 8-K charges vs Ford–Xiaomi talks) does not, because words and type
+  disagree. Company names themselves do not count as shared words: the
+  company term already counts them.
+* **A story is described by its first reports.** Its words are those of its
+  first ``SEED_ITEMS`` items; later items join it without adding words. A bag
+  that grew with every item would come to hold most of the vocabulary, match
+  everything and swallow unrelated items one after another (it did, on the
+  random items of ``benchmarks.matcher``). On the dev set any value from 3 up
+  gives the same stories.
+* **Event type gates joining.** A claim (``deal_report``), a confirmation, a
+  denial, a letter and a hearing are different events even when worded alike,
+  so they never share a story: "report, then denial" is two linked stories,
+  not one blurred one. Same specific type: ``SAME_TYPE_THRESHOLD``. ``other``
+  or two different neutral types (rule and tariff_action, filing and
+  financial): ``LOOSE_THRESHOLD``, because typing is noisy and ``other`` is a
+  catch-all. One of the claim/answer kinds with a neutral type:
+  ``MIXED_THRESHOLD``. A story is joinable for ``window`` after its first item.
+* **Answers are links, not merges.** A denial, confirmation, letter or hearing
+  looks back ``answer_window`` (longer than the grouping window: letters come
+  weeks later) for the claim it answers: an earlier story of a type it can
+  answer, about the same parties (half the companies in common, or a shared
+  watchlist when the item names no company), scoring at least
+  ``ANSWER_THRESHOLD`` with a bonus for recent claims and, for denials and
+  confirmations, for reports of talks. The link belongs to the answer story,
+  so later items joining it carry the same ``answers``. Every other story the
+  item could have joined or answered is reported in ``also_related`` and left
+  alone.
+
+Tokens: outlets reword the same event ("Ford held talks with Xiaomi" / "Ford,
+Xiaomi discussed US EV venture"), so stories compare bags of content words: the
+words of the folded title and summary (as the matcher folds them), minus stop
+words, each reduced to a stem by :func:`bot.stories.tokens.stem`.
+
+The thresholds and weights were chosen on ``benchmarks/data/devset.jsonl``
+(``python -m benchmarks.stories``) from a coarse grid, preferring round values
+in the middle of a stable region over the single best point.
+
+Times: an item's moment is its ``published`` time, else ``seen_at``, else now;
+a publication time later than ``seen_at`` is clamped to ``seen_at``.
+
+Why this module is compiled (Cython, C++ containers)
+-----------------------------------------------------
+Grouping runs for every ingested item beside the matcher, and it must cost a
+fraction of the matcher's one Aho-Corasick scan (``python -m
+benchmarks.matcher``). In Python, splitting, stemming and posting forty words
+alone took longer than the whole matcher. Here words are cut, folded and looked
+up without creating a Python object per word; only a word never seen before goes
+through :func:`~bot.stories.tokens.stem`, and only text with accents or other
+letters beyond ASCII goes through :func:`~bot.text.fold`. Stories keep their item
+ids outside Python lists so that thousands of live stories add no work to
+Python's garbage collector. The rules (which types may join or answer which)
+stay in Python tables below; the C arrays are built from them.
+"""
+
+cimport cython
+from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
+from libc.math cimport sqrt
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy
+from libcpp.algorithm cimport find, sort, stable_sort, unique
+from libcpp.string cimport string
+from libcpp.utility cimport pair
+from libcpp.vector cimport vector
+from cpython.datetime cimport (
+    datetime_day,
+    datetime_hour,
+    datetime_microsecond,
+    datetime_minute,
+    datetime_month,
+    datetime_second,
+    datetime_tzinfo,
+    datetime_year,
+    get_utc,
+    import_datetime,
+)
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from bot.stories.events import EVENT_TYPES
+from bot.stories.tokens import MIN_STEM, STOP_WORDS, SUFFIXES
+from bot.text import boundary_chars, fold
+
+import_datetime()
+
+cdef extern from "<algorithm>" namespace "std":
+    void nth_element[Iter](Iter first, Iter nth, Iter last) except +
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index) noexcept
+
+# ---------------------------------------------------------------- the rules
+
+# Claim/answer kinds: two different ones never share a story.
+_STANCES = frozenset({"deal_report", "deal_confirmed", "denial", "letter", "hearing"})
+_ANSWERABLE_BY_ALL = frozenset(
+    {"deal_report", "deal_confirmed", "bill", "rule", "study", "tax_guidance", "filing",
+     "tariff_action", "financial", "other"}
+)
+# Which story types an answering item may answer.
+_ANSWERABLE = {
+    "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
+    "deal_confirmed": frozenset({"deal_report", "other"}),
+    "letter": _ANSWERABLE_BY_ALL,
+    "hearing": _ANSWERABLE_BY_ALL,
+}
+# Answers that a report of talks is the natural claim for.
+_CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
+
+cdef double SAME_TYPE_THRESHOLD = 0.4
+cdef double LOOSE_THRESHOLD = 0.6
+cdef double MIXED_THRESHOLD = 0.9
+cdef double ANSWER_THRESHOLD = 0.6
+cdef double COMPANY_WEIGHT = 0.3
+cdef double WATCHLIST_WEIGHT = 0.1
+cdef double DISJOINT_COMPANY_PENALTY = 0.3
+cdef double RECENCY_WEIGHT = 0.1
+cdef double CLAIM_BONUS = 0.2
+cdef double MIN_ANSWER_COMPANY_OVERLAP = 0.5
+cdef double NEVER = -1.0
+cdef enum:
+    TEXT_CAP = 4
+    MAX_POSTING = 64
+    RETRIEVAL_TOKENS = 10
+    MAX_CANDIDATES = 10
+    MIN_SHARED = 2
+    # A story's words are those of its first SEED_ITEMS items (see the docstring).
+    SEED_ITEMS = 4
+    # Words remembered with their stems before the cache is cleared (stems stay).
+    WORD_CACHE_LIMIT = 200_000
+    # Bytes of a word that count; longer runs (never real words) are cut.
+    WORD_BYTES = 128
+    # Event types (len(EVENT_TYPES), checked below).
+    N_TYPES = 13
+    # Code points below this are looked up in _BOUNDARY; above it fold decides.
+    BOUNDARY_LIMIT = 0x3001
+
+
+def _join_threshold(item_type, story_type):
+    """The score an item needs to join a story of ``story_type``, or NEVER."""
+    if item_type == story_type and item_type != "other":
+        return SAME_TYPE_THRESHOLD
+    if item_type in _STANCES and story_type in _STANCES:
+        return NEVER
+    if "other" in (item_type, story_type):
+        return LOOSE_THRESHOLD
+    if item_type in _STANCES or story_type in _STANCES:
+        return MIXED_THRESHOLD
+    return LOOSE_THRESHOLD
+
+
+# The rules as arrays indexed by event-type code (position in EVENT_TYPES).
+cdef double _JOIN[N_TYPES][N_TYPES]
+cdef bint _MAY_ANSWER[N_TYPES][N_TYPES]
+cdef bint _ANSWERING[N_TYPES]
+cdef bint _CLAIM_ANSWER[N_TYPES]
+cdef int DEAL_REPORT = EVENT_TYPES.index("deal_report")
+cdef int OTHER = EVENT_TYPES.index("other")
+cdef dict _TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
+# 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
+# a very common word is worth little.
+cdef double _INVERSE_ROOT[MAX_POSTING + 1]
+# Non-ASCII characters that fold turns into punctuation or space: word breaks.
+cdef bint _BOUNDARY[BOUNDARY_LIMIT]
+# ASCII byte -> its folded form inside a word (lower case), or 0: a word break.
+cdef unsigned char _ASCII_WORD[128]
+cdef uint64_t FNV_PRIME = 0x100000001B3
+
+assert len(EVENT_TYPES) == N_TYPES, "update N_TYPES with EVENT_TYPES"
+for _a, _item_type in enumerate(EVENT_TYPES):
+    _ANSWERING[_a] = _item_type in _ANSWERABLE
+    _CLAIM_ANSWER[_a] = _item_type in _CLAIM_ANSWERS
+    for _b, _story_type in enumerate(EVENT_TYPES):
+        _JOIN[_a][_b] = _join_threshold(_item_type, _story_type)
+        _MAY_ANSWER[_a][_b] = _story_type in _ANSWERABLE.get(_item_type, ())
+_INVERSE_ROOT[0] = 0.0
+for _n in range(1, MAX_POSTING + 1):
+    _INVERSE_ROOT[_n] = 1.0 / sqrt(_n)
+for _n in range(128):
+    _ASCII_WORD[_n] = ord(chr(_n).lower()) if chr(_n).isalnum() else 0
+for _char in boundary_chars():
+    if ord(_char) < BOUNDARY_LIMIT:
+        _BOUNDARY[ord(_char)] = True
+
+
+# ---------------------------------------------------------------- helpers
+
+cdef int64_t _MICROS = 1_000_000
+
+
+cdef int64_t _days_from_civil(int64_t y, int64_t m, int64_t d) noexcept:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method)."""
+    y -= m <= 2
+    cdef int64_t era = (y if y >= 0 else y - 399) // 400
+    cdef int64_t yoe = y - era * 400
+    cdef int64_t doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    cdef int64_t doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+cdef int64_t _micros(object moment) except? -1:
+    """Microseconds since the epoch; UTC datetimes are converted without a call."""
+    if datetime_tzinfo(moment) is get_utc():
+        return (
+            (_days_from_civil(datetime_year(moment), datetime_month(moment), datetime_day(moment))
+             * 86400
+             + datetime_hour(moment) * 3600
+             + datetime_minute(moment) * 60
+             + datetime_second(moment))
+            * _MICROS
+            + datetime_microsecond(moment)
+        )
+    return round(moment.timestamp() * _MICROS)
+
+
+cdef int64_t _span(object delta):
+    return (delta.days * 86400 + delta.seconds) * _MICROS + delta.microseconds
+
+
+cdef double _jaccard(const vector[int32_t]& a, const vector[int32_t]& b) noexcept:
+    """Jaccard similarity of two sorted id lists."""
+    if a.empty() or b.empty():
+        return 0.0
+    cdef size_t i = 0, j = 0, shared = 0
+    while i < a.size() and j < b.size():
+        if a[i] == b[j]:
+            shared += 1
+            i += 1
+            j += 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    if shared == 0:
+        return 0.0
+    return <double>shared / <double>(a.size() + b.size() - shared)
+
+
+cdef void _union_into(vector[int32_t]& target, const vector[int32_t]& extra) noexcept:
+    """target |= extra, both sorted and unique."""
+    cdef vector[int32_t] merged
+    cdef size_t i = 0, j = 0
+    if extra.empty():
+        return
+    merged.reserve(target.size() + extra.size())
+    while i < target.size() or j < extra.size():
+        if j == extra.size() or (i < target.size() and target[i] < extra[j]):
+            merged.push_back(target[i])
+            i += 1
+        elif i == target.size() or extra[j] < target[i]:
+            merged.push_back(extra[j])
+            j += 1
+        else:
+            merged.push_back(target[i])
+            i += 1
+            j += 1
+    target.swap(merged)
+
+
+cdef bint _contains(const vector[int32_t]& ids, int32_t value) noexcept:
+    for k in range(ids.size()):
+        if ids[k] == value:
+            return True
+    return False
+
+
+cdef bint _by_score(const pair[double, int32_t]& a, const pair[double, int32_t]& b) noexcept:
+    return a.first > b.first
+
+
+cdef inline uint64_t _finish(uint64_t h) noexcept:
+    """MurmurHash3's finaliser: spreads the low bits the table indexes by."""
+    h ^= h >> 33
+    h *= <uint64_t>0xFF51AFD7ED558CCD
+    h ^= h >> 33
+    return h if h else 1
+
+
+# ---------------------------------------------------------------- words
+
+cdef struct Entry:
+    uint64_t hash  # 0: empty
+    int32_t value
+    uint32_t length
+
+
+cdef uint64_t _SEED = int.from_bytes(os.urandom(8), "little")
+
+
+cdef inline uint64_t _hash_step(uint64_t h, unsigned char byte) noexcept:
+    return (h ^ byte) * FNV_PRIME
+
+
+cdef uint64_t _hash(const unsigned char* key, size_t length) noexcept:
+    cdef uint64_t h = _SEED
+    for k in range(length):
+        h = _hash_step(h, key[k])
+    return _finish(h)
+
+
+cdef class _BytesTable:
+    """Byte string -> int, an open-addressing hash table: words to stem ids and
+    stems to stem ids.
+
+    A key is known by its 64-bit hash and its length, not its bytes: a lookup
+    is one probe of a 16-byte slot, with no Python object and no compare of
+    strings (a std::unordered_map<std::string, int> was the largest single cost
+    of grouping). The hash is seeded per process, so a feed cannot choose words
+    that collide; by chance, two of 200,000 words share a hash and a length with
+    odds of about one in 10^9, and the cost of that would be two words counted
+    as one. With a ``limit`` the table empties itself when full (a cache), and
+    ``preset`` keys (stop words) are put back each time."""
+
+    cdef vector[Entry] table
+    cdef size_t count, limit
+    cdef dict preset
+
+    def __cinit__(self, size_t limit=0, dict preset=None):
+        self.limit = limit
+        self.preset = preset or {}
+        self.clear()
+
+    cdef int clear(self) except -1:
+        self.table.assign(1 << 12, Entry(0, 0, 0))
+        self.count = 0
+        cdef bytes raw
+        for key, value in self.preset.items():
+            raw = key
+            self.add(len(raw), _hash(raw, len(raw)), value)
+        return 0
+
+    cdef int32_t find(self, size_t length, uint64_t h) noexcept:
+        """The value stored for the key, or -1."""
+        cdef size_t mask = self.table.size() - 1
+        cdef size_t at = h & mask
+        cdef Entry* entry
+        while True:
+            entry = &self.table[at]
+            if entry.hash == h and entry.length == length:
+                return entry.value
+            if entry.hash == 0:
+                return -1
+            at = (at + 1) & mask
+
+    cdef int add(self, size_t length, uint64_t h, int32_t value) except -1:
+        if self.limit and self.count >= self.limit:
+            self.clear()
+        if 2 * (self.count + 1) > self.table.size():
+            self._grow()
+        self._place(Entry(h, value, length))
+        self.count += 1
+        return 0
+
+    cdef void _place(self, Entry entry) noexcept:
+        cdef size_t mask = self.table.size() - 1
+        cdef size_t at = entry.hash & mask
+        while self.table[at].hash != 0:
+            at = (at + 1) & mask
+        self.table[at] = entry
+
+    cdef void _grow(self) noexcept:
+        cdef vector[Entry] old
+        old.swap(self.table)
+        self.table.assign(2 * old.size(), Entry(0, 0, 0))
+        for k in range(old.size()):
+            if old[k].hash != 0:
+                self._place(old[k])
+
+
+# Stop words are words whose stem id is 0: grouping skips them.
+cdef dict _STOP_WORDS = {word.encode(): 0 for word in STOP_WORDS}
+# Inflections stripped by _stem, as (suffix, replacement) in the order tried.
+cdef vector[pair[string, string]] _SUFFIXES
+for _suffix, _replacement in SUFFIXES:
+    _SUFFIXES.push_back(pair[string, string](_suffix.encode(), _replacement.encode()))
+
+
+cdef size_t _stem(const unsigned char* word, size_t length, unsigned char* out) noexcept:
+    """Write the stem of a folded word to ``out`` (room for ``length`` + 1
+    bytes); returns its length. See :mod:`bot.stories.tokens` for the rule."""
+    cdef size_t chars = 0, cut
+    for k in range(length):
+        chars += (word[k] & 0xC0) != 0x80  # UTF-8: count characters, not bytes
+    memcpy(out, word, length)
+    if chars < MIN_STEM + 1 or 48 <= word[length - 1] <= 57 or _ends_with(word, length, b"ss", 2):
+        return length
+    for rule in _SUFFIXES:
+        cut = rule.first.size()
+        if _ends_with(word, length, rule.first.data(), cut) and chars - cut >= MIN_STEM:
+            memcpy(out + length - cut, rule.second.data(), rule.second.size())
+            return length - cut + rule.second.size()
+    return length
+
+
+cdef inline bint _ends_with(
+    const unsigned char* word, size_t length, const char* suffix, size_t size
+) noexcept:
+    return length >= size and memcmp(word + length - size, suffix, size) == 0
+
+
+cdef bint _needs_fold(str text) noexcept:
+    """Whether ``text`` holds a character beyond ASCII that fold changes into
+    something other than a word break (an accent, a letter of another script)."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef uint32_t code
+    for k in range(PyUnicode_GET_LENGTH(text)):
+        code = <uint32_t>PyUnicode_READ(kind, data, k)
+        if code >= 128 and (code >= BOUNDARY_LIMIT or not _BOUNDARY[code]):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- records
+
+@cython.no_gc
+cdef class StoryRef:
+    """What the index remembers about one story (items keep joining it)."""
+
+    cdef readonly str story_id
+    cdef readonly str headline
+    cdef readonly object first_seen
+    cdef readonly object last_seen
+    cdef readonly str answers
+    cdef int type_code
+    cdef int32_t slot
+    cdef int64_t first_us, last_us
+    cdef vector[PyObject*] _item_ids  # owned references
+    cdef vector[PyObject*] _sources
+    cdef vector[int32_t] tokens  # stem ids of its first items' words
+    cdef vector[int32_t] company_ids  # sorted label ids
+    cdef vector[int32_t] watchlist_ids
+    cdef int32_t type_counts[N_TYPES]
+    cdef vector[int] type_order  # types in the order first seen, for ties
+    cdef list label_names  # the index's label id -> name list
+
+    def __dealloc__(self):
+        for reference in self._item_ids:
+            Py_XDECREF(reference)
+        for reference in self._sources:
+            Py_XDECREF(reference)
+
+    @property
+    def item_ids(self):
+        return [<object>reference for reference in self._item_ids]
+
+    @property
+    def sources(self):
+        return [<object>reference for reference in self._sources]
+
+    @property
+    def event_type(self):
+        return EVENT_TYPES[self.type_code]
+
+    @property
+    def companies(self):
+        return frozenset([self.label_names[k] for k in self.company_ids])
+
+    @property
+    def watchlists(self):
+        return frozenset([self.label_names[k] for k in self.watchlist_ids])
+
+    def __repr__(self):
+        return f"StoryRef({self.story_id!r}, {self.headline[:40]!r}, {self.event_type})"
+
+    cdef void _keep(self, vector[PyObject*]& references, object value) noexcept:
+        Py_INCREF(value)
+        references.push_back(<PyObject*>value)
+
+    cdef bint _has_source(self, object source) except -1:
+        for reference in self._sources:
+            if <object>reference == source:
+                return True
+        return False
+
+
+cdef enum AssignmentKind:
+    JOINED
+    STARTED
+    ANSWERING
+
+
+@cython.no_gc
+cdef class Assignment:
+    """Where an item went and why (the reason is worded only when read)."""
+
+    cdef readonly str story_id
+    cdef readonly bint is_new_story
+    cdef readonly str answers
+    cdef readonly tuple also_related
+    cdef readonly double similarity
+    cdef AssignmentKind kind
+    cdef str other_id  # the joined story, or the claim answered
+    cdef str other_headline
+    cdef str event_type
+
+    @property
+    def reason(self):
+        if self.kind == JOINED:
+            text = (
+                f"joined {self.other_id} ({self.other_headline[:60]!r}), "
+                f"similarity {self.similarity:.2f}"
+            )
+            if self.answers is not None:
+                text += f"; the story answers {self.answers}"
+            return text
+        if self.kind == ANSWERING:
+            return (
+                f"new {self.event_type} story answering {self.other_id} "
+                f"({self.other_headline[:60]!r}), similarity {self.similarity:.2f}"
+            )
+        return "new story: no recent story similar enough"
+
+    def __repr__(self):
+        return f"Assignment({self.story_id!r}, new={self.is_new_story}, answers={self.answers!r})"
+
+
+cdef Assignment _assignment(
+    AssignmentKind kind, StoryRef story, answers, related, double similarity
+):
+    cdef Assignment result = Assignment.__new__(Assignment)
+    result.kind = kind
+    result.story_id = story.story_id
+    result.is_new_story = kind != JOINED
+    result.answers = answers
+    result.also_related = tuple(related)
+    result.similarity = similarity
+    return result
+
+
+cdef struct Features:
+    vector[int32_t] tokens  # unique; each is stamped with the item's stamp
+    vector[int32_t] entity_tokens
+    vector[int32_t] company_ids
+    vector[int32_t] watchlist_ids
+    int type_code
+    int64_t moment
+
+
+# ---------------------------------------------------------------- the index
+
+cdef class StoryIndex:
+    """Recent stories in memory; see the module docstring for the method."""
+
+    cdef readonly object window
+    cdef readonly object answer_window
+    cdef int64_t window_us, answer_window_us
+    cdef object _new_id  # None: "s1", "s2", ...
+    cdef int64_t _last_number
+    cdef dict _by_id  # story id -> StoryRef
+    cdef list _slots  # slot -> StoryRef or None; postings hold slots
+    cdef vector[int32_t] _free_slots
+    cdef vector[vector[int32_t]] _postings  # stem id -> slots, oldest first
+    cdef _BytesTable _word_stems  # folded word -> stem id (0: stop word)
+    cdef _BytesTable _stem_ids  # stem -> stem id
+    cdef vector[string] _stems  # stem id -> stem
+    cdef dict _label_ids  # company or watchlist id -> label id
+    cdef list _label_names
+    cdef vector[vector[int32_t]] _label_entities  # label id -> stem ids of its name
+    # Scratch space reused by every call (assign is not re-entered).
+    cdef Features _feats
+    # stem id -> the last stamp put on it: marks the tokens of the current
+    # item (or story) so membership costs one load instead of a set.
+    cdef vector[uint32_t] _stamp
+    cdef uint32_t _stamp_now
+    cdef uint32_t _item_stamp
+    cdef vector[int32_t] _counts  # slot -> shared tokens, while counting
+    cdef vector[int32_t] _touched
+    cdef vector[uint64_t] _found  # stories holding a token << 32 | token
+    cdef vector[int32_t] _by_count[RETRIEVAL_TOKENS + 1]
+    cdef vector[int32_t] _candidate_slots
+
+    def __init__(self, *, window=timedelta(days=4), new_id=None, answer_window=timedelta(days=21)):
+        self.window = window
+        self.answer_window = max(answer_window, window)
+        self.window_us = _span(self.window)
+        self.answer_window_us = _span(self.answer_window)
+        self._new_id = new_id
+        self._by_id = {}
+        self._slots = []
+        self._word_stems = _BytesTable(WORD_CACHE_LIMIT, _STOP_WORDS)
+        self._stem_ids = _BytesTable()
+        self._stems.resize(1)  # id 0: stop words
+        self._postings.resize(1)
+        self._stamp.resize(1)
+        self._label_ids = {}
+        self._label_names = []
+
+    # ------------------------------------------------------------ queries
+
+    def __len__(self):
+        return len(self._by_id)
+
+    def get(self, story_id):
+        return self._by_id.get(story_id)
+
+    def stories(self):
+        return list(self._by_id.values())
+
+    def stems(self, str text):
+        """The stems grouping takes from ``text``, in order, stop words left out
+        (to explain a grouping, and to test the tokenizer)."""
+        cdef vector[int32_t] ids
+        self._tokens(text, ids, False)
+        return [self._stems[k].decode("utf-8", "ignore") for k in ids]
+
+    # ------------------------------------------------------------ updates
+
+    def assign(self, item, companies, watchlists, event, *, seen_at=None):
+        """Put ``item`` into the best recent story or a new one, and link answers."""
+        cdef Features* feats = &self._feats
+        moment = self._features(item, companies, watchlists, event.event_type, seen_at)
+        cdef vector[pair[double, int32_t]] joinable, answerable
+        cdef StoryRef story
+        cdef double threshold, score, recent
+        cdef bint may_answer
+        self._candidates()
+        for slot in self._candidate_slots:
+            story = <StoryRef>self._slots[slot]
+            # Cheap eligibility checks first: most candidates are out of the
+            # grouping window and not a claim this item could answer.
+            threshold = NEVER
+            if abs(feats.moment - story.first_us) <= self.window_us:
+                threshold = _JOIN[feats.type_code][story.type_code]
+            may_answer = self._may_answer(story)
+            if threshold == NEVER and not may_answer:
+                continue
+            score = self._score(story)
+            if threshold != NEVER:
+                recent = 1.0 - <double>abs(feats.moment - story.last_us) / self.window_us
+                if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
+                    joinable.push_back(pair[double, int32_t](score, slot))
+                    continue
+            if may_answer:
+                score = self._answer_score(story, score)
+                if score >= ANSWER_THRESHOLD:
+                    answerable.push_back(pair[double, int32_t](score, slot))
+        stable_sort(joinable.begin(), joinable.end(), _by_score)
+        stable_sort(answerable.begin(), answerable.end(), _by_score)
+        if not joinable.empty():
+            return self._join(item, moment, joinable, answerable)
+        return self._start(item, moment, answerable)
+
+    def add_existing(
+        self, str story_id, item, companies, watchlists, str event_type, seen_at=None, *,
+        answers=None,
+    ):
+        """Replay a stored assignment (at startup), in publication order."""
+        cdef StoryRef story
+        moment = self._features(item, companies, watchlists, event_type, seen_at)
+        known = self._by_id.get(story_id)
+        if known is None:
+            story = self._create(story_id, item, moment)
+        else:
+            story = <StoryRef>known
+            self._add(story, item, moment)
+        if answers is not None and story.answers is None:
+            story.answers = answers
+
+    def forget_before(self, moment):
+        """Drop stories not updated since ``moment``; returns how many were dropped.
+
+        Call it with ``now - answer_window`` to keep every story an answer may
+        still need."""
+        cdef int64_t cutoff = _micros(moment)
+        cdef StoryRef story
+        cdef vector[int32_t]* posting
+        stale = [s for s in self._by_id.values() if (<StoryRef>s).last_us < cutoff]
+        for story in stale:
+            del self._by_id[story.story_id]
+            for token in story.tokens:
+                posting = &self._postings[token]
+                posting.erase(find(posting.begin(), posting.end(), story.slot))
+            self._slots[story.slot] = None
+            self._free_slots.push_back(story.slot)
+            story.tokens.clear()
+        if self._stems.size() > 100_000 and self._stems.size() > 4 * self._live_stems():
+            self._compact_stems()
+        return len(stale)
+
+    # ------------------------------------------------------------ features
+
+    cdef object _features(self, item, companies, watchlists, str event_type, seen_at):
+        """Fill ``self._feats`` for ``item``; returns its moment as a datetime."""
+        cdef Features* feats = &self._feats
+        moment = item.published
+        if moment is None:
+            moment = seen_at if seen_at is not None else datetime.now(UTC)
+        feats.moment = _micros(moment)
+        if seen_at is not None and moment is not seen_at:
+            seen_us = _micros(seen_at)
+            if seen_us < feats.moment:
+                moment, feats.moment = seen_at, seen_us
+        feats.type_code = _TYPE_CODE.get(event_type, OTHER)
+        feats.tokens.clear()
+        self._item_stamp = self._new_stamp()
+        self._tokens(item.title, feats.tokens, True)
+        summary = item.summary
+        if summary:
+            self._tokens(summary, feats.tokens, True)
+        self._label_list(companies, feats.company_ids)
+        self._label_list(watchlists, feats.watchlist_ids)
+        feats.entity_tokens.clear()
+        for label in feats.company_ids:
+            for token in self._label_entities[label]:
+                feats.entity_tokens.push_back(token)
+        return moment
+
+    cdef int _tokens(self, str text, vector[int32_t]& out, bint once) except -1:
+        """Append the stem ids of ``text``'s content words; with ``once``, only
+        ids not yet appended for the current item.
+
+        A word is a run of letters and digits of the folded text (UTF-8 bytes:
+        characters beyond ASCII left by folding stay inside words). Folding ASCII
+        letters is lower-casing, and curly quotes, dashes and odd spaces only
+        break words, so only other text needs :func:`fold`."""
+        if PyUnicode_IS_ASCII(text):
+            return self._scan_ascii(<const unsigned char*>PyUnicode_DATA(text), len(text), out, once)
+        if _needs_fold(text):
+            text = fold(text)[0]
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text)
+        cdef unsigned char word[WORD_BYTES + 4]
+        cdef size_t length = 0, added
+        cdef uint64_t h = _SEED
+        cdef uint32_t code
+        for k in range(size):
+            code = <uint32_t>PyUnicode_READ(kind, data, k)
+            if code < 128:
+                code = _ASCII_WORD[code]
+            elif code < BOUNDARY_LIMIT and _BOUNDARY[code]:
+                code = 0
+            if code == 0:
+                if length:
+                    self._emit(word, length, h, out, once)
+                    length = 0
+                    h = _SEED
+            elif length < WORD_BYTES:
+                added = _utf8(code, word + length)
+                for byte in range(length, length + added):
+                    h = _hash_step(h, word[byte])
+                length += added
+        if length:
+            self._emit(word, length, h, out, once)
+        return 0
+
+    cdef int _scan_ascii(
+        self, const unsigned char* text, Py_ssize_t size, vector[int32_t]& out, bint once
+    ) except -1:
+        """:meth:`_tokens` for ASCII text, the common case: a table lookup a byte."""
+        cdef unsigned char word[WORD_BYTES]
+        cdef size_t length = 0
+        cdef uint64_t h = _SEED
+        cdef unsigned char byte
+        for k in range(size):
+            byte = _ASCII_WORD[text[k]]
+            if byte:
+                if length < WORD_BYTES:
+                    word[length] = byte
+                    length += 1
+                    h = _hash_step(h, byte)
+            elif length:
+                self._emit(word, length, h, out, once)
+                length = 0
+                h = _SEED
+        if length:
+            self._emit(word, length, h, out, once)
+        return 0
+
+    cdef inline int _emit(
+        self, const unsigned char* word, size_t length, uint64_t h, vector[int32_t]& out, bint once
+    ) except -1:
+        """Look up (or learn) one finished word and append its stem id."""
+        h = _finish(h)
+        cdef int32_t stem_id = self._word_stems.find(length, h)
+        if stem_id < 0:
+            stem_id = self._learn(word, length, h)
+        if stem_id == 0:
+            return 0
+        if once:
+            if self._stamp[stem_id] == self._item_stamp:
+                return 0
+            self._stamp[stem_id] = self._item_stamp
+        out.push_back(stem_id)
+        return 0
+
+    cdef uint32_t _new_stamp(self) noexcept:
+        """A stamp no stem carries yet."""
+        if self._stamp_now == 0xFFFFFFFF:  # stamps would repeat: start over
+            self._stamp.assign(self._stamp.size(), 0)
+            self._stamp_now = 0
+        self._stamp_now += 1
+        return self._stamp_now
+
+    cdef int32_t _learn(self, const unsigned char* word, size_t length, uint64_t h) except -1:
+        """Stem a word seen for the first time and remember it."""
+        cdef unsigned char stemmed[WORD_BYTES + 8]
+        cdef size_t size = _stem(word, length, stemmed)
+        cdef int32_t stem_id = self._stem_id(stemmed, size)
+        self._word_stems.add(length, h, stem_id)
+        return stem_id
+
+    cdef int32_t _stem_id(self, const unsigned char* stemmed, size_t size) except -1:
+        """The id of a stem, given one if it is new."""
+        cdef uint64_t h = _hash(stemmed, size)
+        cdef int32_t stem_id = self._stem_ids.find(size, h)
+        if stem_id < 0:
+            stem_id = self._stems.size()
+            self._stems.push_back(string(<const char*>stemmed, size))
+            self._stem_ids.add(size, h, stem_id)
+            self._postings.resize(stem_id + 1)
+            self._stamp.resize(stem_id + 1)
+        return stem_id
+
+    cdef int _label_list(self, labels, vector[int32_t]& out) except -1:
+        """Sorted ids of company or watchlist names; a new name is given an id
+        and the stems of its words."""
+        out.clear()
+        for label in labels:
+            label_id = self._label_ids.get(label)
+            if label_id is None:
+                label_id = len(self._label_names)
+                self._label_ids[label] = label_id
+                self._label_names.append(label)
+                self._label_entities.resize(label_id + 1)
+                self._entities_of_label(label_id)
+            out.push_back(label_id)
+        if out.size() > 1:
+            sort(out.begin(), out.end())
+            out.erase(unique(out.begin(), out.end()), out.end())
+        return 0
+
+    cdef void _entities_of_label(self, Py_ssize_t label_id) except *:
+        """Stems of a company id's words ("general-motors": general, motor): the
+        company term already counts them, so the text term should not."""
+        label = self._label_names[label_id]
+        entities = &self._label_entities[label_id]
+        entities.clear()
+        self._tokens(label.replace("-", " "), entities[0], False)
+
+    # ------------------------------------------------------------ matching
+
+    cdef int _candidates(self) except -1:
+        """The live stories sharing the most of the item's rarest tokens, into
+        ``self._candidate_slots``.
+
+        Only the ``RETRIEVAL_TOKENS`` tokens held by the fewest live stories are
+        looked up: they identify the event, and counting common words would both
+        cost time and tie every story of the week."""
+        cdef Features* feats = &self._feats
+        cdef vector[uint64_t]* found = &self._found
+        cdef uint64_t held, entry
+        self._candidate_slots.clear()
+        found.clear()
+        for token in feats.tokens:
+            held = self._postings[token].size()
+            if 0 < held <= MAX_POSTING:
+                found.push_back(held << 32 | <uint32_t>token)
+        if found.size() < MIN_SHARED:
+            return 0
+        # Fewest stories first, then the older stem: a total order, so the
+        # same tokens are looked up on every run.
+        if found.size() > RETRIEVAL_TOKENS:
+            nth_element(found.begin(), found.begin() + RETRIEVAL_TOKENS, found.end())
+            found.resize(RETRIEVAL_TOKENS)
+        sort(found.begin(), found.end())
+        if self._counts.size() < len(self._slots):
+            self._counts.resize(len(self._slots))
+        # Count shared tokens per story, remembering first-seen order for ties.
+        self._touched.clear()
+        for entry in found[0]:
+            for slot in self._postings[<int32_t>(entry & 0xFFFFFFFF)]:
+                if self._counts[slot] == 0:
+                    self._touched.push_back(slot)
+                self._counts[slot] += 1
+        # The MAX_CANDIDATES stories sharing the most, ties in first-seen
+        # order: at most RETRIEVAL_TOKENS can be shared, so bucket by count.
+        cdef int32_t shared
+        for shared in range(RETRIEVAL_TOKENS + 1):
+            self._by_count[shared].clear()
+        for slot in self._touched:
+            shared = self._counts[slot]
+            self._counts[slot] = 0
+            if shared >= MIN_SHARED:
+                self._by_count[shared].push_back(slot)
+        cdef int64_t horizon = feats.moment - self.answer_window_us
+        cdef size_t taken = 0
+        cdef StoryRef story
+        for shared in range(RETRIEVAL_TOKENS, MIN_SHARED - 1, -1):
+            for slot in self._by_count[shared]:
+                if taken == MAX_CANDIDATES:
+                    return 0
+                taken += 1
+                story = <StoryRef>self._slots[slot]
+                if story.last_us >= horizon:
+                    self._candidate_slots.push_back(slot)
+        return 0
+
+    cdef double _score(self, StoryRef story) noexcept:
+        """Shared rare words plus entity agreement (see the module docstring).
+
+        A shared stem weighs 1/sqrt(live stories holding it), so "yu7" counts
+        fully and "chinese" little; company names are left to the company term.
+        The sum is measured against the smaller bag, capped at ``TEXT_CAP``
+        stems: a few shared rare words are as good as identity."""
+        cdef Features* feats = &self._feats
+        cdef double weight = 0.0, overlap, score
+        cdef size_t held
+        cdef uint32_t mine = self._item_stamp
+        for token in story.tokens:
+            if self._stamp[token] == mine and not _contains(feats.entity_tokens, token):
+                held = self._postings[token].size()
+                weight += _INVERSE_ROOT[held if held < MAX_POSTING else MAX_POSTING]
+        cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
+        score = min(1.0, weight / (size if size else 1))
+        if not feats.company_ids.empty() and not story.company_ids.empty():
+            overlap = _jaccard(feats.company_ids, story.company_ids)
+            score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
+        if not feats.watchlist_ids.empty() and not story.watchlist_ids.empty():
+            score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
+        return score
+
+    cdef bint _may_answer(self, StoryRef story) noexcept:
+        """Whether ``story`` could be the claim this item answers.
+
+        The claim must be earlier, of a type the item can answer, not itself an
+        answer, and be about the same parties: at least half of the companies
+        in common when the item names any (Moolenaar's letter about BYD and CATL
+        does not answer a Ford–Xiaomi report just because both name Ford), else
+        a shared watchlist."""
+        cdef Features* feats = &self._feats
+        if not _MAY_ANSWER[feats.type_code][story.type_code]:
+            return False
+        if story.first_us >= feats.moment or story.answers is not None:
+            return False
+        if not feats.company_ids.empty():
+            return _jaccard(feats.company_ids, story.company_ids) >= MIN_ANSWER_COMPANY_OVERLAP
+        return _jaccard(feats.watchlist_ids, story.watchlist_ids) > 0
+
+    cdef double _answer_score(self, StoryRef story, double score) noexcept:
+        """The fit of an eligible claim (compare with ``ANSWER_THRESHOLD``).
+
+        Recent claims and, for denials and confirmations, reports of talks are
+        preferred: that is what gets denied or confirmed."""
+        cdef Features* feats = &self._feats
+        cdef double age = <double>(feats.moment - story.last_us) / self.answer_window_us
+        score += RECENCY_WEIGHT * max(0.0, 1.0 - age)
+        if story.type_code == DEAL_REPORT and _CLAIM_ANSWER[feats.type_code]:
+            score += CLAIM_BONUS
+        return score
+
+    # ------------------------------------------------------------ outcomes
+
+    cdef Assignment _join(
+        self,
+        item,
+        moment,
+        vector[pair[double, int32_t]]& joinable,
+        vector[pair[double, int32_t]]& answerable,
+    ):
+        """Add the item to the best-scoring story; the runners-up are reported."""
+        cdef StoryRef story = <StoryRef>self._slots[joinable[0].second]
+        cdef StoryRef claim
+        self._add(story, item, moment)
+        if story.answers is None and _ANSWERING[self._feats.type_code]:
+            # The whole story must be about the claim's parties, not just this item.
+            for entry in answerable:
+                claim = <StoryRef>self._slots[entry.second]
+                if story.company_ids.empty() or (
+                    _jaccard(story.company_ids, claim.company_ids) >= MIN_ANSWER_COMPANY_OVERLAP
+                ):
+                    story.answers = claim.story_id
+                    break
+        related = [self._slots[joinable[k].second].story_id for k in range(1, joinable.size())]
+        for entry in answerable:
+            claim = <StoryRef>self._slots[entry.second]
+            if claim.story_id != story.answers:
+                related.append(claim.story_id)
+        result = _assignment(JOINED, story, story.answers, related, joinable[0].first)
+        result.other_id = story.story_id
+        result.other_headline = story.headline
+        return result
+
+    cdef Assignment _start(self, item, moment, vector[pair[double, int32_t]]& answerable):
+        """Open a new story, linked to the claim it answers if there is one."""
+        cdef StoryRef story = self._create(self._next_id(), item, moment)
+        if answerable.empty():
+            return _assignment(STARTED, story, None, (), 0.0)
+        cdef StoryRef claim = <StoryRef>self._slots[answerable[0].second]
+        story.answers = claim.story_id
+        related = [self._slots[answerable[k].second].story_id for k in range(1, answerable.size())]
+        result = _assignment(ANSWERING, story, claim.story_id, related, answerable[0].first)
+        result.other_id = claim.story_id
+        result.other_headline = claim.headline
+        result.event_type = EVENT_TYPES[self._feats.type_code]
+        return result
+
+    cdef str _next_id(self):
+        if self._new_id is not None:
+            return self._new_id()
+        self._last_number += 1
+        return f"s{self._last_number}"
+
+    cdef StoryRef _create(self, str story_id, item, moment):
+        cdef StoryRef story = StoryRef.__new__(StoryRef)
+        story.story_id = story_id
+        story.headline = item.title
+        story.label_names = self._label_names
+        story.type_code = self._feats.type_code
+        story.first_us = story.last_us = self._feats.moment
+        story.first_seen = story.last_seen = moment
+        if self._free_slots.empty():
+            story.slot = len(self._slots)
+            self._slots.append(story)
+        else:
+            story.slot = self._free_slots.back()
+            self._free_slots.pop_back()
+            self._slots[story.slot] = story
+        self._by_id[story_id] = story
+        self._add(story, item, moment)
+        return story
+
+    cdef int _add(self, StoryRef story, item, moment) except -1:
+        cdef Features* feats = &self._feats
+        story._keep(story._item_ids, item.id)
+        source = item.source
+        if source and not story._has_source(source):
+            story._keep(story._sources, source)
+        _union_into(story.company_ids, feats.company_ids)
+        _union_into(story.watchlist_ids, feats.watchlist_ids)
+        cdef int code = feats.type_code
+        if story.type_counts[code] == 0:
+            story.type_order.push_back(code)
+        story.type_counts[code] += 1
+        if code != story.type_code:
+            story.type_code = _dominant_type(story)
+        if feats.moment < story.first_us:
+            story.first_us, story.first_seen = feats.moment, moment
+        if feats.moment > story.last_us:
+            story.last_us, story.last_seen = feats.moment, moment
+        if story._item_ids.size() <= SEED_ITEMS:
+            self._post(story)
+        return 0
+
+    cdef void _post(self, StoryRef story) noexcept:
+        """Add the item's tokens to the story's words and post the story under
+        the ones it did not have yet."""
+        cdef uint32_t held = self._new_stamp()  # the item's stamp is not needed any more
+        for token in story.tokens:
+            self._stamp[token] = held
+        story.tokens.reserve(story.tokens.size() + self._feats.tokens.size())
+        for token in self._feats.tokens:
+            if self._stamp[token] != held:
+                story.tokens.push_back(token)
+                self._postings[token].push_back(story.slot)
+
+    # ------------------------------------------------------------ memory
+
+    cdef size_t _live_stems(self) noexcept:
+        cdef size_t live = 0
+        for posting in self._postings:
+            live += not posting.empty()
+        return live
+
+    cdef void _compact_stems(self) except *:
+        """Renumber the stems still held by live stories and forget the rest,
+        so a long-running index does not keep every word it ever saw."""
+        cdef vector[int32_t] new_id
+        cdef vector[vector[int32_t]] postings
+        cdef StoryRef story
+        new_id.resize(self._postings.size(), 0)
+        cdef vector[string] stems
+        cdef _BytesTable stem_ids = _BytesTable()
+        stems.resize(1)
+        postings.resize(1)
+        for old in range(1, <int32_t>self._postings.size()):
+            if not self._postings[old].empty():
+                new_id[old] = stems.size()
+                stem = &self._stems[old]
+                stem_ids.add(
+                    stem.size(), _hash(<const unsigned char*>stem.data(), stem.size()), new_id[old]
+                )
+                stems.push_back(stem[0])
+                postings.push_back(self._postings[old])
+        for value in self._by_id.values():
+            story = <StoryRef>value
+            for k in range(story.tokens.size()):
+                story.tokens[k] = new_id[story.tokens[k]]
+        self._postings.swap(postings)
+        self._stamp.assign(self._postings.size(), 0)
+        self._stamp_now = 0
+        self._stems.swap(stems)
+        self._stem_ids = stem_ids
+        self._word_stems.clear()
+        for k in range(self._label_entities.size()):
+            self._entities_of_label(k)
+
+
+cdef size_t _utf8(uint32_t code, unsigned char* out) noexcept:
+    """Write ``code`` as UTF-8; returns the number of bytes."""
+    if code < 0x80:
+        out[0] = code
+        return 1
+    if code < 0x800:
+        out[0] = 0xC0 | (code >> 6)
+        out[1] = 0x80 | (code & 0x3F)
+        return 2
+    if code < 0x10000:
+        out[0] = 0xE0 | (code >> 12)
+        out[1] = 0x80 | ((code >> 6) & 0x3F)
+        out[2] = 0x80 | (code & 0x3F)
+        return 3
+    out[0] = 0xF0 | (code >> 18)
+    out[1] = 0x80 | ((code >> 12) & 0x3F)
+    out[2] = 0x80 | ((code >> 6) & 0x3F)
+    out[3] = 0x80 | (code & 0x3F)
+    return 4
+
+
+cdef int _dominant_type(StoryRef story) noexcept:
+    """The most frequent specific type; ``other`` only when nothing else is known."""
+    cdef int best = story.type_code
+    cdef int32_t best_count = story.type_counts[best] if best != OTHER else 0
+    for code in story.type_order:
+        if code != OTHER and story.type_counts[code] > best_count:
+            best = code
+            best_count = story.type_counts[code]
+    return best
