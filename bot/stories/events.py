@@ -79,7 +79,7 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventGuess:
     """The chosen event type and a short human reason (shown to users)."""
 

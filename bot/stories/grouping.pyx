@@ -13,8 +13,9 @@ Why it works this way
   informative tokens (see below). An item looks up only its
   ``RETRIEVAL_TOKENS`` rarest tokens and scores at most ``MAX_CANDIDATES``
   stories sharing at least ``MIN_SHARED`` of them; tokens held by more than
-  ``MAX_POSTING`` live stories ("ford" in a busy week) are not looked up at all.
-  Rare words (names, figures) identify an event; common ones only cost time.
+  ``MAX_POSTING`` live stories ("ford" in a busy week) are not looked up at all,
+  and are not listed either until no live story holds them any more. Rare
+  words (names, figures) identify an event; common ones only cost time.
 * **Score = rare shared words + entities + recency.** Each shared stem weighs
   1/sqrt(live stories holding it); the sum is divided by the smaller bag,
   capped at ``TEXT_CAP`` stems, so a three-word headline can join a long story
@@ -53,7 +54,7 @@ Why it works this way
 Tokens: outlets reword the same event ("Ford held talks with Xiaomi" / "Ford,
 Xiaomi discussed US EV venture"), so stories compare bags of content words: the
 words of the folded title and summary (as the matcher folds them), minus stop
-words, each reduced to a stem by :func:`bot.stories.tokens.stem`.
+words, each reduced to a stem by the rule in :mod:`bot.stories.tokens`.
 
 The thresholds and weights were chosen on ``benchmarks/data/devset.jsonl``
 (``python -m benchmarks.stories``) from a coarse grid, preferring round values
@@ -67,10 +68,9 @@ Why this module is compiled (Cython, C++ containers)
 Grouping runs for every ingested item beside the matcher, and it must cost a
 fraction of the matcher's one Aho-Corasick scan (``python -m
 benchmarks.matcher``). In Python, splitting, stemming and posting forty words
-alone took longer than the whole matcher. Here words are cut, folded and looked
-up without creating a Python object per word; only a word never seen before goes
-through :func:`~bot.stories.tokens.stem`, and only text with accents or other
-letters beyond ASCII goes through :func:`~bot.text.fold`. Stories keep their item
+alone took longer than the whole matcher. Here words are cut, folded, stemmed
+and looked up without creating a Python object per word, and only text with
+accents or other letters beyond ASCII goes through :func:`~bot.text.fold`. Stories keep their item
 ids outside Python lists so that thousands of live stories add no work to
 Python's garbage collector. The rules (which types may join or answer which)
 stay in Python tables below; the C arrays are built from them.
@@ -80,7 +80,7 @@ cimport cython
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from libc.math cimport sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp, memcpy, memset
 from libcpp.algorithm cimport find, sort, stable_sort, unique
 from libcpp.string cimport string
 from libcpp.utility cimport pair
@@ -102,7 +102,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from bot.stories.events import EVENT_TYPES
-from bot.stories.tokens import MIN_STEM, STOP_WORDS, SUFFIXES
+from bot.stories import tokens
 from bot.text import boundary_chars, fold
 
 import_datetime()
@@ -193,6 +193,8 @@ cdef bint _BOUNDARY[BOUNDARY_LIMIT]
 # ASCII byte -> its folded form inside a word (lower case), or 0: a word break.
 cdef unsigned char _ASCII_WORD[128]
 cdef uint64_t FNV_PRIME = 0x100000001B3
+cdef uint64_t MIX = 0x9E3779B97F4A7C15
+cdef uint32_t LAST_STAMP = 0xFFFFFFFF
 
 assert len(EVENT_TYPES) == N_TYPES, "update N_TYPES with EVENT_TYPES"
 for _a, _item_type in enumerate(EVENT_TYPES):
@@ -239,6 +241,10 @@ cdef int64_t _micros(object moment) except? -1:
             + datetime_microsecond(moment)
         )
     return round(moment.timestamp() * _MICROS)
+
+
+cdef inline int64_t _distance(int64_t a, int64_t b) noexcept:
+    return a - b if a >= b else b - a
 
 
 cdef int64_t _span(object delta):
@@ -315,15 +321,25 @@ cdef struct Entry:
 cdef uint64_t _SEED = int.from_bytes(os.urandom(8), "little")
 
 
-cdef inline uint64_t _hash_step(uint64_t h, unsigned char byte) noexcept:
-    return (h ^ byte) * FNV_PRIME
+cdef inline uint64_t _hash_padded(const unsigned char* key, size_t length) noexcept:
+    """A seeded 64-bit hash of a short byte string, eight bytes a step; the
+    caller guarantees zero bytes after ``key`` up to the next multiple of 8."""
+    cdef uint64_t h = _SEED ^ (length * FNV_PRIME), chunk
+    cdef size_t k = 0
+    while k < length:
+        memcpy(&chunk, key + k, 8)
+        h = (h ^ chunk) * MIX
+        h ^= h >> 32
+        k += 8
+    return _finish(h)
 
 
 cdef uint64_t _hash(const unsigned char* key, size_t length) noexcept:
-    cdef uint64_t h = _SEED
-    for k in range(length):
-        h = _hash_step(h, key[k])
-    return _finish(h)
+    """:func:`_hash_padded` of any key (at most WORD_BYTES + 8 long)."""
+    cdef unsigned char padded[WORD_BYTES + 24]
+    memset(padded, 0, sizeof(padded))
+    memcpy(padded, key, length)
+    return _hash_padded(padded, length)
 
 
 cdef class _BytesTable:
@@ -396,10 +412,11 @@ cdef class _BytesTable:
 
 
 # Stop words are words whose stem id is 0: grouping skips them.
-cdef dict _STOP_WORDS = {word.encode(): 0 for word in STOP_WORDS}
+cdef dict _STOP_WORDS = {word.encode(): 0 for word in tokens.STOP_WORDS}
+cdef size_t MIN_STEM = tokens.MIN_STEM
 # Inflections stripped by _stem, as (suffix, replacement) in the order tried.
 cdef vector[pair[string, string]] _SUFFIXES
-for _suffix, _replacement in SUFFIXES:
+for _suffix, _replacement in tokens.SUFFIXES:
     _SUFFIXES.push_back(pair[string, string](_suffix.encode(), _replacement.encode()))
 
 
@@ -459,7 +476,7 @@ cdef class StoryRef:
     cdef vector[int32_t] company_ids  # sorted label ids
     cdef vector[int32_t] watchlist_ids
     cdef int32_t type_counts[N_TYPES]
-    cdef vector[int] type_order  # types in the order first seen, for ties
+    cdef vector[int] type_order  # types in the order first seen (the order ties are read in)
     cdef list label_names  # the index's label id -> name list
 
     def __dealloc__(self):
@@ -556,6 +573,16 @@ cdef Assignment _assignment(
     return result
 
 
+cdef struct Stem:
+    # What the index knows of one stem, kept together so that a word costs one
+    # cache line: the stamp of the last item (or story) that held it, how many
+    # live stories hold it, and which ones while they are few.
+    uint32_t stamp
+    uint32_t held  # live stories holding the stem
+    bint common  # more than MAX_POSTING held it: stories no longer listed
+    vector[int32_t] stories  # slots, oldest first, while not common
+
+
 cdef struct Features:
     vector[int32_t] tokens  # unique; each is stamped with the item's stamp
     vector[int32_t] entity_tokens
@@ -578,7 +605,7 @@ cdef class StoryIndex:
     cdef dict _by_id  # story id -> StoryRef
     cdef list _slots  # slot -> StoryRef or None; postings hold slots
     cdef vector[int32_t] _free_slots
-    cdef vector[vector[int32_t]] _postings  # stem id -> slots, oldest first
+    cdef vector[Stem] _stem_info  # stem id -> its stamp and postings
     cdef _BytesTable _word_stems  # folded word -> stem id (0: stop word)
     cdef _BytesTable _stem_ids  # stem -> stem id
     cdef vector[string] _stems  # stem id -> stem
@@ -587,9 +614,8 @@ cdef class StoryIndex:
     cdef vector[vector[int32_t]] _label_entities  # label id -> stem ids of its name
     # Scratch space reused by every call (assign is not re-entered).
     cdef Features _feats
-    # stem id -> the last stamp put on it: marks the tokens of the current
-    # item (or story) so membership costs one load instead of a set.
-    cdef vector[uint32_t] _stamp
+    # Stamps mark the tokens of the current item (or story) in _stem_info, so
+    # membership costs one load instead of a set.
     cdef uint32_t _stamp_now
     cdef uint32_t _item_stamp
     cdef vector[int32_t] _counts  # slot -> shared tokens, while counting
@@ -609,8 +635,7 @@ cdef class StoryIndex:
         self._word_stems = _BytesTable(WORD_CACHE_LIMIT, _STOP_WORDS)
         self._stem_ids = _BytesTable()
         self._stems.resize(1)  # id 0: stop words
-        self._postings.resize(1)
-        self._stamp.resize(1)
+        self._stem_info.resize(1)
         self._label_ids = {}
         self._label_names = []
 
@@ -648,14 +673,14 @@ cdef class StoryIndex:
             # Cheap eligibility checks first: most candidates are out of the
             # grouping window and not a claim this item could answer.
             threshold = NEVER
-            if abs(feats.moment - story.first_us) <= self.window_us:
+            if _distance(feats.moment, story.first_us) <= self.window_us:
                 threshold = _JOIN[feats.type_code][story.type_code]
             may_answer = self._may_answer(story)
             if threshold == NEVER and not may_answer:
                 continue
             score = self._score(story)
             if threshold != NEVER:
-                recent = 1.0 - <double>abs(feats.moment - story.last_us) / self.window_us
+                recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.push_back(pair[double, int32_t](score, slot))
                     continue
@@ -692,13 +717,17 @@ cdef class StoryIndex:
         still need."""
         cdef int64_t cutoff = _micros(moment)
         cdef StoryRef story
-        cdef vector[int32_t]* posting
+        cdef Stem* info
         stale = [s for s in self._by_id.values() if (<StoryRef>s).last_us < cutoff]
         for story in stale:
             del self._by_id[story.story_id]
             for token in story.tokens:
-                posting = &self._postings[token]
-                posting.erase(find(posting.begin(), posting.end(), story.slot))
+                info = &self._stem_info[token]
+                info.held -= 1
+                if not info.common:
+                    info.stories.erase(find(info.stories.begin(), info.stories.end(), story.slot))
+                elif info.held == 0:
+                    info.common = False  # listing the stories is exact again
             self._slots[story.slot] = None
             self._free_slots.push_back(story.slot)
             story.tokens.clear()
@@ -749,9 +778,8 @@ cdef class StoryIndex:
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text)
-        cdef unsigned char word[WORD_BYTES + 4]
-        cdef size_t length = 0, added
-        cdef uint64_t h = _SEED
+        cdef unsigned char word[WORD_BYTES + 12]
+        cdef size_t length = 0
         cdef uint32_t code
         for k in range(size):
             code = <uint32_t>PyUnicode_READ(kind, data, k)
@@ -761,25 +789,20 @@ cdef class StoryIndex:
                 code = 0
             if code == 0:
                 if length:
-                    self._emit(word, length, h, out, once)
+                    self._emit(word, length, out, once)
                     length = 0
-                    h = _SEED
             elif length < WORD_BYTES:
-                added = _utf8(code, word + length)
-                for byte in range(length, length + added):
-                    h = _hash_step(h, word[byte])
-                length += added
+                length += _utf8(code, word + length)
         if length:
-            self._emit(word, length, h, out, once)
+            self._emit(word, length, out, once)
         return 0
 
     cdef int _scan_ascii(
         self, const unsigned char* text, Py_ssize_t size, vector[int32_t]& out, bint once
     ) except -1:
         """:meth:`_tokens` for ASCII text, the common case: a table lookup a byte."""
-        cdef unsigned char word[WORD_BYTES]
+        cdef unsigned char word[WORD_BYTES + 8]
         cdef size_t length = 0
-        cdef uint64_t h = _SEED
         cdef unsigned char byte
         for k in range(size):
             byte = _ASCII_WORD[text[k]]
@@ -787,36 +810,37 @@ cdef class StoryIndex:
                 if length < WORD_BYTES:
                     word[length] = byte
                     length += 1
-                    h = _hash_step(h, byte)
             elif length:
-                self._emit(word, length, h, out, once)
+                self._emit(word, length, out, once)
                 length = 0
-                h = _SEED
         if length:
-            self._emit(word, length, h, out, once)
+            self._emit(word, length, out, once)
         return 0
 
     cdef inline int _emit(
-        self, const unsigned char* word, size_t length, uint64_t h, vector[int32_t]& out, bint once
+        self, unsigned char* word, size_t length, vector[int32_t]& out, bint once
     ) except -1:
-        """Look up (or learn) one finished word and append its stem id."""
-        h = _finish(h)
+        """Look up (or learn) one finished word and append its stem id; the
+        word buffer has 8 writable bytes past the word."""
+        memset(word + length, 0, 8)
+        cdef uint64_t h = _hash_padded(word, length)
         cdef int32_t stem_id = self._word_stems.find(length, h)
         if stem_id < 0:
             stem_id = self._learn(word, length, h)
         if stem_id == 0:
             return 0
         if once:
-            if self._stamp[stem_id] == self._item_stamp:
+            if self._stem_info[stem_id].stamp == self._item_stamp:
                 return 0
-            self._stamp[stem_id] = self._item_stamp
+            self._stem_info[stem_id].stamp = self._item_stamp
         out.push_back(stem_id)
         return 0
 
     cdef uint32_t _new_stamp(self) noexcept:
         """A stamp no stem carries yet."""
-        if self._stamp_now == 0xFFFFFFFF:  # stamps would repeat: start over
-            self._stamp.assign(self._stamp.size(), 0)
+        if self._stamp_now == LAST_STAMP:  # stamps would repeat: start over
+            for k in range(self._stem_info.size()):
+                self._stem_info[k].stamp = 0
             self._stamp_now = 0
         self._stamp_now += 1
         return self._stamp_now
@@ -837,8 +861,7 @@ cdef class StoryIndex:
             stem_id = self._stems.size()
             self._stems.push_back(string(<const char*>stemmed, size))
             self._stem_ids.add(size, h, stem_id)
-            self._postings.resize(stem_id + 1)
-            self._stamp.resize(stem_id + 1)
+            self._stem_info.resize(stem_id + 1)
         return stem_id
 
     cdef int _label_list(self, labels, vector[int32_t]& out) except -1:
@@ -881,10 +904,11 @@ cdef class StoryIndex:
         cdef uint64_t held, entry
         self._candidate_slots.clear()
         found.clear()
+        cdef Stem* info
         for token in feats.tokens:
-            held = self._postings[token].size()
-            if 0 < held <= MAX_POSTING:
-                found.push_back(held << 32 | <uint32_t>token)
+            info = &self._stem_info[token]
+            if 0 < info.held <= MAX_POSTING and not info.common:
+                found.push_back(<uint64_t>info.held << 32 | <uint32_t>token)
         if found.size() < MIN_SHARED:
             return 0
         # Fewest stories first, then the older stem: a total order, so the
@@ -898,7 +922,7 @@ cdef class StoryIndex:
         # Count shared tokens per story, remembering first-seen order for ties.
         self._touched.clear()
         for entry in found[0]:
-            for slot in self._postings[<int32_t>(entry & 0xFFFFFFFF)]:
+            for slot in self._stem_info[<int32_t><uint32_t>entry].stories:
                 if self._counts[slot] == 0:
                     self._touched.push_back(slot)
                 self._counts[slot] += 1
@@ -936,9 +960,11 @@ cdef class StoryIndex:
         cdef double weight = 0.0, overlap, score
         cdef size_t held
         cdef uint32_t mine = self._item_stamp
+        cdef Stem* info
         for token in story.tokens:
-            if self._stamp[token] == mine and not _contains(feats.entity_tokens, token):
-                held = self._postings[token].size()
+            info = &self._stem_info[token]
+            if info.stamp == mine and not _contains(feats.entity_tokens, token):
+                held = info.held
                 weight += _INVERSE_ROOT[held if held < MAX_POSTING else MAX_POSTING]
         cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
         score = min(1.0, weight / (size if size else 1))
@@ -1074,49 +1100,61 @@ cdef class StoryIndex:
     cdef void _post(self, StoryRef story) noexcept:
         """Add the item's tokens to the story's words and post the story under
         the ones it did not have yet."""
-        cdef uint32_t held = self._new_stamp()  # the item's stamp is not needed any more
+        cdef uint32_t mark = self._new_stamp()  # the item's stamp is not needed any more
         for token in story.tokens:
-            self._stamp[token] = held
+            self._stem_info[token].stamp = mark
         story.tokens.reserve(story.tokens.size() + self._feats.tokens.size())
+        cdef Stem* info
         for token in self._feats.tokens:
-            if self._stamp[token] != held:
-                story.tokens.push_back(token)
-                self._postings[token].push_back(story.slot)
+            info = &self._stem_info[token]
+            if info.stamp == mark:
+                continue
+            story.tokens.push_back(token)
+            info.held += 1
+            if info.common:
+                continue
+            if info.held > MAX_POSTING:  # never looked up any more: stop listing
+                info.common = True
+                vector[int32_t]().swap(info.stories)
+            else:
+                if info.stories.capacity() == 0:
+                    info.stories.reserve(8)  # skip the first reallocations
+                info.stories.push_back(story.slot)
 
     # ------------------------------------------------------------ memory
 
     cdef size_t _live_stems(self) noexcept:
         cdef size_t live = 0
-        for posting in self._postings:
-            live += not posting.empty()
+        for k in range(self._stem_info.size()):
+            live += self._stem_info[k].held != 0
         return live
 
     cdef void _compact_stems(self) except *:
         """Renumber the stems still held by live stories and forget the rest,
         so a long-running index does not keep every word it ever saw."""
         cdef vector[int32_t] new_id
-        cdef vector[vector[int32_t]] postings
+        cdef vector[Stem] infos
         cdef StoryRef story
-        new_id.resize(self._postings.size(), 0)
+        new_id.resize(self._stem_info.size(), 0)
         cdef vector[string] stems
         cdef _BytesTable stem_ids = _BytesTable()
         stems.resize(1)
-        postings.resize(1)
-        for old in range(1, <int32_t>self._postings.size()):
-            if not self._postings[old].empty():
+        infos.resize(1)
+        for old in range(1, <int32_t>self._stem_info.size()):
+            if self._stem_info[old].held:
                 new_id[old] = stems.size()
                 stem = &self._stems[old]
                 stem_ids.add(
                     stem.size(), _hash(<const unsigned char*>stem.data(), stem.size()), new_id[old]
                 )
                 stems.push_back(stem[0])
-                postings.push_back(self._postings[old])
+                infos.push_back(self._stem_info[old])
+                infos.back().stamp = 0
         for value in self._by_id.values():
             story = <StoryRef>value
             for k in range(story.tokens.size()):
                 story.tokens[k] = new_id[story.tokens[k]]
-        self._postings.swap(postings)
-        self._stamp.assign(self._postings.size(), 0)
+        self._stem_info.swap(infos)
         self._stamp_now = 0
         self._stems.swap(stems)
         self._stem_ids = stem_ids

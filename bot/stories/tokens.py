@@ -10,10 +10,10 @@ linguistics.
 
 The rule, applied by :mod:`bot.stories.grouping` (compiled, so that it costs
 almost nothing per word): a word of at least ``MIN_STEM + 1`` characters that
-does not end in a digit or in "ss" loses the first of :data:`SUFFIXES` it ends
-with, if at least ``MIN_STEM`` characters are left, and takes that suffix's
-replacement ("talks" -> "talk"; "licensed", "license", "licensing" -> "licens";
-"companies" -> "company").
+does not end in a digit or in "ss" loses the first suffix in :data:`SUFFIXES`
+that it ends with and that leaves at least ``MIN_STEM`` characters, and takes
+that suffix's replacement ("talks" -> "talk"; "licensed", "license",
+"licensing" -> "licens"; "batteries" -> "battery"; "dies" -> "die").
 """
 
 from __future__ import annotations
