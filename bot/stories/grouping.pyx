@@ -573,14 +573,13 @@ cdef Assignment _assignment(
     return result
 
 
-cdef struct Stem:
-    # What the index knows of one stem, kept together so that a word costs one
-    # cache line: the stamp of the last item (or story) that held it, how many
-    # live stories hold it, and which ones while they are few.
+cdef struct Tally:
+    # The small, hot part of what the index knows of a stem, in a dense array:
+    # the stamp of the last item (or story) that had it and how many live
+    # stories hold it. Which stories, while they are few, is kept apart.
     uint32_t stamp
-    uint32_t held  # live stories holding the stem
-    bint common  # more than MAX_POSTING held it: stories no longer listed
-    vector[int32_t] stories  # slots, oldest first, while not common
+    uint32_t held
+    bint common  # more than MAX_POSTING held it: the stories are not listed
 
 
 cdef struct Features:
@@ -605,7 +604,8 @@ cdef class StoryIndex:
     cdef dict _by_id  # story id -> StoryRef
     cdef list _slots  # slot -> StoryRef or None; postings hold slots
     cdef vector[int32_t] _free_slots
-    cdef vector[Stem] _stem_info  # stem id -> its stamp and postings
+    cdef vector[Tally] _tally  # stem id -> stamp and count
+    cdef vector[vector[int32_t]] _listed  # stem id -> slots holding it, oldest first
     cdef _BytesTable _word_stems  # folded word -> stem id (0: stop word)
     cdef _BytesTable _stem_ids  # stem -> stem id
     cdef vector[string] _stems  # stem id -> stem
@@ -614,7 +614,7 @@ cdef class StoryIndex:
     cdef vector[vector[int32_t]] _label_entities  # label id -> stem ids of its name
     # Scratch space reused by every call (assign is not re-entered).
     cdef Features _feats
-    # Stamps mark the tokens of the current item (or story) in _stem_info, so
+    # Stamps mark the tokens of the current item (or story) in _tally, so
     # membership costs one load instead of a set.
     cdef uint32_t _stamp_now
     cdef uint32_t _item_stamp
@@ -635,7 +635,8 @@ cdef class StoryIndex:
         self._word_stems = _BytesTable(WORD_CACHE_LIMIT, _STOP_WORDS)
         self._stem_ids = _BytesTable()
         self._stems.resize(1)  # id 0: stop words
-        self._stem_info.resize(1)
+        self._tally.resize(1)
+        self._listed.resize(1)
         self._label_ids = {}
         self._label_names = []
 
@@ -717,17 +718,19 @@ cdef class StoryIndex:
         still need."""
         cdef int64_t cutoff = _micros(moment)
         cdef StoryRef story
-        cdef Stem* info
+        cdef Tally* tally
+        cdef vector[int32_t]* listed
         stale = [s for s in self._by_id.values() if (<StoryRef>s).last_us < cutoff]
         for story in stale:
             del self._by_id[story.story_id]
             for token in story.tokens:
-                info = &self._stem_info[token]
-                info.held -= 1
-                if not info.common:
-                    info.stories.erase(find(info.stories.begin(), info.stories.end(), story.slot))
-                elif info.held == 0:
-                    info.common = False  # listing the stories is exact again
+                tally = &self._tally[token]
+                tally.held -= 1
+                if not tally.common:
+                    listed = &self._listed[token]
+                    listed.erase(find(listed.begin(), listed.end(), story.slot))
+                elif tally.held == 0:
+                    tally.common = False  # listing the stories is exact again
             self._slots[story.slot] = None
             self._free_slots.push_back(story.slot)
             story.tokens.clear()
@@ -830,17 +833,17 @@ cdef class StoryIndex:
         if stem_id == 0:
             return 0
         if once:
-            if self._stem_info[stem_id].stamp == self._item_stamp:
+            if self._tally[stem_id].stamp == self._item_stamp:
                 return 0
-            self._stem_info[stem_id].stamp = self._item_stamp
+            self._tally[stem_id].stamp = self._item_stamp
         out.push_back(stem_id)
         return 0
 
     cdef uint32_t _new_stamp(self) noexcept:
         """A stamp no stem carries yet."""
         if self._stamp_now == LAST_STAMP:  # stamps would repeat: start over
-            for k in range(self._stem_info.size()):
-                self._stem_info[k].stamp = 0
+            for k in range(self._tally.size()):
+                self._tally[k].stamp = 0
             self._stamp_now = 0
         self._stamp_now += 1
         return self._stamp_now
@@ -861,7 +864,8 @@ cdef class StoryIndex:
             stem_id = self._stems.size()
             self._stems.push_back(string(<const char*>stemmed, size))
             self._stem_ids.add(size, h, stem_id)
-            self._stem_info.resize(stem_id + 1)
+            self._tally.resize(stem_id + 1)
+            self._listed.resize(stem_id + 1)
         return stem_id
 
     cdef int _label_list(self, labels, vector[int32_t]& out) except -1:
@@ -904,11 +908,11 @@ cdef class StoryIndex:
         cdef uint64_t held, entry
         self._candidate_slots.clear()
         found.clear()
-        cdef Stem* info
+        cdef Tally* tally
         for token in feats.tokens:
-            info = &self._stem_info[token]
-            if 0 < info.held <= MAX_POSTING and not info.common:
-                found.push_back(<uint64_t>info.held << 32 | <uint32_t>token)
+            tally = &self._tally[token]
+            if 0 < tally.held <= MAX_POSTING and not tally.common:
+                found.push_back(<uint64_t>tally.held << 32 | <uint32_t>token)
         if found.size() < MIN_SHARED:
             return 0
         # Fewest stories first, then the older stem: a total order, so the
@@ -922,7 +926,7 @@ cdef class StoryIndex:
         # Count shared tokens per story, remembering first-seen order for ties.
         self._touched.clear()
         for entry in found[0]:
-            for slot in self._stem_info[<int32_t><uint32_t>entry].stories:
+            for slot in self._listed[<int32_t><uint32_t>entry]:
                 if self._counts[slot] == 0:
                     self._touched.push_back(slot)
                 self._counts[slot] += 1
@@ -960,11 +964,11 @@ cdef class StoryIndex:
         cdef double weight = 0.0, overlap, score
         cdef size_t held
         cdef uint32_t mine = self._item_stamp
-        cdef Stem* info
+        cdef Tally* tally
         for token in story.tokens:
-            info = &self._stem_info[token]
-            if info.stamp == mine and not _contains(feats.entity_tokens, token):
-                held = info.held
+            tally = &self._tally[token]
+            if tally.stamp == mine and not _contains(feats.entity_tokens, token):
+                held = tally.held
                 weight += _INVERSE_ROOT[held if held < MAX_POSTING else MAX_POSTING]
         cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
         score = min(1.0, weight / (size if size else 1))
@@ -1102,59 +1106,65 @@ cdef class StoryIndex:
         the ones it did not have yet."""
         cdef uint32_t mark = self._new_stamp()  # the item's stamp is not needed any more
         for token in story.tokens:
-            self._stem_info[token].stamp = mark
+            self._tally[token].stamp = mark
         story.tokens.reserve(story.tokens.size() + self._feats.tokens.size())
-        cdef Stem* info
+        cdef Tally* tally
+        cdef vector[int32_t]* listed
         for token in self._feats.tokens:
-            info = &self._stem_info[token]
-            if info.stamp == mark:
+            tally = &self._tally[token]
+            if tally.stamp == mark:
                 continue
             story.tokens.push_back(token)
-            info.held += 1
-            if info.common:
+            tally.held += 1
+            if tally.common:
                 continue
-            if info.held > MAX_POSTING:  # never looked up any more: stop listing
-                info.common = True
-                vector[int32_t]().swap(info.stories)
+            listed = &self._listed[token]
+            if tally.held > MAX_POSTING:  # never looked up any more: stop listing
+                tally.common = True
+                vector[int32_t]().swap(listed[0])
             else:
-                if info.stories.capacity() == 0:
-                    info.stories.reserve(8)  # skip the first reallocations
-                info.stories.push_back(story.slot)
+                if listed.capacity() == 0:
+                    listed.reserve(8)  # skip the first reallocations
+                listed.push_back(story.slot)
 
     # ------------------------------------------------------------ memory
 
     cdef size_t _live_stems(self) noexcept:
         cdef size_t live = 0
-        for k in range(self._stem_info.size()):
-            live += self._stem_info[k].held != 0
+        for k in range(self._tally.size()):
+            live += self._tally[k].held != 0
         return live
 
     cdef void _compact_stems(self) except *:
         """Renumber the stems still held by live stories and forget the rest,
         so a long-running index does not keep every word it ever saw."""
         cdef vector[int32_t] new_id
-        cdef vector[Stem] infos
+        cdef vector[Tally] tallies
+        cdef vector[vector[int32_t]] listed
         cdef StoryRef story
-        new_id.resize(self._stem_info.size(), 0)
+        new_id.resize(self._tally.size(), 0)
         cdef vector[string] stems
         cdef _BytesTable stem_ids = _BytesTable()
         stems.resize(1)
-        infos.resize(1)
-        for old in range(1, <int32_t>self._stem_info.size()):
-            if self._stem_info[old].held:
+        tallies.resize(1)
+        listed.resize(1)
+        for old in range(1, <int32_t>self._tally.size()):
+            if self._tally[old].held:
                 new_id[old] = stems.size()
                 stem = &self._stems[old]
                 stem_ids.add(
                     stem.size(), _hash(<const unsigned char*>stem.data(), stem.size()), new_id[old]
                 )
                 stems.push_back(stem[0])
-                infos.push_back(self._stem_info[old])
-                infos.back().stamp = 0
+                tallies.push_back(self._tally[old])
+                tallies.back().stamp = 0
+                listed.push_back(self._listed[old])
         for value in self._by_id.values():
             story = <StoryRef>value
             for k in range(story.tokens.size()):
                 story.tokens[k] = new_id[story.tokens[k]]
-        self._stem_info.swap(infos)
+        self._tally.swap(tallies)
+        self._listed.swap(listed)
         self._stamp_now = 0
         self._stems.swap(stems)
         self._stem_ids = stem_ids
