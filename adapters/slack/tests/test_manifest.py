@@ -41,5 +41,6 @@ def test_manifest_asks_for_exactly_the_scopes_used() -> None:
         "im:history",
         "channels:history",
         "groups:history",
+        "mpim:history",
         "users:read",
     }
