@@ -602,20 +602,11 @@ class DiscordAdapter(Adapter):
 
         A long digest becomes several messages, each with its own nonce, so a retry
         after a partial failure gets the already-posted pages back instead of duplicates.
+        Each page's footer names the digest ("digest 42") for :meth:`already_delivered`.
         Returns the id of the first message.
         """
-        client = self.client
-        if client is None or client.is_closed() or not client.is_ready():
-            raise RetryLater("Discord is not connected yet")
-        try:
-            channel_id = int(delivery.channel)
-        except ValueError:
-            raise PermanentDeliveryError(
-                f"not a Discord channel id: {delivery.channel!r}"
-            ) from None
-        guild_id = int(delivery.workspace) if delivery.workspace.isdigit() else None
-        channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
-        pages = render_pages(delivery.reply)
+        channel = self._digest_channel(delivery)
+        pages = render_pages(delivery.reply, digest_marker(delivery.outbox_id))
         first: str | None = None
         for number, embeds in enumerate(pages):
             view = (
@@ -639,6 +630,79 @@ class DiscordAdapter(Adapter):
             first = first or str(message.id)
         assert first is not None
         return first
+
+    async def already_delivered(self, delivery: Delivery, limit: int = 200) -> str | None:
+        """The id of the digest's first message if every page of it is in the
+        channel's recent history (the nonce only guards a resend for minutes).
+
+        Pages go out in order, so finding the last page means all were sent; a
+        digest cut short by a crash is sent again whole (inside the nonce window
+        Discord hands the sent pages back). Without Read Message History the
+        answer is "cannot tell", and the sender resends.
+        """
+        channel = self._digest_channel(delivery)
+        client = self.client
+        assert client is not None and client.user is not None
+        pages = len(render_pages(delivery.reply))
+        marker = digest_marker(delivery.outbox_id)
+        first: str | None = None
+        complete = False
+        try:
+            async for message in channel.history(limit=limit):
+                if message.author.id != client.user.id:
+                    continue
+                for embed in message.embeds:
+                    page = _digest_page(embed.footer.text or "", marker)
+                    if page == 1:
+                        first = str(message.id)
+                    if page == pages:
+                        complete = True
+                if first is not None and complete:
+                    return first
+        except discord.Forbidden:
+            log.info(
+                "no Read Message History in %s: resending outbox %s",
+                delivery.channel,
+                delivery.outbox_id,
+            )
+            return None
+        except discord.NotFound as exc:
+            raise PermanentDeliveryError(_describe(exc)) from None
+        except discord.HTTPException as exc:
+            raise RetryLater(_describe(exc)) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise RetryLater(f"network error talking to Discord: {type(exc).__name__}") from None
+        return None
+
+    def _digest_channel(self, delivery: Delivery) -> discord.PartialMessageable:
+        client = self.client
+        if client is None or client.is_closed() or not client.is_ready():
+            raise RetryLater("Discord is not connected yet")
+        try:
+            channel_id = int(delivery.channel)
+        except ValueError:
+            raise PermanentDeliveryError(
+                f"not a Discord channel id: {delivery.channel!r}"
+            ) from None
+        guild_id = int(delivery.workspace) if delivery.workspace.isdigit() else None
+        return client.get_partial_messageable(channel_id, guild_id=guild_id)
+
+
+def digest_marker(outbox_id: int) -> str:
+    """What a digest's footer says to be found again: "digest 42"."""
+    return f"digest {outbox_id}"
+
+
+def _digest_page(footer: str, marker: str) -> int | None:
+    """The page number of a footer carrying ``marker`` ("digest 42 · Page 2/3"
+    is page 2; a one-page digest says no page), or None."""
+    parts = footer.split(" · ")
+    if marker not in parts:
+        return None
+    for part in parts:
+        if part.startswith("Page ") and "/" in part:
+            return int(part[5:].split("/")[0])
+    return 1
 
 
 def delivery_nonce(outbox_id: int, page: int = 0) -> str:
@@ -669,5 +733,6 @@ __all__: Sequence[str] = (
     "PolicyWatchClient",
     "caller_for",
     "delivery_nonce",
+    "digest_marker",
     "to_chat_text",
 )

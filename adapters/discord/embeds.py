@@ -196,13 +196,14 @@ class _Block:
     is_item: bool
 
 
-def render_pages(reply: Reply) -> list[list[discord.Embed]]:
+def render_pages(reply: Reply, marker: str = "") -> list[list[discord.Embed]]:
     """Split a reply into pages of embeds, each page a valid single message.
 
     Page 1 starts with the header; items follow, at most :data:`ITEMS_PER_PAGE`
     per page, with digest section headings shown as each item's author line.
-    Every page's last embed carries the footer and "Page i/n" so that a page
-    shown on its own (after "Next") still says where it is.
+    Every page's last embed carries the footer, the ``marker`` (a digest's
+    "digest 42", by which it is found in channel history after a crash) and
+    "Page i/n", so that a page shown on its own still says where it is.
     """
     blocks = [_Block(e, False) for e in header_embeds(reply)]
     blocks += [_Block(item_embed(item), True) for item in reply.items]
@@ -234,7 +235,7 @@ def render_pages(reply: Reply) -> list[list[discord.Embed]]:
         clip(neutralise_mentions(_one_line(reply.footer)), _FOOTER_LIMIT) if reply.footer else ""
     )
     for number, page in enumerate(pages, 1):
-        parts = [footer] if footer else []
+        parts = [part for part in (footer, marker) if part]
         if len(pages) > 1:
             parts.append(f"Page {number}/{len(pages)}")
         if parts:

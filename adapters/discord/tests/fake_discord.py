@@ -80,6 +80,10 @@ class FakeDiscord:
         self.session_id = "fake-session-1"
         #: channel id -> (HTTP status, Discord error code, message) for POST /channels/{id}/messages
         self.channel_errors: dict[int, tuple[int, int, str]] = {}
+        #: the same for GET /channels/{id}/messages (reading history)
+        self.history_errors: dict[int, tuple[int, int, str]] = {}
+        #: channel id -> messages posted there, oldest first (what history returns)
+        self.channel_messages: dict[int, list[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -113,6 +117,7 @@ class FakeDiscord:
             "/api/v10/webhooks/{app}/{token}/messages/{mid}", self._delete_followup
         )
         app.router.add_post("/api/v10/channels/{cid}/messages", self._channel_message)
+        app.router.add_get("/api/v10/channels/{cid}/messages", self._channel_history)
         app.router.add_get("/gateway", self._gateway_ws)
         app.router.add_get("/resume", self._gateway_ws)
         self._runner = web.AppRunner(app, access_log=None)
@@ -315,9 +320,33 @@ class FakeDiscord:
         if nonce is not None and body.get("enforce_nonce"):
             key = (str(cid), str(nonce))
             if key not in self._nonces:  # enforce_nonce: the earlier message comes back
-                self._nonces[key] = self._message(cid, body)
+                self._nonces[key] = self.post_to_channel(cid, body)
             return _json(self._nonces[key])
-        return _json(self._message(cid, body))
+        return _json(self.post_to_channel(cid, body))
+
+    def post_to_channel(self, cid: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store a message in a channel's history (also used by tests to set one up)."""
+        message = self._message(cid, body)
+        self.channel_messages.setdefault(cid, []).append(message)
+        return message
+
+    def forget_nonces(self) -> None:
+        """Let Discord's nonce window pass: a resend is no longer recognised."""
+        self._nonces.clear()
+
+    async def _channel_history(self, request: web.Request) -> web.Response:
+        """GET /channels/{id}/messages: newest first, ``limit`` and ``before`` honoured."""
+        await self._record(request, None)
+        cid = int(request.match_info["cid"])
+        if cid in self.history_errors:
+            status, code, message = self.history_errors[cid]
+            return _json({"message": message, "code": code}, status=status)
+        newest_first = list(reversed(self.channel_messages.get(cid, [])))
+        before = request.query.get("before")
+        if before is not None:
+            newest_first = [m for m in newest_first if int(m["id"]) < int(before)]
+        limit = int(request.query.get("limit", "50"))
+        return _json(newest_first[:limit])
 
     # -- gateway --------------------------------------------------------------------
 

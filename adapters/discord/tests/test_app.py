@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.app import delivery_nonce
+from adapters.discord.app import delivery_nonce, digest_marker
 from adapters.discord.tests.fake_discord import (
     APP_ID,
     CHANNEL_A,
@@ -298,6 +298,56 @@ async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
         )
         _assert_no_pings(fake)
         assert len(delivery_nonce(10**20, 99)) <= 25
+
+
+async def test_digest_is_found_in_history_after_the_nonce_window(tmp_path: Path) -> None:
+    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),))
+    async with running_bot(StubCore(), tmp_path) as (fake, adapter):
+        delivery = Delivery(42, str(GUILD_A), str(CHANNEL_B), digest)
+        assert await adapter.already_delivered(delivery) is None  # nothing sent yet
+        first = await adapter.deliver(delivery)
+        posts = [r for r in fake.requests if r.path == f"/api/v10/channels/{CHANNEL_B}/messages"]
+        footers = [p.body["embeds"][-1]["footer"]["text"] for p in posts if p.method == "POST"]
+        assert footers == ["digest 42 · Page 1/2", "digest 42 · Page 2/2"]
+        fake.forget_nonces()  # minutes later: Discord would post a resend again
+        assert await adapter.already_delivered(delivery) == first
+        other = Delivery(4, str(GUILD_A), str(CHANNEL_B), digest)  # "digest 4" is not "digest 42"
+        assert await adapter.already_delivered(other) is None
+
+
+async def test_digest_cut_short_by_a_crash_is_not_delivered(tmp_path: Path) -> None:
+    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),))
+    async with running_bot(StubCore(), tmp_path) as (fake, adapter):
+        fake.post_to_channel(
+            CHANNEL_B,
+            {"embeds": [{"title": "Daily digest", "footer": {"text": "digest 7 · Page 1/2"}}]},
+        )
+        delivery = Delivery(7, str(GUILD_A), str(CHANNEL_B), digest)
+        assert await adapter.already_delivered(delivery) is None  # page 2 never went out
+        one_page = Delivery(7, str(GUILD_A), str(CHANNEL_B), Reply(title="Short digest"))
+        fake.post_to_channel(
+            CHANNEL_B, {"embeds": [{"title": "x", "footer": {"text": "digest 7"}}]}
+        )
+        assert await adapter.already_delivered(one_page) is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [(403, 50001, None), (404, 10003, PermanentDeliveryError), (400, 50035, RetryLater)],
+)
+async def test_history_errors(
+    tmp_path: Path, status: int, code: int, expected: type[Exception] | None
+) -> None:
+    async with running_bot(StubCore(), tmp_path) as (fake, adapter):
+        fake.history_errors[CHANNEL_B] = (status, code, "nope")
+        delivery = Delivery(1, str(GUILD_A), str(CHANNEL_B), Reply(title="Digest"))
+        if expected is None:  # no Read Message History: cannot tell, so resend
+            assert await adapter.already_delivered(delivery) is None
+        else:
+            with pytest.raises(expected) as info:
+                await adapter.already_delivered(delivery)
+            assert "test-token" not in str(info.value)
+    assert digest_marker(5) == "digest 5"
 
 
 @pytest.mark.parametrize(
