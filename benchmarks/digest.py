@@ -62,9 +62,10 @@ class RateLimitedSlack:
             )
         self.recent.append(now)
         self.last_in_channel[channel] = now
-        metadata = form.get("metadata")
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata)
+        raw = form.get("metadata")
+        metadata = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(metadata, dict):
+            return web.json_response({"ok": False, "error": "metadata missing"}, status=400)
         self.posted[int(metadata["event_payload"]["outbox_id"])] += 1
         return web.json_response({"ok": True, "channel": channel, "ts": f"{now:.6f}"})
 

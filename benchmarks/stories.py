@@ -126,9 +126,10 @@ def evaluate(show_errors: bool = False) -> dict[str, float]:
         print("link errors:")
         print("\n".join(link_errors) or "  none")
         print("also_related:")
-        for i, a in predicted.items():
-            if a.also_related:
-                print(f"  {i} in {a.story_id} also {', '.join(a.also_related)} {titles[i][:60]}")
+        for i, placed in predicted.items():
+            if placed.also_related:
+                others = ", ".join(placed.also_related)
+                print(f"  {i} in {placed.story_id} also {others} {titles[i][:60]}")
     return {
         "pair_precision": pair_p,
         "pair_recall": pair_r,
