@@ -965,13 +965,17 @@ cdef class StoryIndex:
         cdef size_t held
         cdef uint32_t mine = self._item_stamp
         cdef Tally* tally
+        cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
+        if size == 0:
+            size = 1
         for token in story.tokens:
             tally = &self._tally[token]
             if tally.stamp == mine and not _contains(feats.entity_tokens, token):
                 held = tally.held
                 weight += _INVERSE_ROOT[held if held < MAX_POSTING else MAX_POSTING]
-        cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
-        score = min(1.0, weight / (size if size else 1))
+                if weight >= size:  # the text term is capped at 1: no need to read on
+                    break
+        score = min(1.0, weight / size)
         if not feats.company_ids.empty() and not story.company_ids.empty():
             overlap = _jaccard(feats.company_ids, story.company_ids)
             score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
