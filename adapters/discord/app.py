@@ -643,8 +643,8 @@ class DiscordAdapter(Adapter):
         channel = self._digest_channel(delivery)
         client = self.client
         assert client is not None and client.user is not None
-        pages = len(render_pages(delivery.reply))
         marker = digest_marker(delivery.outbox_id)
+        pages = len(render_pages(delivery.reply, marker))  # as deliver() split it
         first: str | None = None
         complete = False
         try:
