@@ -44,7 +44,7 @@ from adapters.discord.embeds import (
     render_pages,
 )
 from bot.caller import Caller
-from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.delivery import Delivery, DeliveryError, PermanentDeliveryError, RetryLater
 from bot.replies import Reply, ReplyKind
 
 if TYPE_CHECKING:
@@ -620,13 +620,8 @@ class DiscordAdapter(Adapter):
                     message = await channel.send(embeds=embeds, nonce=nonce)
                 else:
                     message = await channel.send(embeds=embeds, view=view, nonce=nonce)
-            except (discord.Forbidden, discord.NotFound) as exc:
-                raise PermanentDeliveryError(_describe(exc)) from None
-            except discord.HTTPException as exc:
-                raise RetryLater(_describe(exc)) from None
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                reason = f"network error talking to Discord: {type(exc).__name__}"
-                raise RetryLater(reason) from None
+            except _TALKING_FAILED as exc:
+                raise _delivery_error(exc) from None
             first = first or str(message.id)
         assert first is not None
         return first
@@ -666,12 +661,8 @@ class DiscordAdapter(Adapter):
                 delivery.outbox_id,
             )
             return None
-        except discord.NotFound as exc:
-            raise PermanentDeliveryError(_describe(exc)) from None
-        except discord.HTTPException as exc:
-            raise RetryLater(_describe(exc)) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise RetryLater(f"network error talking to Discord: {type(exc).__name__}") from None
+        except _TALKING_FAILED as exc:
+            raise _delivery_error(exc) from None
         return None
 
     def _digest_channel(self, delivery: Delivery) -> discord.PartialMessageable:
@@ -714,6 +705,20 @@ def delivery_nonce(outbox_id: int, page: int = 0) -> str:
     if len(nonce) <= 25:
         return nonce
     return "pw" + hashlib.sha256(nonce.encode()).hexdigest()[:23]
+
+
+# What a call to Discord's REST API can fail with.
+_TALKING_FAILED = (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError)
+
+
+def _delivery_error(exc: BaseException) -> DeliveryError:
+    """The outbox's view of a failed call: a channel gone or forbidden stops the
+    subscription, anything else is retried later."""
+    if isinstance(exc, discord.Forbidden | discord.NotFound):
+        return PermanentDeliveryError(_describe(exc))
+    if isinstance(exc, discord.HTTPException):
+        return RetryLater(_describe(exc))
+    return RetryLater(f"network error talking to Discord: {type(exc).__name__}")
 
 
 def _describe(exc: discord.HTTPException) -> str:
