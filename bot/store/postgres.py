@@ -22,46 +22,39 @@ and schema so deployments sharing a server never block each other.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import asyncpg
 
 from bot.matcher import MatchResult
 from bot.models import Item
-from bot.sources.state import SourceState
-from bot.store.base import Store
-from bot.store.codec import now_utc
+from bot.store.codec import now_utc, utc_seconds
+from bot.store.dialect import Dialect
 from bot.store.pg_migrations import PG_MIGRATIONS
 from bot.store.records import (
-    AuditEntry,
     CursorUpdate,
     Ingested,
     OutboxEntry,
     OutboxRow,
     StoredItem,
     StoryRecord,
-    Subscription,
 )
+from bot.store.rows import ITEM_COLUMNS, OUTBOX_COLUMNS, match_rows, outbox_row
+from bot.store.sql_store import SQLStore, Statement
 from bot.text import title_key
-from bot.watchlists import WatchlistEdit
 
 log = logging.getLogger("policywatch.store.postgres")
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-_ITEM_COLUMNS = (
-    "i.pk, i.id, i.title, i.summary, i.url, i.source, i.source_kind, i.published, i.fetched_at, "
-    "i.story_id, i.event_type, i.event_reason"
-)
-_OUTBOX_COLUMNS = (
-    "id, dedupe_key, kind, platform, workspace, channel, payload, status, attempts, created_at, "
-    "message_id, last_error"
-)
+_PLACEHOLDER = re.compile(r"\?")
 _SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 # The same text-search configuration as the generated ``items.search`` column.
 _TS_CONFIG = "english"
@@ -83,17 +76,8 @@ def advisory_key(namespace: str, purpose: str) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
-def _ts(moment: datetime | None) -> datetime | None:
-    """Whole seconds in UTC, like :func:`bot.store.codec.to_db`, so both backends agree."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
 def _req_ts(moment: datetime) -> datetime:
-    out = _ts(moment)
+    out = utc_seconds(moment)
     assert out is not None
     return out
 
@@ -117,8 +101,40 @@ def _count(status: str) -> int:
         return 0
 
 
-class PostgresStore(Store):
+@functools.lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """Shared query text (``?`` placeholders, see :mod:`bot.store.sql_store`) in
+    asyncpg's ``$1, $2, …`` style; text already numbered passes through."""
+    counter = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class PostgresDialect(Dialect):
+    """Moments as ``timestamptz``, lists as ``text[]``, text without NUL."""
+
+    user_column = "user_id"
+
+    def time(self, moment: datetime | None) -> datetime | None:
+        return utc_seconds(moment)
+
+    def text(self, value: str | None) -> str | None:
+        return _text(value)
+
+    def read_time(self, value: Any) -> datetime | None:
+        return cast("datetime | None", value)
+
+    def read_strings(self, value: Any) -> tuple[str, ...]:
+        return tuple(x for x in value if x)
+
+    def in_list(self, column: str, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+        # One array parameter, however many values: one plan, no parameter limit.
+        return f"{column} = ANY(?::{sql_type}[])", [list(values)]
+
+
+class PostgresStore(SQLStore):
     """A :class:`Store` on a shared PostgreSQL database; see the module docstring."""
+
+    dialect = PostgresDialect()
 
     def __init__(self, pool: Any, dsn: str, namespace: str) -> None:
         self._pool: Any | None = pool
@@ -164,6 +180,20 @@ class PostgresStore(Store):
     async def _transaction(self) -> AsyncIterator[Any]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield conn
+
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self.pool.acquire() as conn:
+            return list(await conn.fetch(numbered(sql), *params))
+
+    async def _execute(self, *statements: Statement) -> list[int]:
+        async with self._transaction() as conn:
+            return [
+                _count(await conn.execute(numbered(sql), *params)) for sql, params in statements
+            ]
+
+    async def _fetch_written(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        async with self._transaction() as conn:
+            return list(await conn.fetch(numbered(sql), *params))
 
     # ------------------------------------------------------------ schema
 
@@ -249,7 +279,7 @@ class PostgresStore(Store):
             cols["url"].append(_text(item.url))
             cols["source"].append(source)
             cols["source_kind"].append(_req_text(item.source_kind))
-            cols["published"].append(_ts(item.published))
+            cols["published"].append(utc_seconds(item.published))
             cols["title_key"].append(title_key(title, source))
             cols["story_id"].append(_text(row.story_id))
             cols["event_type"].append(_text(row.event_type))
@@ -268,8 +298,8 @@ class PostgresStore(Store):
                         (
                             s.id,
                             _req_text(s.headline),
-                            _ts(s.first_seen),
-                            _ts(s.last_seen),
+                            utc_seconds(s.first_seen),
+                            utc_seconds(s.last_seen),
                             s.event_type,
                             s.answers,
                             list(s.related),
@@ -308,15 +338,11 @@ class PostgresStore(Store):
                 if pk is None:
                     continue
                 sort_at = cols["published"][n] or fetched
-                matches += _match_rows(pk, sort_at, row.match)
+                matches += match_rows(pk, sort_at, row.match)
             await _insert_matches(conn, matches)
         return sorted(int(r["pk"]) for r in inserted)
 
     # ------------------------------------------------------------ stories
-
-    async def story(self, story_id: str) -> StoryRecord | None:
-        rows = await self._stories("WHERE id = $1", [story_id])
-        return rows[0] if rows else None
 
     async def answering(self, story_ids: Sequence[str]) -> list[StoryRecord]:
         if not story_ids:
@@ -324,34 +350,6 @@ class PostgresStore(Store):
         return await self._stories(
             "WHERE answers = ANY($1::text[]) ORDER BY first_seen, id", [list(story_ids)]
         )
-
-    async def story_items(self, story_ids: Sequence[str]) -> list[StoredItem]:
-        if not story_ids:
-            return []
-        return await self._hydrate(
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.story_id = ANY($1::text[]) "
-            "ORDER BY i.sort_at, i.pk",
-            [list(story_ids)],
-        )
-
-    async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
-        return await self._hydrate(
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.sort_at >= $1 "
-            "ORDER BY i.sort_at, i.pk LIMIT $2",
-            [_ts(since), limit],
-        )
-
-    async def _stories(self, where: str, params: Sequence[Any]) -> list[StoryRecord]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT id, headline, first_seen, last_seen, event_type, answers, related "
-                f"FROM stories {where}",
-                *params,
-            )
-        return [
-            StoryRecord(r[0], r[1], r[2], r[3], r[4], r[5], tuple(x for x in r[6] if x))
-            for r in rows
-        ]
 
     # ------------------------------------------------------------ matches and queries
 
@@ -370,29 +368,8 @@ class PostgresStore(Store):
             rows: list[tuple[str, str, int, datetime, str]] = []
             for pk, result in matched:
                 if pk in sort_at:
-                    rows += _match_rows(pk, sort_at[pk], result)
+                    rows += match_rows(pk, sort_at[pk], result)
             await _insert_matches(conn, rows)
-
-    async def items_matching(
-        self, kind: str, target: str, since: datetime | None, limit: int
-    ) -> list[StoredItem]:
-        sql = (
-            f"SELECT {_ITEM_COLUMNS} FROM matches m JOIN items i ON i.pk = m.item_pk "
-            "WHERE m.kind = $1 AND m.target = $2"
-        )
-        params: list[Any] = [kind, target]
-        if since is not None:
-            params.append(_ts(since))
-            sql += f" AND m.sort_at >= ${len(params)}"
-        params.append(limit)
-        sql += f" ORDER BY m.sort_at DESC, m.item_pk DESC LIMIT ${len(params)}"
-        return await self._hydrate(sql, params)
-
-    async def items_since(self, fetched_after_pk: int, limit: int) -> list[StoredItem]:
-        return await self._hydrate(
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.pk > $1 ORDER BY i.pk LIMIT $2",
-            [fetched_after_pk, limit],
-        )
 
     async def search(self, query: str, limit: int) -> list[StoredItem]:
         """Every word must match (stemmed), best rank first, then newest.
@@ -405,143 +382,11 @@ class PostgresStore(Store):
         if not words:
             return []
         return await self._hydrate(
-            f"SELECT {_ITEM_COLUMNS} FROM items i, plainto_tsquery('{_TS_CONFIG}', $1) q "
+            f"SELECT {ITEM_COLUMNS} FROM items i, plainto_tsquery('{_TS_CONFIG}', $1) q "
             "WHERE i.search @@ q ORDER BY ts_rank_cd(i.search, q) DESC, i.sort_at DESC, i.pk DESC "
             "LIMIT $2",
             [" ".join(words), limit],
         )
-
-    async def item_count(self) -> int:
-        async with self.pool.acquire() as conn:
-            return int(await conn.fetchval("SELECT COUNT(*) FROM items"))
-
-    async def _hydrate(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(sql, *params)
-            if not rows:
-                return []
-            keys = [int(r["pk"]) for r in rows]
-            found = await conn.fetch(
-                "SELECT item_pk, kind, target, why FROM matches WHERE item_pk = ANY($1::bigint[])",
-                keys,
-            )
-        matches: dict[int, list[tuple[str, str, str]]] = {k: [] for k in keys}
-        for m in found:
-            matches[int(m[0])].append((m[1], m[2], m[3]))
-        out: list[StoredItem] = []
-        for row in rows:
-            hits = matches[int(row["pk"])]
-            item = Item(
-                id=row["id"],
-                title=row["title"],
-                summary=row["summary"],
-                url=row["url"],
-                source=row["source"],
-                published=row["published"],
-                source_kind=row["source_kind"],
-            )
-            out.append(
-                StoredItem(
-                    pk=int(row["pk"]),
-                    item=item,
-                    fetched_at=row["fetched_at"],
-                    watchlists=tuple(sorted(t for k, t, _ in hits if k == "watchlist")),
-                    companies=tuple(sorted(t for k, t, _ in hits if k == "company")),
-                    why={t: w for _, t, w in hits},
-                    story_id=row["story_id"],
-                    event_type=row["event_type"],
-                    event_reason=row["event_reason"],
-                )
-            )
-        return out
-
-    # ------------------------------------------------------------ subscriptions
-
-    async def save_subscription(self, sub: Subscription) -> Subscription:
-        async with self._transaction() as conn:
-            row = await conn.fetchrow(
-                """INSERT INTO subscriptions(platform, workspace, channel, watchlist, cadence, at, tz,
-                                             weekday, min_priority, created_by, created_at,
-                                             quiet_start, quiet_end, last_due_at, cursor_pk)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                           (SELECT COALESCE(MAX(pk), 0) FROM items))
-                   ON CONFLICT (platform, workspace, channel, watchlist) DO UPDATE SET
-                     cadence = excluded.cadence, at = excluded.at, tz = excluded.tz,
-                     weekday = excluded.weekday, min_priority = excluded.min_priority,
-                     quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
-                     last_due_at = excluded.last_due_at, disabled_reason = NULL
-                   RETURNING *""",
-                sub.platform,
-                sub.workspace,
-                sub.channel,
-                sub.watchlist,
-                sub.cadence,
-                sub.at,
-                sub.tz,
-                sub.weekday,
-                sub.min_priority,
-                sub.created_by,
-                now_utc(),
-                sub.quiet_start,
-                sub.quiet_end,
-                _ts(sub.last_due_at or now_utc()),
-            )
-        assert row is not None
-        return _subscription(row)
-
-    async def delete_subscriptions(
-        self, platform: str, workspace: str, channel: str, watchlist: str | None
-    ) -> int:
-        sql = "DELETE FROM subscriptions WHERE platform = $1 AND workspace = $2 AND channel = $3"
-        params: list[Any] = [platform, workspace, channel]
-        if watchlist is not None:
-            sql += " AND watchlist = $4"
-            params.append(watchlist)
-        async with self._transaction() as conn:
-            return _count(await conn.execute(sql, *params))
-
-    async def channel_subscriptions(
-        self, platform: str, workspace: str, channel: str
-    ) -> list[Subscription]:
-        return await self._subscriptions(
-            "WHERE platform = $1 AND workspace = $2 AND channel = $3 ORDER BY watchlist",
-            [platform, workspace, channel],
-        )
-
-    async def all_subscriptions(self) -> list[Subscription]:
-        return await self._subscriptions("ORDER BY id", [])
-
-    async def _subscriptions(self, where: str, params: Sequence[Any]) -> list[Subscription]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(f"SELECT * FROM subscriptions {where}", *params)
-        return [_subscription(r) for r in rows]
-
-    async def new_matches(self, watchlist: str, after_pk: int, limit: int) -> list[StoredItem]:
-        return await self._hydrate(
-            f"SELECT {_ITEM_COLUMNS} FROM matches m JOIN items i ON i.pk = m.item_pk "
-            "WHERE m.kind = 'watchlist' AND m.target = $1 AND m.item_pk > $2 "
-            "ORDER BY m.item_pk LIMIT $3",
-            [watchlist, after_pk, limit],
-        )
-
-    async def max_item_pk(self) -> int:
-        async with self.pool.acquire() as conn:
-            return int(await conn.fetchval("SELECT COALESCE(MAX(pk), 0) FROM items"))
-
-    async def disable_channel(
-        self, platform: str, workspace: str, channel: str, reason: str
-    ) -> int:
-        async with self._transaction() as conn:
-            return _count(
-                await conn.execute(
-                    "UPDATE subscriptions SET disabled_reason = $1 "
-                    "WHERE platform = $2 AND workspace = $3 AND channel = $4",
-                    reason,
-                    platform,
-                    workspace,
-                    channel,
-                )
-            )
 
     # ------------------------------------------------------------ outbox
 
@@ -575,7 +420,10 @@ class PostgresStore(Store):
                     "last_due_at = GREATEST(last_due_at, $2), "
                     "last_digest_at = CASE WHEN $3::boolean THEN $2 ELSE last_digest_at END "
                     "WHERE id = $4",
-                    [(u.cursor_pk, _ts(u.due_at), u.delivered, u.subscription_id) for u in updates],
+                    [
+                        (u.cursor_pk, utc_seconds(u.due_at), u.delivered, u.subscription_id)
+                        for u in updates
+                    ],
                 )
         return new_ids
 
@@ -598,129 +446,12 @@ class PostgresStore(Store):
                           ORDER BY id LIMIT $3
                           FOR UPDATE SKIP LOCKED) AS ready
                     WHERE o.id = ready.id
-                    RETURNING {", ".join("o." + c for c in _OUTBOX_COLUMNS.split(", "))}""",
-                _ts(moment + lease),
+                    RETURNING {", ".join("o." + c for c in OUTBOX_COLUMNS.split(", "))}""",
+                utc_seconds(moment + lease),
                 moment,
                 limit,
             )
-        return sorted((_outbox_row(r) for r in rows), key=lambda r: r.id)
-
-    async def mark_sent(self, outbox_id: int, message_id: str) -> None:
-        async with self._transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'sent', message_id = $1, sent_at = $2, "
-                "lease_until = NULL WHERE id = $3",
-                message_id,
-                now_utc(),
-                outbox_id,
-            )
-
-    async def mark_retry(self, outbox_id: int, error: str, at: datetime) -> None:
-        async with self._transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'pending', last_error = $1, next_attempt_at = $2, "
-                "lease_until = NULL WHERE id = $3",
-                _req_text(error),
-                _ts(at),
-                outbox_id,
-            )
-
-    async def mark_failed(self, outbox_id: int, error: str) -> None:
-        async with self._transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL "
-                "WHERE id = $2",
-                _req_text(error),
-                outbox_id,
-            )
-
-    async def outbox(self, status: str | None = None) -> list[OutboxRow]:
-        where, params = ("WHERE status = $1", [status]) if status else ("", [])
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox {where} ORDER BY id", *params
-            )
-        return [_outbox_row(r) for r in rows]
-
-    async def set_muted(
-        self, channel: tuple[str, str, str], story_id: str, user: str, muted: bool
-    ) -> bool:
-        async with self.pool.acquire() as conn:
-            if muted:
-                status = await conn.execute(
-                    "INSERT INTO mutes(platform, workspace, channel, story_id, muted_by, created_at) "
-                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    *channel,
-                    story_id,
-                    user,
-                    _ts(now_utc()),
-                )
-            else:
-                status = await conn.execute(
-                    "DELETE FROM mutes WHERE platform = $1 AND workspace = $2 AND channel = $3 "
-                    "AND story_id = $4",
-                    *channel,
-                    story_id,
-                )
-        return not str(status).endswith(" 0")
-
-    async def muted_stories(self, channel: tuple[str, str, str]) -> set[str]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT story_id FROM mutes WHERE platform = $1 AND workspace = $2 AND channel = $3",
-                *channel,
-            )
-        return {row[0] for row in rows}
-
-    async def alerts_since(
-        self, platform: str, workspace: str, channel: str, since: datetime
-    ) -> int:
-        async with self.pool.acquire() as conn:
-            return int(
-                await conn.fetchval(
-                    "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND platform = $1 "
-                    "AND workspace = $2 AND channel = $3 AND created_at >= $4",
-                    platform,
-                    workspace,
-                    channel,
-                    _ts(since),
-                )
-            )
-
-    # ------------------------------------------------------------ source health
-
-    async def get_state(self, source_id: str) -> SourceState | None:
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow("SELECT * FROM source_state WHERE source_id = $1", source_id)
-        return _source_state(row) if row else None
-
-    async def save_state(self, state: SourceState) -> None:
-        async with self._transaction() as conn:
-            await conn.execute(
-                """INSERT INTO source_state(source_id, etag, last_modified, last_success, last_error,
-                                            last_error_at, item_count, consecutive_failures, next_fetch_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                   ON CONFLICT (source_id) DO UPDATE SET
-                     etag = excluded.etag, last_modified = excluded.last_modified,
-                     last_success = excluded.last_success, last_error = excluded.last_error,
-                     last_error_at = excluded.last_error_at, item_count = excluded.item_count,
-                     consecutive_failures = excluded.consecutive_failures,
-                     next_fetch_at = excluded.next_fetch_at""",
-                state.source_id,
-                _text(state.etag),
-                _text(state.last_modified),
-                _ts(state.last_success),
-                _text(state.last_error),
-                _ts(state.last_error_at),
-                state.item_count,
-                state.consecutive_failures,
-                _ts(state.next_fetch_at),
-            )
-
-    async def all_states(self) -> list[SourceState]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch("SELECT * FROM source_state ORDER BY source_id")
-        return [_source_state(r) for r in rows]
+        return sorted((outbox_row(r, self.dialect) for r in rows), key=lambda r: r.id)
 
     async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
         """Lease a source to ``owner`` until ``until``; False while another owner holds it.
@@ -740,7 +471,7 @@ class PostgresStore(Store):
                    RETURNING owner""",
                 source_id,
                 owner,
-                _ts(until),
+                utc_seconds(until),
             )
         return won is not None
 
@@ -750,39 +481,6 @@ class PostgresStore(Store):
             await conn.execute(
                 "DELETE FROM source_leases WHERE source_id = $1 AND owner = $2", source_id, owner
             )
-
-    # ------------------------------------------------------------ edits and audit
-
-    async def add_edit(self, edit: WatchlistEdit, entry: AuditEntry) -> None:
-        async with self._transaction() as conn:
-            await conn.execute(
-                "INSERT INTO watchlist_edits(at, actor, action, target, value) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                _ts(entry.at),
-                entry.user,
-                edit.action,
-                _req_text(edit.target),
-                _req_text(edit.value),
-            )
-            await _insert_audit(conn, entry)
-
-    async def edits(self) -> list[WatchlistEdit]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch("SELECT action, target, value FROM watchlist_edits ORDER BY id")
-        return [WatchlistEdit(action=r[0], target=r[1], value=r[2]) for r in rows]
-
-    async def audit(self, entry: AuditEntry) -> None:
-        async with self._transaction() as conn:
-            await _insert_audit(conn, entry)
-
-    async def recent_audit(self, limit: int) -> list[AuditEntry]:
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT at, platform, workspace, user_id, action, detail, outcome FROM audit_log "
-                "ORDER BY id DESC LIMIT $1",
-                limit,
-            )
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
 
 _ITEM_ARRAYS = (
@@ -800,14 +498,6 @@ _ITEM_ARRAYS = (
 )
 
 
-def _match_rows(
-    pk: int, sort_at: datetime, result: MatchResult
-) -> list[tuple[str, str, int, datetime, str]]:
-    rows = [("watchlist", w, pk, sort_at, result.why(w)) for w in result.watchlists]
-    rows += [("company", c, pk, sort_at, result.why(c)) for c in result.companies]
-    return rows
-
-
 async def _insert_matches(conn: Any, rows: Sequence[tuple[str, str, int, datetime, str]]) -> None:
     if not rows:
         return
@@ -821,69 +511,4 @@ async def _insert_matches(conn: Any, rows: Sequence[tuple[str, str, int, datetim
         pks,
         sorts,
         [_req_text(w) for w in whys],
-    )
-
-
-async def _insert_audit(conn: Any, entry: AuditEntry) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log(at, platform, workspace, user_id, action, detail, outcome) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        _ts(entry.at),
-        entry.platform,
-        entry.workspace,
-        entry.user,
-        entry.action,
-        _req_text(entry.detail),
-        entry.outcome,
-    )
-
-
-def _subscription(r: Any) -> Subscription:
-    return Subscription(
-        id=int(r["id"]),
-        platform=r["platform"],
-        workspace=r["workspace"],
-        channel=r["channel"],
-        watchlist=r["watchlist"],
-        cadence=r["cadence"],
-        at=r["at"],
-        tz=r["tz"],
-        weekday=r["weekday"],
-        min_priority=r["min_priority"],
-        created_by=r["created_by"],
-        created_at=r["created_at"],
-        last_digest_at=r["last_digest_at"],
-        disabled_reason=r["disabled_reason"],
-        quiet_start=r["quiet_start"],
-        quiet_end=r["quiet_end"],
-        last_due_at=r["last_due_at"],
-        cursor_pk=int(r["cursor_pk"]),
-    )
-
-
-def _outbox_row(r: Any) -> OutboxRow:
-    return OutboxRow(
-        id=int(r[0]),
-        entry=OutboxEntry(
-            dedupe_key=r[1], kind=r[2], platform=r[3], workspace=r[4], channel=r[5], payload=r[6]
-        ),
-        status=r[7],
-        attempts=r[8],
-        created_at=r[9],
-        message_id=r[10],
-        last_error=r[11],
-    )
-
-
-def _source_state(r: Any) -> SourceState:
-    return SourceState(
-        source_id=r["source_id"],
-        etag=r["etag"],
-        last_modified=r["last_modified"],
-        last_success=r["last_success"],
-        last_error=r["last_error"],
-        last_error_at=r["last_error_at"],
-        item_count=r["item_count"],
-        consecutive_failures=r["consecutive_failures"],
-        next_fetch_at=r["next_fetch_at"],
     )
