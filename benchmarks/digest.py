@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.slack import SlackAdapter
+from adapters.tests.local_server import serve_locally
 from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.digests.sender import OutboxSender, Pacing
@@ -72,11 +73,7 @@ class RateLimitedSlack:
     async def __aenter__(self) -> RateLimitedSlack:
         app = web.Application()
         app.router.add_post("/api/chat.postMessage", self._post)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -499,7 +499,6 @@ class DiscordAdapter(Adapter):
         *,
         deferred_private: bool,
     ) -> None:
-        pages = render_pages(reply)
         private = deferred_private or reply.ephemeral or reply.is_error
         if private and not deferred_private:
             # The first followup after a public defer replaces the public "thinking"
@@ -508,6 +507,16 @@ class DiscordAdapter(Adapter):
                 await interaction.delete_original_response()
             except discord.HTTPException:
                 log.debug("could not delete deferred response")
+        await self._send_first_page(interaction, reply, command, private=private)
+
+    async def _send_first_page(
+        self, interaction: discord.Interaction[Any], reply: Reply, command: str, *, private: bool
+    ) -> None:
+        """Send page 1 of ``reply`` as a new followup, with its buttons when it has any.
+
+        Shared by slash commands and action clicks, which both answer in a new message.
+        """
+        pages = render_pages(reply)
         view = self.build_view(reply, command, 0, len(pages))
         if view is None:
             await interaction.followup.send(embeds=pages[0], ephemeral=private)
@@ -561,12 +570,10 @@ class DiscordAdapter(Adapter):
         self, interaction: discord.Interaction[Any], encoded: str, page: int
     ) -> None:
         """Show page ``page`` of the command's reply, recomputed for the clicking user."""
-        command = self.resolve_command(encoded)
-        await interaction.response.defer()
-        if command is None:
-            await self._expired(interaction)
+        clicked = await self._run_click(interaction, encoded)
+        if clicked is None:
             return
-        reply = await self._handle(caller_for(interaction), command)
+        command, reply = clicked
         if reply.is_error or reply.ephemeral:
             await interaction.followup.send(embeds=render_pages(reply)[0], ephemeral=True)
             return
@@ -577,23 +584,32 @@ class DiscordAdapter(Adapter):
 
     async def on_action_click(self, interaction: discord.Interaction[Any], encoded: str) -> None:
         """Run an action's command as the clicking user; answer in a new message."""
+        clicked = await self._run_click(interaction, encoded)
+        if clicked is None:
+            return
+        command, reply = clicked
+        # No "thinking" message to remove here: a click's defer only acknowledges it.
+        await self._send_first_page(
+            interaction, reply, command, private=reply.ephemeral or reply.is_error
+        )
+
+    async def _run_click(
+        self, interaction: discord.Interaction[Any], encoded: str
+    ) -> tuple[str, Reply] | None:
+        """Acknowledge a button click and run its command as the clicker: ``(command, reply)``.
+
+        None when a by-reference command was forgotten; the clicker has been told so.
+        Both kinds of button go through here so they defer and expire alike.
+        """
         command = self.resolve_command(encoded)
         await interaction.response.defer()
         if command is None:
-            await self._expired(interaction)
-            return
-        reply = await self._handle(caller_for(interaction), command)
-        pages = render_pages(reply)
-        private = reply.ephemeral or reply.is_error
-        view = self.build_view(reply, command, 0, len(pages))
-        if view is None:
-            await interaction.followup.send(embeds=pages[0], ephemeral=private)
-        else:
-            await interaction.followup.send(embeds=pages[0], view=view, ephemeral=private)
-
-    async def _expired(self, interaction: discord.Interaction[Any]) -> None:
-        gone = Reply(title="This button has expired; run the command again.", kind=ReplyKind.ERROR)
-        await interaction.followup.send(embeds=render_pages(gone)[0], ephemeral=True)
+            gone = Reply(
+                title="This button has expired; run the command again.", kind=ReplyKind.ERROR
+            )
+            await interaction.followup.send(embeds=render_pages(gone)[0], ephemeral=True)
+            return None
+        return command, await self._handle(caller_for(interaction), command)
 
     # -- digests -----------------------------------------------------------------------
 

@@ -321,16 +321,7 @@ class SlackAdapter(Adapter):
     async def _on_mention(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not self._first_delivery(body):
-            return
-
-        async def work() -> None:
-            text = slack_to_plain(str(event.get("text") or ""), context.bot_user_id)
-            caller = await self.caller_for(context, None)
-            message = await self._answer(caller, text, page=1)
-            await self._post(caller, message, thread_ts=event.get("thread_ts"))
-
-        await self._tracked(work)
+        await self._answer_event(event, body, context, ephemeral=None)
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -338,6 +329,23 @@ class SlackAdapter(Adapter):
         # Only plain DMs from people: edits, joins and bot posts carry a subtype/bot_id.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
+        # A DM is private already; post normally so errors stay readable later.
+        await self._answer_event(event, body, context, ephemeral=False)
+
+    async def _answer_event(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        *,
+        ephemeral: bool | None,
+    ) -> None:
+        """Run the command in a mention or DM and post the answer where it was asked.
+
+        Mentions and DMs differ only in who picks ephemerality (``None``: the reply
+        decides), so dedup, parsing and posting live here once. Events carry no
+        response_url, hence a post (in the event's thread, if any) instead of respond.
+        """
         if not self._first_delivery(body):
             return
 
@@ -345,8 +353,7 @@ class SlackAdapter(Adapter):
             text = slack_to_plain(str(event.get("text") or ""), context.bot_user_id)
             caller = await self.caller_for(context, None)
             message = await self._answer(caller, text, page=1)
-            # A DM is private already; post normally so errors stay readable later.
-            await self._post(caller, message, thread_ts=event.get("thread_ts"), ephemeral=False)
+            await self._post(caller, message, thread_ts=event.get("thread_ts"), ephemeral=ephemeral)
 
         await self._tracked(work)
 

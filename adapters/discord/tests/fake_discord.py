@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from adapters.tests.local_server import serve_locally
+
 APP_ID = 900000000000000001
 BOT_ID = 900000000000000001
 GUILD_A = 111111111111111111
@@ -33,6 +35,10 @@ USER_ID = 411111111111111111
 MANAGE_GUILD = 1 << 5
 #: Permissions a plain member has in the fake (view/send/read history), no Manage Server.
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16)
+#: The same member with Manage Server, which the admin commands ask for.
+ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
+#: The message flag that makes a callback or followup visible to the invoking user only.
+EPHEMERAL = 1 << 6
 
 BOT_USER: dict[str, Any] = {
     "id": str(BOT_ID),
@@ -62,6 +68,18 @@ class GatewayLog:
     identifies: int = 0
     resumes: list[dict[str, Any]] = field(default_factory=list)
     heartbeats: int = 0
+
+
+def followup_to(data: dict[str, Any]) -> Callable[[Recorded], bool]:
+    """A request filter: the followup message answering interaction ``data``."""
+    path = f"/api/v10/webhooks/{APP_ID}/{data['token']}"
+    return lambda r: r.method == "POST" and r.path == path
+
+
+def callback_to(data: dict[str, Any]) -> Callable[[Recorded], bool]:
+    """A request filter: the interaction callback answering ``data``."""
+    path = f"/api/v10/interactions/{data['id']}/{data['token']}/callback"
+    return lambda r: r.path == path
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -120,15 +138,7 @@ class FakeDiscord:
         app.router.add_get("/api/v10/channels/{cid}/messages", self._channel_history)
         app.router.add_get("/gateway", self._gateway_ws)
         app.router.add_get("/resume", self._gateway_ws)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None)
-        assert sockets
-        self.port = int(sockets[0].getsockname()[1])
+        self._runner, self.port = await serve_locally(app)
 
     async def close(self) -> None:
         if self._ws is not None and not self._ws.closed:
@@ -292,7 +302,7 @@ class FakeDiscord:
                     "id": request.match_info["iid"],
                     "type": 2,
                     "response_message_loading": body.get("type") == 5,
-                    "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
+                    "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
                 },
                 "resource": resource,
             }
@@ -408,6 +418,20 @@ class FakeDiscord:
         assert ws is not None and not ws.closed, "no gateway connection"
         await self._dispatch(ws, event, data)
 
+    async def interact(
+        self,
+        data: dict[str, Any],
+        *,
+        until: Callable[[dict[str, Any]], Callable[[Recorded], bool]] = followup_to,
+    ) -> Recorded:
+        """Send INTERACTION_CREATE ``data`` and return the bot's answer to it.
+
+        The answer is the followup by default; ``until=callback_to`` returns the
+        interaction callback instead (autocomplete choices, an immediate refusal).
+        """
+        await self.inject("INTERACTION_CREATE", data)
+        return await self.wait_for(until(data))
+
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the gateway socket server-side, as Discord does on a restart or hiccup."""
         ws = self._ws
@@ -416,16 +440,24 @@ class FakeDiscord:
         await ws.close(code=code, message=b"fake reconnect")
 
 
-def followup_to(data: dict[str, Any]) -> Any:
-    """A request filter: the followup message answering interaction ``data``."""
-    path = f"/api/v10/webhooks/{APP_ID}/{data['token']}"
-    return lambda r: r.method == "POST" and r.path == path
+def assert_no_pings(fake: FakeDiscord) -> None:
+    """Every message the bot sent (there must be some) disables all mentions."""
+    payloads = fake.message_payloads()
+    assert payloads
+    for body in payloads:
+        assert body.get("allowed_mentions") == {"parse": []}, body
 
 
-def callback_to(data: dict[str, Any]) -> Any:
-    """A request filter: the interaction callback answering ``data``."""
-    path = f"/api/v10/interactions/{data['id']}/{data['token']}/callback"
-    return lambda r: r.path == path
+def _text_channel(channel_id: int, guild_id: int) -> dict[str, Any]:
+    """The guild's one text channel, "policy"; GUILD_CREATE and interactions both carry it."""
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "name": "policy",
+        "position": 0,
+        "permission_overwrites": [],
+        "guild_id": str(guild_id),
+    }
 
 
 def guild_payload(guild_id: int, channel_id: int) -> dict[str, Any]:
@@ -448,16 +480,7 @@ def guild_payload(guild_id: int, channel_id: int) -> dict[str, Any]:
                 "flags": 0,
             }
         ],
-        "channels": [
-            {
-                "id": str(channel_id),
-                "type": 0,
-                "name": "policy",
-                "position": 0,
-                "permission_overwrites": [],
-                "guild_id": str(guild_id),
-            }
-        ],
+        "channels": [_text_channel(channel_id, guild_id)],
         "members": [],
         "threads": [],
         "emojis": [],
@@ -516,16 +539,7 @@ class InteractionFactory:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id or 0)},
             "channel": (
-                {
-                    "id": str(channel_id),
-                    "type": 0,
-                    "name": "policy",
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "guild_id": str(guild_id),
-                    "nsfw": False,
-                    "flags": 0,
-                }
+                {**_text_channel(channel_id, guild_id), "nsfw": False, "flags": 0}
                 if guild_id
                 else {"id": str(channel_id), "type": 1, "flags": 0}
             ),

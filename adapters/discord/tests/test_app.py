@@ -13,25 +13,24 @@ import pytest
 
 from adapters.discord.app import delivery_nonce, digest_marker
 from adapters.discord.tests.fake_discord import (
+    ADMIN_PERMISSIONS,
     APP_ID,
     CHANNEL_A,
     CHANNEL_B,
+    EPHEMERAL,
     GUILD_A,
     MANAGE_GUILD,
-    MEMBER_PERMISSIONS,
     USER_ID,
     FakeDiscord,
     InteractionFactory,
     Recorded,
     StubCore,
+    assert_no_pings,
     callback_to,
-    followup_to,
     running_bot,
 )
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
 from bot.replies import Action, Reply, ReplyItem
-
-EPHEMERAL = 64
 
 
 def _items(count: int, title: str = "Ford item") -> tuple[ReplyItem, ...]:
@@ -48,13 +47,6 @@ def _items(count: int, title: str = "Ford item") -> tuple[ReplyItem, ...]:
     )
 
 
-def _assert_no_pings(fake: FakeDiscord) -> None:
-    payloads = fake.message_payloads()
-    assert payloads
-    for body in payloads:
-        assert body.get("allowed_mentions") == {"parse": []}, body
-
-
 async def test_slash_command_becomes_chat_text_and_answers_with_embeds(tmp_path: Path) -> None:
     core = StubCore({"company ford": Reply(title="Ford, last 7 days", items=_items(2))})
     async with running_bot(core, tmp_path, guild_id=GUILD_A) as (fake, _adapter):
@@ -66,8 +58,7 @@ async def test_slash_command_becomes_chat_text_and_answers_with_embeds(tmp_path:
         data = InteractionFactory().command(
             "policywatch", "company", {"name": "ford", "days": 7}, command_guild=GUILD_A
         )
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
 
         first = await fake.wait_for(callback_to(data))
         assert first.body == {"type": 5}  # deferred first, public
@@ -86,7 +77,7 @@ async def test_slash_command_becomes_chat_text_and_answers_with_embeds(tmp_path:
         assert embeds[1]["url"] == "https://example.com/0"
         assert "Reuters" in embeds[1]["description"]
         assert not int(followup.body.get("flags") or 0) & EPHEMERAL
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_autocomplete_answers_type_8_with_at_most_25_choices(tmp_path: Path) -> None:
@@ -94,8 +85,7 @@ async def test_autocomplete_answers_type_8_with_at_most_25_choices(tmp_path: Pat
         data = InteractionFactory().command(
             "policywatch", "company", {"name": "name-"}, focused="name"
         )
-        await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(callback_to(data))
+        rec = await fake.interact(data, until=callback_to)
         assert rec.body["type"] == 8
         choices = rec.body["data"]["choices"]
         assert 0 < len(choices) <= 25
@@ -107,8 +97,7 @@ async def test_subscribe_autocomplete_offers_all(tmp_path: Path) -> None:
         data = InteractionFactory().command(
             "policywatch", "subscribe", {"watchlist": "a"}, focused="watchlist"
         )
-        await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(callback_to(data))
+        rec = await fake.interact(data, until=callback_to)
         assert rec.body["data"]["choices"] == [{"name": "all", "value": "all"}]
 
 
@@ -118,8 +107,7 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
     options = {"watchlist": "ev-tariffs", "term": "section  232"}
     async with running_bot(core, tmp_path) as (fake, _adapter):
         refused = factory.command("policywatch-admin", "watchlist-add", options)
-        await fake.inject("INTERACTION_CREATE", refused)
-        rec = await fake.wait_for(callback_to(refused))
+        rec = await fake.interact(refused, until=callback_to)
         assert rec.body["type"] == 4
         assert rec.body["data"]["flags"] & EPHEMERAL
         assert "Manage Server" in rec.body["data"]["embeds"][0]["title"]
@@ -129,10 +117,9 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
             "policywatch-admin",
             "watchlist-add",
             options,
-            permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
+            permissions=ADMIN_PERMISSIONS,
         )
-        await fake.inject("INTERACTION_CREATE", allowed)
-        followup = await fake.wait_for(followup_to(allowed))
+        followup = await fake.interact(allowed)
         defer = await fake.wait_for(callback_to(allowed))
         assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
         caller, text = core.calls[0]
@@ -150,22 +137,20 @@ async def test_feed_text_cannot_ping(tmp_path: Path) -> None:
     core = StubCore({"search": Reply(title="Results @everyone", items=(hostile,))})
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "search", {"query": "x"})
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
         body = str(followup.body["embeds"])
         assert "@everyone" not in body.replace("@\u200beveryone", "")
         assert "<@&123>" not in body
         assert "<@&123456789012345678>" not in body
         assert "@here" not in body.replace("@\u200bhere", "")
         assert "\\*\\*bold\\*\\*" in followup.body["embeds"][1]["description"]
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_error_replies_are_ephemeral(tmp_path: Path) -> None:
     async with running_bot(StubCore(), tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "company", {"name": "nobody"})
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
         assert followup.body["flags"] & EPHEMERAL
         # The public "thinking" message was removed so the error is not shown to all.
         deleted = [r for r in fake.requests if r.method == "DELETE"]
@@ -176,8 +161,7 @@ async def test_direct_message_caller_workspace_is_dm(tmp_path: Path) -> None:
     core = StubCore({"help": Reply(title="Help", ephemeral=True)})
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = InteractionFactory().command("policywatch", "help", guild_id=None)
-        await fake.inject("INTERACTION_CREATE", data)
-        await fake.wait_for(followup_to(data))
+        await fake.interact(data)
         caller, text = core.calls[0]
         assert (text, caller.workspace, caller.platform_admin) == ("help", "dm", False)
 
@@ -187,8 +171,7 @@ async def test_pages_and_next_button_rerun_as_clicker(tmp_path: Path) -> None:
     factory = InteractionFactory()
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = factory.command("policywatch", "topic", {"watchlist": "ev-tariffs"})
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
         assert len(followup.body["embeds"]) == 6  # header + 5 items
         assert followup.body["embeds"][-1]["footer"]["text"] == "Page 1/3"
         buttons = followup.body["components"][0]["components"]
@@ -208,7 +191,7 @@ async def test_pages_and_next_button_rerun_as_clicker(tmp_path: Path) -> None:
         labels = [b["label"] for b in edit.body["components"][0]["components"]]
         assert labels == ["Previous", "Next"]
         assert core.calls[-1][0].user == str(other_user)
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> None:
@@ -222,8 +205,7 @@ async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> No
     factory = InteractionFactory()
     async with running_bot(core, tmp_path) as (fake, _adapter):
         data = factory.command("policywatch", "topic", {"watchlist": "ev-tariffs"})
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
         button = followup.body["components"][0]["components"][0]
         assert (button["label"], button["style"]) == ("Subscribe daily", 1)
 
@@ -232,10 +214,9 @@ async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> No
             button["custom_id"],
             fake.message_from(followup.body),
             user_id=clicker,
-            permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
+            permissions=ADMIN_PERMISSIONS,
         )
-        await fake.inject("INTERACTION_CREATE", click)
-        answer = await fake.wait_for(followup_to(click))
+        answer = await fake.interact(click)
         assert answer.body["embeds"][0]["title"] == "Subscribed"
         caller, text = core.calls[-1]
         assert (text, caller.user, caller.platform_admin) == (
@@ -243,7 +224,7 @@ async def test_action_button_runs_command_as_clicking_user(tmp_path: Path) -> No
             str(clicker),
             True,
         )
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_gateway_drop_resumes_and_still_answers(tmp_path: Path) -> None:
@@ -259,8 +240,7 @@ async def test_gateway_drop_resumes_and_still_answers(tmp_path: Path) -> None:
         assert fake.gateway.connects == ["/gateway", "/resume"]  # resume_gateway_url honoured
 
         data = factory.command("policywatch", "sources")
-        await fake.inject("INTERACTION_CREATE", data)
-        followup = await fake.wait_for(followup_to(data))
+        followup = await fake.interact(data)
         assert followup.body["embeds"][0]["title"] == "Sources: all healthy"
 
 
@@ -270,8 +250,7 @@ async def test_plain_close_also_resumes(tmp_path: Path) -> None:
         await fake.drop_gateway(1000)
         await fake.resumed.wait()
         data = InteractionFactory().command("policywatch", "sources")
-        await fake.inject("INTERACTION_CREATE", data)
-        await fake.wait_for(followup_to(data))
+        await fake.interact(data)
 
 
 async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
@@ -296,7 +275,7 @@ async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
         assert (
             posts[1].body["components"][0]["components"][0]["custom_id"] == "pw:a:unsubscribe trade"
         )
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
         assert len(delivery_nonce(10**20, 99)) <= 25
 
 

@@ -12,24 +12,20 @@ from typing import Any
 import pytest
 
 from adapters.discord.tests.fake_discord import (
+    ADMIN_PERMISSIONS,
     CHANNEL_A,
     CHANNEL_B,
+    EPHEMERAL,
     GUILD_A,
     GUILD_B,
-    MANAGE_GUILD,
-    MEMBER_PERMISSIONS,
     USER_ID,
-    FakeDiscord,
     InteractionFactory,
-    Recorded,
+    assert_no_pings,
     callback_to,
-    followup_to,
     running_bot,
 )
 from bot.config import Settings
 from bot.core import PolicyWatch
-
-EPHEMERAL = 64
 
 
 async def _open_core(tmp_path: Path, admins: frozenset[str] = frozenset()) -> PolicyWatch:
@@ -46,19 +42,8 @@ async def core(tmp_path: Path) -> AsyncIterator[PolicyWatch]:
     await opened.close()
 
 
-async def _run(fake: FakeDiscord, data: dict[str, Any]) -> Recorded:
-    await fake.inject("INTERACTION_CREATE", data)
-    return await fake.wait_for(followup_to(data))
-
-
 def _titles(body: dict[str, Any]) -> list[str]:
     return [str(e.get("title", "")) for e in body["embeds"]]
-
-
-def _assert_no_pings(fake: FakeDiscord) -> None:
-    payloads = fake.message_payloads()
-    assert payloads
-    assert all(body.get("allowed_mentions") == {"parse": []} for body in payloads)
 
 
 async def test_company_ford_shows_ford_items_not_doug_ford(
@@ -68,7 +53,7 @@ async def test_company_ford_shows_ford_items_not_doug_ford(
         data = InteractionFactory().command(
             "policywatch", "company", {"name": "ford"}, command_guild=GUILD_A
         )
-        followup = await _run(fake, data)
+        followup = await fake.interact(data)
         titles = _titles(followup.body)
         assert titles[0].startswith("Ford Motor Company")
         items = followup.body["embeds"][1:]
@@ -79,7 +64,7 @@ async def test_company_ford_shows_ford_items_not_doug_ford(
         assert all("Why:" in e["description"] for e in items)
         assert len(followup.body["embeds"]) <= 10
         assert followup.body["components"][0]["components"][0]["label"] == "Next"
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_autocomplete_name_fo_offers_ford(core: PolicyWatch, tmp_path: Path) -> None:
@@ -87,8 +72,7 @@ async def test_autocomplete_name_fo_offers_ford(core: PolicyWatch, tmp_path: Pat
         data = InteractionFactory().command(
             "policywatch", "company", {"name": "fo"}, focused="name"
         )
-        await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(callback_to(data))
+        rec = await fake.interact(data, until=callback_to)
         assert rec.body["type"] == 8
         choices = rec.body["data"]["choices"]
         assert len(choices) <= 25
@@ -100,8 +84,7 @@ async def test_autocomplete_watchlist(core: PolicyWatch, tmp_path: Path) -> None
         data = InteractionFactory().command(
             "policywatch-admin", "watchlist-add", {"watchlist": "ev"}, focused="watchlist"
         )
-        await fake.inject("INTERACTION_CREATE", data)
-        rec = await fake.wait_for(callback_to(data))
+        rec = await fake.interact(data, until=callback_to)
         values = [c["value"] for c in rec.body["data"]["choices"]]
         assert "ev-tariffs" in values
 
@@ -111,26 +94,23 @@ async def test_admin_needs_manage_server(core: PolicyWatch, tmp_path: Path) -> N
     options = {"watchlist": "ev-tariffs", "term": "section 232"}
     async with running_bot(core, tmp_path) as (fake, _adapter):
         refused = factory.command("policywatch-admin", "watchlist-add", options)
-        await fake.inject("INTERACTION_CREATE", refused)
-        rec = await fake.wait_for(callback_to(refused))
+        rec = await fake.interact(refused, until=callback_to)
         assert rec.body["type"] == 4 and rec.body["data"]["flags"] & EPHEMERAL
 
         allowed = factory.command(
             "policywatch-admin",
             "watchlist-add",
             options,
-            permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
+            permissions=ADMIN_PERMISSIONS,
         )
-        followup = await _run(fake, allowed)
+        followup = await fake.interact(allowed)
         assert followup.body["flags"] & EPHEMERAL  # admin answers stay private
         assert "section 232" in str(followup.body["embeds"]).lower()
 
-        audit = factory.command(
-            "policywatch-admin", "audit", permissions=MEMBER_PERMISSIONS | MANAGE_GUILD
-        )
-        audit_reply = await _run(fake, audit)
+        audit = factory.command("policywatch-admin", "audit", permissions=ADMIN_PERMISSIONS)
+        audit_reply = await fake.interact(audit)
         assert "section 232" in str(audit_reply.body["embeds"]).lower()
-        _assert_no_pings(fake)
+        assert_no_pings(fake)
 
 
 async def test_policywatch_admins_setting_also_grants(tmp_path: Path) -> None:
@@ -142,7 +122,7 @@ async def test_policywatch_admins_setting_also_grants(tmp_path: Path) -> None:
                 "watchlist-add",
                 {"watchlist": "ev-tariffs", "term": "section 232"},
             )
-            followup = await _run(fake, data)
+            followup = await fake.interact(data)
             assert "only" not in _titles(followup.body)[0].lower()
     finally:
         await opened.close()
@@ -161,18 +141,18 @@ async def test_subscriptions_are_isolated_per_guild(core: PolicyWatch, tmp_path:
                 "timezone": "Europe/Berlin",
             },
         )
-        done = await _run(fake, subscribe)
+        done = await fake.interact(subscribe)
         assert "ev-tariffs" in str(done.body["embeds"])
 
         here = factory.command("policywatch", "subscriptions")
-        assert "Europe/Berlin" in str((await _run(fake, here)).body["embeds"])
+        assert "Europe/Berlin" in str((await fake.interact(here)).body["embeds"])
 
         # Same channel id, other guild; and another channel of the other guild.
         for channel in (CHANNEL_A, CHANNEL_B):
             elsewhere = factory.command(
                 "policywatch", "subscriptions", guild_id=GUILD_B, channel_id=channel
             )
-            body = (await _run(fake, elsewhere)).body
+            body = (await fake.interact(elsewhere)).body
             assert "Europe/Berlin" not in str(body["embeds"])  # the subscription's schedule
 
 
@@ -180,10 +160,10 @@ async def test_action_button_from_real_reply(core: PolicyWatch, tmp_path: Path) 
     factory = InteractionFactory()
     async with running_bot(core, tmp_path) as (fake, _adapter):
         subscribe = factory.command("policywatch", "subscribe", {"watchlist": "ev-tariffs"})
-        done = await _run(fake, subscribe)
+        done = await fake.interact(subscribe)
         buttons = [b for row in done.body.get("components", []) for b in row["components"]]
         assert buttons, "subscribe reply should offer an action"
         click = factory.click(buttons[0]["custom_id"], fake.message_from(done.body))
-        answer = await _run(fake, click)
+        answer = await fake.interact(click)
         assert answer.body["embeds"]
-        _assert_no_pings(fake)
+        assert_no_pings(fake)

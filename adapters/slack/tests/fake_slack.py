@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
+from adapters.tests.local_server import serve_locally
+
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 
@@ -74,13 +76,7 @@ class FakeSlack:
     def add_user(
         self, user: str, *, admin: bool = False, owner: bool = False, name: str = ""
     ) -> None:
-        self.users[user] = {
-            "id": user,
-            "name": name or user.lower(),
-            "is_admin": admin,
-            "is_owner": owner,
-            "profile": {"display_name": name or user.lower()},
-        }
+        self.users[user] = _user_info(user, admin=admin, owner=owner, name=name)
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -108,11 +104,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -209,14 +201,7 @@ class FakeSlack:
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user"))
-        info = self.users.get(user) or {
-            "id": user,
-            "name": user.lower(),
-            "is_admin": False,
-            "is_owner": False,
-            "profile": {"display_name": user.lower()},
-        }
-        return {"user": info}
+        return {"user": self.users.get(user) or _user_info(user)}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
@@ -235,6 +220,19 @@ class FakeSlack:
         include = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages]
         return {"messages": out[: int(args.get("limit") or 100)], "has_more": False}
+
+
+def _user_info(
+    user: str, *, admin: bool = False, owner: bool = False, name: str = ""
+) -> dict[str, Any]:
+    """A users.info ``user`` object; users nobody added are plain members named after their id."""
+    return {
+        "id": user,
+        "name": name or user.lower(),
+        "is_admin": admin,
+        "is_owner": owner,
+        "profile": {"display_name": name or user.lower()},
+    }
 
 
 # ---------------------------------------------------------------------- signing

@@ -1,0 +1,1 @@
+"""Test support shared by the adapters' fake platform servers (not shipped in the wheel)."""
