@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -46,6 +46,10 @@ class IngestResult:
     duplicates: int
 
 
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def sample_items() -> list[Item]:
     """The bundled sample corpus (bot/sample/items.jsonl)."""
     text = resources.files("bot").joinpath("sample/items.jsonl").read_text(encoding="utf-8")
@@ -53,6 +57,11 @@ def sample_items() -> list[Item]:
 
 
 class PolicyWatch:
+    #: What "now" is for ingestion, new subscriptions, day windows and digest
+    #: runs. Tests that pretend it is a given day set it, so that they do not
+    #: start failing once the wall clock passes that day.
+    clock: Callable[[], datetime] = staticmethod(wall_clock)
+
     def __init__(self, settings: Settings, store: Store, registry: Registry) -> None:
         self.settings = settings
         self.store = store
@@ -107,7 +116,7 @@ class PolicyWatch:
         Items are taken oldest first, so a claim is seen before its answers."""
         batch = list(items)
         fresh = _unique(await self.store.unseen(batch))
-        now = datetime.now(UTC)
+        now = self.clock()
         fresh.sort(key=lambda item: item.published or now)
         matcher = self.registry.matcher
         rows: list[Ingested] = []
@@ -133,7 +142,7 @@ class PolicyWatch:
 
     async def _load_stories(self) -> None:
         """Rebuild the in-memory story index from recent stored items."""
-        since = datetime.now(UTC) - self.stories.answer_window
+        since = self.clock() - self.stories.answer_window
         rows = await self.store.recent_items(since, STORY_REBUILD_LIMIT)
         records = {}
         for row in rows:
@@ -188,9 +197,7 @@ class PolicyWatch:
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False
     ) -> list[Built]:
-        return await self.digests.run_due(
-            now or datetime.now(UTC), channel=channel, dry_run=dry_run
-        )
+        return await self.digests.run_due(now or self.clock(), channel=channel, dry_run=dry_run)
 
     # ------------------------------------------------------------ sources
 

@@ -76,6 +76,15 @@ def test_quiet_hours_wrap_midnight() -> None:
 # ------------------------------------------------------------------ digests end to end
 
 CHANNEL = Caller(platform="console", workspace="W1", channel="C9", user="U1")
+# When these tests' news is fetched: the day after they subscribe.
+TODAY = utc(2026, 11, 25, 12)
+
+
+@pytest.fixture
+def core(core: PolicyWatch) -> PolicyWatch:
+    """The shared core with its clock on :data:`TODAY`, whatever the wall clock says."""
+    core.clock = lambda: TODAY
+    return core
 
 
 def _news(n: int, title: str, source: str, when: datetime) -> Item:
@@ -85,17 +94,13 @@ def _news(n: int, title: str, source: str, when: datetime) -> Item:
 
 
 async def _subscribe(core: PolicyWatch, text: str, at: datetime) -> None:
-    reply = await core.handle(CHANNEL, text)
+    """Subscribe as if it were ``at``: no slot before then is due."""
+    today, core.clock = core.clock, lambda: at
+    try:
+        reply = await core.handle(CHANNEL, text)
+    finally:
+        core.clock = today
     assert not reply.is_error, reply.title
-    # Pretend the subscription was made at ``at`` (the frozen clock).
-    for sub in await core.store.channel_subscriptions(*CHANNEL.channel_key):
-        await core.store.enqueue([], [_cursor(sub, at)])
-
-
-def _cursor(sub: Subscription, at: datetime):  # type: ignore[no-untyped-def]
-    from bot.store.records import CursorUpdate
-
-    return CursorUpdate(sub.id or 0, sub.cursor_pk, at, False)
 
 
 async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyWatch) -> None:

@@ -41,21 +41,12 @@ async def _prepare(db: Path) -> None:
     """Three Slack channels subscribed yesterday, and one new matching item each."""
     settings = Settings(data_dir=db.parent, database_url=f"sqlite:///{db}", sources_file=NO_SOURCES)
     core = await PolicyWatch.open(settings)
+    core.clock = lambda: datetime(2026, 11, 25, 9, tzinfo=UTC)  # "yesterday"
     try:
         for channel in CHANNELS:
             caller = Caller(platform="slack", workspace="T1", channel=channel, user="U1")
             reply = await core.handle(caller, "subscribe ev-tariffs daily at 09:00 tz UTC")
             assert not reply.is_error
-        from bot.store.records import CursorUpdate
-
-        subs = await core.store.all_subscriptions()
-        await core.store.enqueue(
-            [],
-            [
-                CursorUpdate(s.id or 0, s.cursor_pk, datetime(2026, 11, 25, 9, tzinfo=UTC), False)
-                for s in subs
-            ],
-        )
         await core.ingest(
             [
                 Item(

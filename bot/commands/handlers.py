@@ -8,7 +8,7 @@ admin handler runs, and every admin attempt is audited there.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.caller import Caller
@@ -95,8 +95,8 @@ def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
     )
 
 
-def _since(days: int | None) -> datetime | None:
-    return datetime.now(UTC) - timedelta(days=days) if days else None
+def _since(core: PolicyWatch, days: int | None) -> datetime | None:
+    return core.clock() - timedelta(days=days) if days else None
 
 
 def _window(days: int | None) -> str:
@@ -119,7 +119,7 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
             g.SPEC_BY_WORDS["company"],
         )
     company = pick.company
-    rows = await core.store.items_matching("company", company.id, _since(cmd.days), ROW_LIMIT)
+    rows = await core.store.items_matching("company", company.id, _since(core, cmd.days), ROW_LIMIT)
     stories = await _stories(core, rows, company.id)
     lines: list[str] = []
     if not pick.exact:
@@ -148,7 +148,7 @@ async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
         )
         return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["topic"])
     spec = core.registry.catalog.watchlists[wl_id]
-    rows = await core.store.items_matching("watchlist", wl_id, _since(cmd.days), ROW_LIMIT)
+    rows = await core.store.items_matching("watchlist", wl_id, _since(core, cmd.days), ROW_LIMIT)
     stories = await _stories(core, rows, wl_id)
     return Reply(
         title=f"{spec.name}: {_count(stories)}{_window(cmd.days)}",
@@ -222,6 +222,7 @@ async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Rep
             created_by=caller.user,
             quiet_start=cmd.quiet[0] if cmd.quiet else None,
             quiet_end=cmd.quiet[1] if cmd.quiet else None,
+            last_due_at=core.clock(),  # no digest for a slot that passed before now
         )
         saved.append(await core.store.save_subscription(sub))
     return Reply(
