@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -73,21 +73,19 @@ class Jobs:
     def start(self) -> None:
         self.leadership.start()  # campaigns in the background (needs the running loop)
         now = datetime.now(UTC)
-        every = self.core.settings.ingest_interval_seconds
-        self.scheduler.add_job(
-            self.ingest,
-            IntervalTrigger(seconds=every),
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
+        ticks: tuple[tuple[Callable[[], Awaitable[None]], int], ...] = (
+            (self.ingest, self.core.settings.ingest_interval_seconds),
+            (self.digests, DIGEST_TICK_SECONDS),
         )
-        self.scheduler.add_job(
-            self.digests,
-            IntervalTrigger(seconds=DIGEST_TICK_SECONDS),
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
-        )
+        for job, seconds in ticks:
+            # First run at once; a tick still running (or missed) is never doubled up.
+            self.scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=seconds),
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+            )
         self.scheduler.start()
 
     def stop(self) -> None:

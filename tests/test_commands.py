@@ -57,6 +57,8 @@ async def test_topic_search_and_watchlists(core: PolicyWatch, user: Caller) -> N
     assert topic.actions[0].command == "subscribe ev-tariffs daily"
     wrong = await core.handle(user, "topic ev-tarifs")
     assert wrong.kind is ReplyKind.ERROR and "ev-tariffs" in wrong.title
+    assert wrong.title == "No watchlist 'ev-tarifs'. Did you mean `topic ev-tariffs`?"
+    assert wrong.lines[0] == "Usage: topic WATCHLIST [Nd]"
     found = await core.handle(user, "search Marshall LFP")
     assert found.items and any(
         "Marshall" in (i.title + i.why) or "LFP" in i.title for i in found.items
@@ -90,6 +92,9 @@ async def test_subscribe_list_and_unsubscribe(core: PolicyWatch, user: Caller) -
     assert (await core.handle(user, "unsubscribe all")).kind is ReplyKind.OK
     missing = await core.handle(user, "unsubscribe ev-tariffs")
     assert missing.kind is ReplyKind.ERROR
+    typo = await core.handle(user, "subscribe ev-tarifs")
+    assert typo.title == "No watchlist 'ev-tarifs'. Did you mean `ev-tariffs`?"
+    assert typo.lines[0].startswith("Usage: subscribe WATCHLIST|all")
 
 
 async def test_admin_commands_are_refused_and_audited_for_users(

@@ -93,6 +93,10 @@ def _news(n: int, title: str, source: str, when: datetime) -> Item:
     )
 
 
+# The new item most tests need: an ev-tariffs match, published 25 Nov 10:00 UTC.
+EV_TARIFFS_NEWS = _news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))
+
+
 async def _subscribe(core: PolicyWatch, text: str, at: datetime) -> None:
     """Subscribe as if it were ``at``: no slot before then is due."""
     today, core.clock = core.clock, lambda: at
@@ -101,6 +105,16 @@ async def _subscribe(core: PolicyWatch, text: str, at: datetime) -> None:
     finally:
         core.clock = today
     assert not reply.is_error, reply.title
+
+
+async def _queue_daily_digest(core: PolicyWatch) -> None:
+    """What the outbox tests start from: a daily ev-tariffs digest with one new
+    item, built for the 26 Nov 09:00 slot and waiting in the outbox, unsent."""
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
+    await core.ingest(
+        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
+    )
+    await core.run_digests(utc(2026, 11, 26, 9, 0))
 
 
 async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyWatch) -> None:
@@ -136,11 +150,7 @@ async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyW
 
 
 async def test_outbox_sends_once_and_survives_a_lost_acknowledgement(core: PolicyWatch) -> None:
-    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
-    await core.ingest(
-        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
-    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    await _queue_daily_digest(core)
     platform = RecordingAdapter(core, core.settings)
     sender = OutboxSender(core.store, {"console": platform}, FAST)
     assert (await sender.drain()).sent == 1
@@ -151,11 +161,7 @@ async def test_outbox_sends_once_and_survives_a_lost_acknowledgement(core: Polic
 
 
 async def test_resend_after_crash_checks_the_platform_first(core: PolicyWatch) -> None:
-    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
-    await core.ingest(
-        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
-    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    await _queue_daily_digest(core)
     platform = RecordingAdapter(core, core.settings)
     # Simulate "the platform accepted, then we crashed before recording":
     # claim the row, deliver it, and do not mark it sent.
@@ -175,11 +181,7 @@ async def test_resend_after_crash_checks_the_platform_first(core: PolicyWatch) -
 
 
 async def test_retry_then_permanent_failure_disables_the_subscription(core: PolicyWatch) -> None:
-    await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
-    await core.ingest(
-        [_news(1, "US keeps Section 301 tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
-    await core.run_digests(utc(2026, 11, 26, 9, 0))
+    await _queue_daily_digest(core)
     platform = RecordingAdapter(core, core.settings)
     platform.busy_answers = 1
     sender = OutboxSender(core.store, {"console": platform}, FAST)
@@ -202,9 +204,7 @@ async def test_retry_then_permanent_failure_disables_the_subscription(core: Poli
 async def test_instant_alerts_burst_limit_folds_the_overflow(core: PolicyWatch) -> None:
     await _subscribe(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))
     core.digests.policy = type(core.digests.policy)(burst_limit=3)
-    await core.ingest(
-        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
+    await core.ingest([EV_TARIFFS_NEWS])
     first = await core.run_digests(utc(2026, 11, 25, 10, 1))
     assert [b.kind for b in first] == ["alert"]
     headlines = [  # five different events (checked: five stories)
@@ -232,9 +232,7 @@ async def test_instant_alerts_wait_out_quiet_hours(core: PolicyWatch) -> None:
     from dataclasses import replace
 
     await core.store.save_subscription(replace(sub, quiet_start="00:00", quiet_end="23:59"))
-    await core.ingest(
-        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
+    await core.ingest([EV_TARIFFS_NEWS])
     assert await core.run_digests(utc(2026, 11, 25, 12)) == []
     await core.store.save_subscription(replace(sub, quiet_start=None, quiet_end=None))
     assert len(await core.run_digests(utc(2026, 11, 25, 12))) == 1
@@ -244,9 +242,7 @@ async def test_preview_shows_what_is_new_for_this_channel(core: PolicyWatch) -> 
     assert "no active subscriptions" in (await core.handle(CHANNEL, "digest")).title
     await _subscribe(core, "subscribe ev-tariffs", utc(2026, 11, 24, 12))
     assert "Nothing new" in (await core.handle(CHANNEL, "digest")).title
-    await core.ingest(
-        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
+    await core.ingest([EV_TARIFFS_NEWS])
     preview = await core.handle(CHANNEL, "digest")
     assert (
         preview.sections and preview.sections[0][1][0].title == "US raises tariffs on Chinese EVs"
@@ -257,9 +253,7 @@ async def test_preview_shows_what_is_new_for_this_channel(core: PolicyWatch) -> 
 @pytest.mark.parametrize("dry_run", [True, False])
 async def test_channel_filter_and_dry_run(core: PolicyWatch, dry_run: bool) -> None:
     await _subscribe(core, "subscribe ev-tariffs daily at 09:00", utc(2026, 11, 24, 12))
-    await core.ingest(
-        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
+    await core.ingest([EV_TARIFFS_NEWS])
     assert await core.run_digests(utc(2026, 11, 26, 9, 1), channel="other") == []
     built = await core.run_digests(
         utc(2026, 11, 26, 9, 1), channel=CHANNEL.channel, dry_run=dry_run
@@ -270,9 +264,7 @@ async def test_channel_filter_and_dry_run(core: PolicyWatch, dry_run: bool) -> N
 
 async def test_a_muted_story_stays_out_of_alerts_and_digests(core: PolicyWatch) -> None:
     await _subscribe(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))
-    await core.ingest(
-        [_news(1, "US raises tariffs on Chinese EVs", "Reuters", utc(2026, 11, 25, 10))]
-    )
+    await core.ingest([EV_TARIFFS_NEWS])
     [alert] = await core.run_digests(utc(2026, 11, 25, 10, 1))
     [story] = alert.reply.items
     assert alert.reply.actions[0].command == f"mute {story.story_id}"

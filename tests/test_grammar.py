@@ -81,6 +81,9 @@ def test_parses(text: str, expected: g.Command) -> None:
         ("watchlist add ev-tariffs ---", "no letters or digits", "watchlist add ID TERM"),
         ("audit lots", "audit takes one number", "audit [N]"),
         ("mute", "mute needs one story id", "mute STORY"),
+        ("unmute a b", "unmute needs one story id, e.g. `unmute s1a2b3c4`", "unmute STORY"),
+        ("story", "story needs one story id, e.g. `story 12`", "story ID"),
+        ("unsubscribe", "unsubscribe needs one watchlist id or 'all'", "unsubscribe"),
         ("watchlists now", "takes no arguments", "watchlists"),
     ],
 )

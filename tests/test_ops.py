@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,27 +9,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import NO_SOURCES
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.bot_process import bot_env, free_port
 
 
 def test_healthz_readyz_and_metrics(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
-    }
-    env.update(
-        POLICYWATCH_DATA_DIR=str(tmp_path),
-        POLICYWATCH_SOURCES_FILE=str(NO_SOURCES),
-        POLICYWATCH_OPS_PORT=str(port),
-    )
+    port = free_port()
+    env = bot_env(tmp_path, POLICYWATCH_OPS_PORT=str(port))
     # The console adapter reads stdin; keep it open so the bot keeps running.
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--sample"],

@@ -5,9 +5,7 @@ adapter, and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -15,15 +13,9 @@ from pathlib import Path
 import httpx
 
 from adapters.slack.tests.fake_slack import FakeSlack, command_body, sign
-from tests.conftest import NO_SOURCES
+from tests.bot_process import bot_env, free_port
 
 SECRET = "run-test-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _wait_for_port(port: int, timeout: float = 20.0) -> None:
@@ -39,16 +31,10 @@ async def _wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 async def test_run_serves_slack_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     async with FakeSlack() as fake:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
-        }
-        env.update(
-            POLICYWATCH_DATA_DIR=str(tmp_path),
-            POLICYWATCH_SOURCES_FILE=str(NO_SOURCES),
+        env = bot_env(
+            tmp_path,
             POLICYWATCH_SLACK_PORT=str(port),
             SLACK_BOT_TOKEN="xoxb-run-test",
             SLACK_SIGNING_SECRET=SECRET,

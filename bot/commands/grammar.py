@@ -190,6 +190,9 @@ Command = (
 )
 
 
+Parser = Callable[[list[str]], Command]  # the words after a command's first word
+
+
 def is_admin_command(command: Command) -> bool:
     return isinstance(command, (WatchlistChange, AuditQuery))
 
@@ -267,11 +270,26 @@ def _parse_search(args: list[str]) -> Command:
     return Search(" ".join(args))
 
 
-def _no_args(command: Command, words: str) -> Callable[[list[str]], Command]:
+def _no_args(command: Command, words: str) -> Parser:
+    """A parser for a command that takes nothing after its words."""
+
     def parser(args: list[str]) -> Command:
         if args:
             raise ParseError(f"{words} takes no arguments", SPEC_BY_WORDS[words])
         return command
+
+    return parser
+
+
+def _one_arg(words: str, needs: str, build: Callable[[str], Command]) -> Parser:
+    """A parser for a command that takes exactly one argument, so that every
+    such command words its error alike: ``needs`` ends it, e.g. "one story id"
+    gives "story needs one story id"; ``build`` makes the command from the argument."""
+
+    def parser(args: list[str]) -> Command:
+        if len(args) != 1:
+            raise ParseError(f"{words} needs {needs}", SPEC_BY_WORDS[words])
+        return build(args[0])
 
     return parser
 
@@ -294,10 +312,10 @@ def _parse_subscribe(args: list[str]) -> Command:
                 raise ParseError(f"'{word}' needs a value", spec)
             value = original[index + 1]
             if word == "at":
-                m = _TIME.match(value)
-                if not m:
+                hh_mm = _hh_mm(value)
+                if hh_mm is None:
                     raise ParseError(f"time must be HH:MM (24-hour), got '{value}'", spec)
-                at = f"{int(m.group(1)):02d}:{m.group(2)}"
+                at = hh_mm
             elif word == "tz":
                 tz = _valid_zone(value, spec)
             elif word == "quiet":
@@ -312,15 +330,18 @@ def _parse_subscribe(args: list[str]) -> Command:
     return Subscribe(watchlist, cadence, at, tz, weekday, quiet)
 
 
+def _hh_mm(value: str) -> str | None:
+    """``value`` as zero-padded HH:MM (``7:30`` -> ``07:30``), or None if it is no time."""
+    m = _TIME.match(value)
+    return f"{int(m.group(1)):02d}:{m.group(2)}" if m else None
+
+
 def _quiet_hours(value: str, spec: Spec) -> tuple[str, str]:
     start, _, end = value.partition("-")
-    first, last = _TIME.match(start), _TIME.match(end)
+    first, last = _hh_mm(start), _hh_mm(end)
     if first is None or last is None or start == end:
         raise ParseError(f"quiet hours must look like 22:00-07:00, got '{value}'", spec)
-    return (
-        f"{int(first.group(1)):02d}:{first.group(2)}",
-        f"{int(last.group(1)):02d}:{last.group(2)}",
-    )
+    return first, last
 
 
 def _valid_zone(value: str, spec: Spec) -> str:
@@ -340,33 +361,6 @@ def _weekday(value: str, spec: Spec) -> int:
         if len(value) >= 3 and name.startswith(value.lower()):
             return index
     raise ParseError(f"unknown day '{value}': use monday ... sunday", spec)
-
-
-def _parse_unsubscribe(args: list[str]) -> Command:
-    if len(args) != 1:
-        raise ParseError(
-            "unsubscribe needs one watchlist id or 'all'", SPEC_BY_WORDS["unsubscribe"]
-        )
-    return Unsubscribe(args[0].lower())
-
-
-def _parse_story(args: list[str]) -> Command:
-    if len(args) != 1:
-        raise ParseError("story needs one story id, e.g. `story 12`", SPEC_BY_WORDS["story"])
-    return StoryQuery(args[0])
-
-
-def _mute_parser(muted: bool) -> Callable[[list[str]], Command]:
-    words = "mute" if muted else "unmute"
-
-    def parser(args: list[str]) -> Command:
-        if len(args) != 1:
-            raise ParseError(
-                f"{words} needs one story id, e.g. `{words} s1a2b3c4`", SPEC_BY_WORDS[words]
-            )
-        return Mute(args[0], muted)
-
-    return parser
 
 
 def _parse_watchlist(args: list[str]) -> Command:
@@ -405,20 +399,24 @@ def _parse_audit(args: list[str]) -> Command:
     return AuditQuery(int(args[0]))
 
 
-_PARSERS = {
+_PARSERS: dict[str, Parser] = {
     "help": _parse_help,
     "company": _parse_company,
     "topic": _parse_topic,
     "search": _parse_search,
     "watchlists": _no_args(ListWatchlists(), "watchlists"),
     "subscribe": _parse_subscribe,
-    "unsubscribe": _parse_unsubscribe,
+    "unsubscribe": _one_arg(
+        "unsubscribe", "one watchlist id or 'all'", lambda arg: Unsubscribe(arg.lower())
+    ),
     "subscriptions": _no_args(ListSubscriptions(), "subscriptions"),
     "digest": _no_args(DigestPreview(), "digest"),
     "sources": _no_args(ListSources(), "sources"),
-    "story": _parse_story,
-    "mute": _mute_parser(True),
-    "unmute": _mute_parser(False),
+    "story": _one_arg("story", "one story id, e.g. `story 12`", StoryQuery),
+    "mute": _one_arg("mute", "one story id, e.g. `mute s1a2b3c4`", Mute),
+    "unmute": _one_arg(
+        "unmute", "one story id, e.g. `unmute s1a2b3c4`", lambda arg: Mute(arg, muted=False)
+    ),
     "watchlist": _parse_watchlist,
     "audit": _parse_audit,
 }

@@ -103,6 +103,18 @@ def _window(days: int | None) -> str:
     return f" in the last {days} days" if days else ""
 
 
+def _watchlist_id(core: PolicyWatch, name: str, words: str, *, retry: str = "") -> str | Reply:
+    """The watchlist ``name`` means (typos tolerated), or the error reply for
+    command ``words``: its hint offers ``retry`` + the closest id when there is one."""
+    wl_id, suggestion = core.registry.resolve_watchlist(name)
+    if wl_id is not None:
+        return wl_id
+    hint = (
+        f" Did you mean `{retry}{suggestion}`?" if suggestion else " Type `watchlists` to see them."
+    )
+    return error(f"No watchlist '{name}'.{hint}", g.SPEC_BY_WORDS[words])
+
+
 # ------------------------------------------------------------------ queries
 
 
@@ -139,14 +151,9 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
 
 
 async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
-    wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
-    if wl_id is None:
-        hint = (
-            f" Did you mean `topic {suggestion}`?"
-            if suggestion
-            else " Type `watchlists` to see them."
-        )
-        return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["topic"])
+    wl_id = _watchlist_id(core, cmd.watchlist, "topic", retry="topic ")
+    if isinstance(wl_id, Reply):
+        return wl_id
     spec = core.registry.catalog.watchlists[wl_id]
     rows = await core.store.items_matching("watchlist", wl_id, _since(core, cmd.days), ROW_LIMIT)
     stories = await _stories(core, rows, wl_id)
@@ -199,15 +206,10 @@ async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Rep
     if cmd.watchlist == "all":
         targets = sorted(core.registry.catalog.watchlists)
     else:
-        wl_id, suggestion = core.registry.resolve_watchlist(cmd.watchlist)
-        if wl_id is None:
-            hint = (
-                f" Did you mean `{suggestion}`?"
-                if suggestion
-                else " Type `watchlists` to see them."
-            )
-            return error(f"No watchlist '{cmd.watchlist}'.{hint}", g.SPEC_BY_WORDS["subscribe"])
-        targets = [wl_id]
+        found = _watchlist_id(core, cmd.watchlist, "subscribe")
+        if isinstance(found, Reply):
+            return found
+        targets = [found]
     saved = []
     for wl_id in targets:
         sub = Subscription(

@@ -7,6 +7,7 @@ into Items, so they can be tested from fixture files without any HTTP.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +32,24 @@ def _load(data: bytes, what: str) -> Any:
         raise ApiError(f"{what}: body is not JSON ({exc})") from None
 
 
+def _rows(data: bytes, what: str, key: str) -> list[dict[str, Any]]:
+    """The objects in the body's top-level ``key`` list; anything else in that
+    list is skipped, a body without the list is an :class:`ApiError`."""
+    doc = _load(data, what)
+    rows = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise ApiError(f"{what}: no '{key}' list")
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def _with_query(
+    base: str, query: Mapping[str, str] | Sequence[tuple[str, str]], safe: str = ""
+) -> str:
+    """``base`` plus an encoded query, appended to any query ``base`` has already."""
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}{urlencode(query, safe=safe)}"
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -51,20 +70,12 @@ def federal_register_url(source: SourceConfig) -> str:
     query += [("conditions[agencies][]", a) for a in _as_list(params.get("agencies"))]
     query += [("conditions[type][]", t) for t in _as_list(params.get("types"))]
     query += [("order", "newest"), ("per_page", str(params.get("per_page", 20)))]
-    base = source.url or FEDERAL_REGISTER_URL
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}{urlencode(query)}"
+    return _with_query(source.url or FEDERAL_REGISTER_URL, query)
 
 
 def parse_federal_register(data: bytes, source: SourceConfig) -> list[Item]:
-    doc = _load(data, "federal register")
-    results = doc.get("results") if isinstance(doc, dict) else None
-    if not isinstance(results, list):
-        raise ApiError("federal register: no 'results' list")
     items: list[Item] = []
-    for row in results:
-        if not isinstance(row, dict):
-            continue
+    for row in _rows(data, "federal register", "results"):
         url = canonical_url(row.get("html_url") or row.get("pdf_url"))
         number = row.get("document_number")
         title = strip_html(row.get("title"))
@@ -118,19 +129,12 @@ def congress_url(source: SourceConfig) -> str:
     if params.get("congress") and not source.url:
         base = f"{base}/{int(params['congress'])}"
     query = {"format": "json", "limit": str(params.get("limit", 50)), "sort": "updateDate+desc"}
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}{urlencode(query, safe='+')}"
+    return _with_query(base, query, safe="+")
 
 
 def parse_congress(data: bytes, source: SourceConfig) -> list[Item]:
-    doc = _load(data, "congress.gov")
-    bills = doc.get("bills") if isinstance(doc, dict) else None
-    if not isinstance(bills, list):
-        raise ApiError("congress.gov: no 'bills' list")
     items: list[Item] = []
-    for bill in bills:
-        if not isinstance(bill, dict):
-            continue
+    for bill in _rows(data, "congress.gov", "bills"):
         try:
             congress = int(bill["congress"])
             number = str(bill["number"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,8 +12,16 @@ import pytest
 from pw_feedserver import FeedServer, fast_limits
 
 from bot.config import Settings
+from bot.models import Item
 from bot.sources import Ingestor, MemorySourceStateStore, SourceConfig, mask_url
-from bot.sources.apis import congress_url, edgar_url, federal_register_url
+from bot.sources.apis import (
+    ApiError,
+    congress_url,
+    edgar_url,
+    federal_register_url,
+    parse_congress,
+    parse_federal_register,
+)
 
 
 async def test_federal_register(feed_server: FeedServer, ingestor: Ingestor) -> None:
@@ -54,19 +64,31 @@ def test_federal_register_query() -> None:
     assert query["order"] == ["newest"]
 
 
+def _congress_source(feed_server: FeedServer) -> SourceConfig:
+    return SourceConfig(id="congress", kind="congress", url=feed_server.url("/congress.json"))
+
+
+@asynccontextmanager
+async def _congress_ingestor() -> AsyncIterator[Ingestor]:
+    """An Ingestor made inside the test: it reads POLICYWATCH_CONGRESS_API_KEY
+    when it is made, and the shared ``ingestor`` fixture is made before the
+    test's ``monkeypatch`` sets or removes the key."""
+    engine = Ingestor(
+        Settings(allow_private_urls=True), MemorySourceStateStore(), limits=fast_limits()
+    )
+    try:
+        yield engine
+    finally:
+        await engine.aclose()
+
+
 async def test_congress_needs_a_key(
     feed_server: FeedServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO, "policywatch.sources")
     monkeypatch.delenv("POLICYWATCH_CONGRESS_API_KEY", raising=False)
-    source = SourceConfig(id="congress", kind="congress", url=feed_server.url("/congress.json"))
-    engine = Ingestor(
-        Settings(allow_private_urls=True), MemorySourceStateStore(), limits=fast_limits()
-    )
-    try:
-        assert await engine.fetch_all([source]) == []
-    finally:
-        await engine.aclose()
+    async with _congress_ingestor() as engine:
+        assert await engine.fetch_all([_congress_source(feed_server)]) == []
     assert "skipping source congress: disabled: POLICYWATCH_CONGRESS_API_KEY is not set" in (
         caplog.text
     )
@@ -78,14 +100,8 @@ async def test_congress_bills(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("POLICYWATCH_CONGRESS_API_KEY", "sekrit-key-123")
-    source = SourceConfig(id="congress", kind="congress", url=feed_server.url("/congress.json"))
-    engine = Ingestor(
-        Settings(allow_private_urls=True), MemorySourceStateStore(), limits=fast_limits()
-    )
-    try:
-        (report,) = await engine.fetch_all([source])
-    finally:
-        await engine.aclose()
+    async with _congress_ingestor() as engine:
+        (report,) = await engine.fetch_all([_congress_source(feed_server)])
     assert report.status == "ok", report.error
     assert [i.title for i in report.items] == [
         "H.R. 7001: Example Battery Supply Chain Security Act",
@@ -152,3 +168,32 @@ async def test_api_body_that_is_not_json(feed_server: FeedServer, ingestor: Inge
     report = await ingestor.fetch_one(source)
     assert report.status == "error"
     assert report.error is not None and report.error.startswith("federal register: body is not")
+
+
+@pytest.mark.parametrize(
+    ("parse", "body", "message"),
+    [
+        (parse_federal_register, b'{"count": 0}', "federal register: no 'results' list"),
+        (parse_federal_register, b"[]", "federal register: no 'results' list"),
+        (parse_congress, b'{"bills": {}}', "congress.gov: no 'bills' list"),
+    ],
+)
+def test_api_body_without_its_list(
+    parse: Callable[[bytes, SourceConfig], list[Item]], body: bytes, message: str
+) -> None:
+    source = SourceConfig(id="x", kind="congress")
+    with pytest.raises(ApiError) as caught:
+        parse(body, source)
+    assert str(caught.value) == message
+
+
+def test_api_rows_that_are_not_objects_are_skipped() -> None:
+    body = b'{"bills": [7, "x", {"congress": 119, "number": "7001", "type": "HR"}]}'
+    [bill] = parse_congress(body, SourceConfig(id="c", kind="congress"))
+    assert bill.title == "H.R. 7001"
+
+
+def test_api_url_keeps_a_query_the_configured_url_has() -> None:
+    source = SourceConfig(id="c", kind="congress", url="https://proxy.example/bill?tenant=a")
+    assert congress_url(source).startswith("https://proxy.example/bill?tenant=a&format=json&")
+    assert "sort=updateDate+desc" in congress_url(source)
