@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -404,50 +404,86 @@ def _decide_field(found: Spans, text: str, field: str) -> EventGuess | None:
     """Apply the precedence of the module docstring to one field's tags."""
     if not found:
         return None
+    for step in _PRECEDENCE:
+        if isinstance(step, str):
+            if step in found:
+                return EventGuess(step, f'{step}: "{_phrase(found, step, text)}" in {field}')
+        else:
+            guess = step(found, text, field)
+            if guess is not None:
+                return guess
+    return None
 
-    def phrase(tag: str) -> str:
-        return _phrase(found, tag, text)
 
-    def said(event_type: str) -> EventGuess:
-        return EventGuess(event_type, f'{event_type}: "{phrase(event_type)}" in {field}')
+# A rule that needs more than one tag's hit, or a pattern where a prefix hit.
+Rule = Callable[[Spans, str, str], "EventGuess | None"]
 
-    for event_type in ("filing", "denial"):
-        if event_type in found:
-            return said(event_type)
-    if "reject_verb" in found and "claim_noun" in found:
-        verb, noun = phrase("reject_verb"), phrase("claim_noun")
-        return EventGuess("denial", f'denial: "{verb}" + "{noun}" in {field}')
-    for event_type in ("hearing", "letter", "bill"):
-        if event_type in found:
-            return said(event_type)
-    for start, _ in found.get("bill_number", ()):
-        number = _BILL_NUMBER.match(text, start)
-        if number:
-            return EventGuess("bill", f'bill: bill number "{number.group(0)}" in {field}')
+
+def _pair(event_type: str, first: str, second: str) -> Rule:
+    """``event_type`` when both tags occur ("rejects" + "report")."""
+
+    def rule(found: Spans, text: str, field: str) -> EventGuess | None:
+        if first not in found or second not in found:
+            return None
+        one, two = _phrase(found, first, text), _phrase(found, second, text)
+        return EventGuess(event_type, f'{event_type}: "{one}" + "{two}" in {field}')
+
+    return rule
+
+
+def _pattern(event_type: str, tag: str, pattern: re.Pattern[str], what: str) -> Rule:
+    """``event_type`` when ``pattern`` matches where its prefix ``tag`` hit
+    (a bill number after "h.r.", an amount after "$")."""
+
+    def rule(found: Spans, text: str, field: str) -> EventGuess | None:
+        for start, _ in found.get(tag, ()):
+            matched = pattern.match(text, start)
+            if matched:
+                return EventGuess(
+                    event_type, f'{event_type}: {what} "{matched.group(0)}" in {field}'
+                )
+        return None
+
+    return rule
+
+
+def _tax_guidance(found: Spans, text: str, field: str) -> EventGuess | None:
+    """A tax authority with a guidance document; a credit term stands in for the
+    authority, and "says" for the document ("..., IRS says")."""
     authority = "tax_authority" if "tax_authority" in found else None
     doc = "tax_doc" if "tax_doc" in found else None
     if doc is not None and authority is None and "credit_term" in found:
         authority = "credit_term"
     elif doc is None and authority is not None and "tax_say" in found:
         doc = "tax_say"
-    if doc is not None and authority is not None:
-        return EventGuess(
-            "tax_guidance", f'tax_guidance: "{phrase(authority)}" + "{phrase(doc)}" in {field}'
-        )
-    for event_type in ("rule", "study"):
-        if event_type in found:
-            return said(event_type)
-    if "tariff_noun" in found and "tariff_verb" in found:
-        noun, verb = phrase("tariff_noun"), phrase("tariff_verb")
-        return EventGuess("tariff_action", f'tariff_action: "{noun}" + "{verb}" in {field}')
-    for event_type in ("financial", "deal_confirmed", "deal_report"):
-        if event_type in found:
-            return said(event_type)
-    for start, _ in found.get("money", ()):  # a title-only tag: never in a summary
-        money = _MONEY.match(text, start)
-        if money:
-            return EventGuess("financial", f'financial: amount "{money.group(0)}" in {field}')
-    return None
+    if doc is None or authority is None:
+        return None
+    return EventGuess(
+        "tax_guidance",
+        f'tax_guidance: "{_phrase(found, authority, text)}" + '
+        f'"{_phrase(found, doc, text)}" in {field}',
+    )
+
+
+# The precedence inside a field, first to fire wins: a tag alone decides its
+# own type; rules combine tags. "money" is a title-only tag: never in a summary.
+_PRECEDENCE: tuple[str | Rule, ...] = (
+    "filing",
+    "denial",
+    _pair("denial", "reject_verb", "claim_noun"),
+    "hearing",
+    "letter",
+    "bill",
+    _pattern("bill", "bill_number", _BILL_NUMBER, "bill number"),
+    _tax_guidance,
+    "rule",
+    "study",
+    _pair("tariff_action", "tariff_noun", "tariff_verb"),
+    "financial",
+    "deal_confirmed",
+    "deal_report",
+    _pattern("financial", "money", _MONEY, "amount"),
+)
 
 
 @functools.cache
