@@ -8,10 +8,12 @@ import pytest
 
 from bot.caller import Caller
 from bot.core import PolicyWatch
+from bot.digests.build import MAX_STORIES_PER_SECTION, build_digest
 from bot.digests.schedule import due_slot, in_quiet_hours, latest_slot, next_slot
 from bot.digests.sender import OutboxSender, Pacing
 from bot.models import Item
-from bot.store.records import Subscription
+from bot.store.records import StoredItem, Subscription
+from bot.watchlists import load_catalog, shipped_watchlists_dir
 from tests.recording_adapter import RecordingAdapter
 
 FAST = Pacing(global_per_second=1000, channel_interval=0)
@@ -147,6 +149,30 @@ async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyW
     assert len(await core.store.outbox()) == 1
     # The next day has nothing new: empty digests are skipped.
     assert await core.run_digests(utc(2026, 11, 27, 9, 0)) == []
+
+
+def test_a_long_section_says_how_many_more_and_how_to_see_them() -> None:
+    catalog = load_catalog(shipped_watchlists_dir())
+    sub = Subscription("console", "W1", "C9", "ev-tariffs", "weekly", "09:00", "UTC", id=1)
+    rows = [
+        StoredItem(
+            pk=n,
+            item=_news(n, f"Tariff news {n}", "Reuters", utc(2026, 11, 20, n)),
+            fetched_at=utc(2026, 11, 20, n),
+            watchlists=("ev-tariffs",),
+            story_id=f"s{n}",
+        )
+        for n in range(1, MAX_STORIES_PER_SECTION + 3)
+    ]
+    reply = build_digest([(sub, rows)], catalog)
+    assert reply is not None
+    [(_, shown)] = reply.sections
+    assert len(shown) == MAX_STORIES_PER_SECTION
+    assert reply.title.endswith(f"{MAX_STORIES_PER_SECTION + 2} new stories")
+    assert reply.footer == "2 more in EV tariffs: `topic ev-tariffs 7d`"
+    # The newest are shown: the two left out are the oldest.
+    assert {line.title for line in shown}.isdisjoint({"Tariff news 1", "Tariff news 2"})
+    assert build_digest([(sub, rows[:3])], catalog).footer is None  # type: ignore[union-attr]
 
 
 async def test_outbox_sends_once_and_survives_a_lost_acknowledgement(core: PolicyWatch) -> None:
