@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -76,6 +77,8 @@ PERMANENT_ERRORS = frozenset(
 )
 #: Errors caused by the message itself; retried once as plain text before giving up.
 CONTENT_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_metadata_format"})
+# Where Slack's response_urls point (commercial and GovSlack).
+SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 
 _SLACK_TOKEN = re.compile(r"<([^<>]*)>")
 
@@ -297,7 +300,7 @@ class SlackAdapter(Adapter):
             text = slack_to_plain(str(command.get("text") or ""))
             caller = await self.caller_for(context, command.get("user_name"))
             message = await self._answer(caller, text, page=1)
-            await self._respond(respond, message, replace_original=False)
+            await self._respond(respond, caller, message, replace_original=False)
 
         await self._tracked(work)
 
@@ -374,11 +377,8 @@ class SlackAdapter(Adapter):
             user = body.get("user") or {}
             caller = await self.caller_for(context, user.get("username") or user.get("name"))
             message = await self._answer(caller, text, page=page)
-            if respond.response_url:
-                # "More" replaces the page in place; other buttons answer below it.
-                await self._respond(respond, message, replace_original=paged is not None)
-            else:
-                await self._post(caller, message, thread_ts=None)
+            # "More" replaces the page in place; other buttons answer below it.
+            await self._respond(respond, caller, message, replace_original=paged is not None)
 
         await self._tracked(work)
 
@@ -453,9 +453,32 @@ class SlackAdapter(Adapter):
                 ephemeral=True,
             )
 
+    def _is_slack_hook(self, url: str) -> bool:
+        """Whether ``url`` is a response_url Slack would send: on Slack's hooks
+        host over HTTPS, or on the configured ``SLACK_API_URL``'s host (a proxy,
+        or a local fake). A payload is signed, but a leaked signing secret must
+        not be enough to make the bot POST to addresses inside its network."""
+        parts, api = urlsplit(url), urlsplit(self.client.base_url)
+        if parts.scheme == "https" and parts.hostname in SLACK_HOOK_HOSTS:
+            return True
+        return (parts.scheme, parts.netloc) == (api.scheme, api.netloc)
+
     async def _respond(
-        self, respond: AsyncRespond, message: SlackMessage, *, replace_original: bool
+        self,
+        respond: AsyncRespond,
+        caller: Caller,
+        message: SlackMessage,
+        *,
+        replace_original: bool,
     ) -> None:
+        """Answer through the interaction's response_url, or post when there is
+        none Slack would have sent."""
+        url = respond.response_url
+        if not url or not self._is_slack_hook(url):
+            if url:
+                log.warning("slack: ignored a response_url outside Slack's hooks host")
+            await self._post(caller, message, thread_ts=None)
+            return
         fields: dict[str, Any] = {
             "text": message.text,
             "blocks": message.blocks,
@@ -465,8 +488,8 @@ class SlackAdapter(Adapter):
             "unfurl_media": False,
         }
         response: WebhookResponse
-        if self._http is not None and respond.response_url:
-            webhook = AsyncWebhookClient(url=respond.response_url, session=self._http)
+        if self._http is not None:
+            webhook = AsyncWebhookClient(url=url, session=self._http)
             response = await webhook.send(**fields)
         else:
             response = await respond(**fields)

@@ -66,6 +66,17 @@ async def test_slash_command_lists_ford_items_not_doug_ford(fake: FakeSlack, pos
     assert reply["text"]  # plain fallback present
 
 
+async def test_a_response_url_off_slack_is_not_followed(fake: FakeSlack, post: Poster) -> None:
+    """A signed payload whose response_url is not Slack's (here: another local
+    server) gets its answer posted through the Web API instead."""
+    async with FakeSlack() as elsewhere:
+        status, _ = await post(command_body("company ford", response_url=elsewhere.response_url()))
+        assert status == 200
+        [call] = await fake.wait_calls("chat.postMessage")
+        assert call.args["channel"] == "C1" and "Ford" in _all_text(call.args)
+        assert not elsewhere.of("response_url") and not fake.of("response_url")
+
+
 async def test_ack_comes_before_the_slow_work(
     fake: FakeSlack, settings: Settings, http: aiohttp.ClientSession, core: PolicyWatch
 ) -> None:
