@@ -284,7 +284,8 @@ async def test_stories_upsert_and_thread_queries(store: Store) -> None:
         ("i2", "s-deny", "denial"),
     ]
     assert items[0].event_reason == "reported talks"
-    # Upsert: last_seen only moves forward, answers is kept once set, related is replaced.
+    # Upsert: last_seen only moves forward, answers is kept once set, related is
+    # replaced by a new list but kept when an item brings none.
     later = replace(
         claim, last_seen=t0 + timedelta(days=1), event_type="report", related=("s-x", "s-y")
     )
@@ -293,6 +294,8 @@ async def test_stories_upsert_and_thread_queries(store: Store) -> None:
     assert (await store.story("s-deny")).answers == "s-claim"  # type: ignore[union-attr]
     await store.add_items([], [replace(later, last_seen=t0)])
     assert (await store.story("s-claim")).last_seen == later.last_seen  # type: ignore[union-attr]
+    await store.add_items([], [replace(later, related=())])
+    assert (await store.story("s-claim")).related == ("s-x", "s-y")  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ subscriptions

@@ -293,7 +293,8 @@ class PostgresStore(SQLStore):
                          last_seen = GREATEST(stories.last_seen, excluded.last_seen),
                          event_type = excluded.event_type,
                          answers = COALESCE(stories.answers, excluded.answers),
-                         related = excluded.related""",
+                         related = CASE WHEN cardinality(excluded.related) = 0
+                                        THEN stories.related ELSE excluded.related END""",
                     [
                         (
                             s.id,
