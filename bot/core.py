@@ -50,6 +50,18 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+_ID_LETTERS = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u
+
+
+def new_story_id() -> str:
+    """A random story id such as ``s7k2m9q4xd1``: 50 bits, because a repeated id
+    would silently merge two stories (8 hex digits would repeat about five
+    times in the first 200,000 stories), in characters that read back
+    unambiguously from a chat message."""
+    bits = secrets.randbits(50)
+    return "s" + "".join(_ID_LETTERS[(bits >> shift) & 31] for shift in range(45, -1, -5))
+
+
 def sample_items() -> list[Item]:
     """The bundled sample corpus (bot/sample/items.jsonl)."""
     text = resources.files("bot").joinpath("sample/items.jsonl").read_text(encoding="utf-8")
@@ -66,7 +78,7 @@ class PolicyWatch:
         self.settings = settings
         self.store = store
         self.registry = registry
-        self.stories = StoryIndex(new_id=lambda: "s" + secrets.token_hex(4))
+        self.stories = StoryIndex(new_id=new_story_id)
         self.digests = DigestService(
             store,
             lambda: self.registry.catalog,

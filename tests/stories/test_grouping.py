@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from bot.core import new_story_id
 from bot.models import Item
 from bot.stories import Assignment, StoryIndex, classify_event
 
@@ -167,3 +169,10 @@ def test_seen_at_used_without_published_time() -> None:
     story = index.get(result.story_id)
     assert story is not None
     assert story.first_seen == T0
+
+
+def test_core_story_ids_are_long_enough_never_to_repeat() -> None:
+    """A repeated id would merge two stories: 50 random bits, readable letters."""
+    ids = [new_story_id() for _ in range(100_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"s[0-9a-hjkmnp-tv-z]{10}", story_id) for story_id in ids)
