@@ -67,6 +67,7 @@ def test_parses(text: str, expected: g.Command) -> None:
     [
         ("compnay ford", "Unknown command 'compnay'", "company NAME [Nd]"),
         ("subscrbe ev-tariffs", "Unknown command", "subscribe WATCHLIST|all"),
+        ("watchlst add x y", "Did you mean `watchlist create", "watchlist create ID"),
         ("company", "company needs a name", "company NAME [Nd]"),
         ("company ford 0d", "days must be between", "company NAME [Nd]"),
         ("topic", "topic needs one watchlist", "topic WATCHLIST [Nd]"),
@@ -100,7 +101,8 @@ def test_unbalanced_quote_is_a_clear_error() -> None:
         g.parse('search "battery')
 
 
-def test_gibberish_has_no_suggestion() -> None:
+@pytest.mark.parametrize("word", ["xyzzy", "frobnicate", "sub"])
+def test_gibberish_has_no_suggestion(word: str) -> None:
     with pytest.raises(g.ParseError) as caught:
-        g.parse("xyzzy")
+        g.parse(word)
     assert caught.value.spec is None

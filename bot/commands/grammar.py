@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 from bot.text import fold_phrase
 
@@ -67,6 +67,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("audit", "audit [N]", "the last N admin changes (who, when, what)", admin=True),
 )
 SPEC_BY_WORDS = {s.words: s for s in SPECS}
+# A command's first word -> its first spec ("watchlist" -> `watchlist create`).
+SPEC_BY_FIRST_WORD: dict[str, Spec] = {}
+for _spec in SPECS:
+    SPEC_BY_FIRST_WORD.setdefault(_spec.words.split()[0], _spec)
 CADENCES = ("daily", "weekly", "instant")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_DAYS = 3650
@@ -208,9 +212,12 @@ def tokenize(text: str) -> list[str]:
 
 
 def closest_command(word: str) -> Spec | None:
-    firsts = sorted({s.words.split()[0] for s in SPECS})
-    best = process.extractOne(word.lower(), firsts, score_cutoff=60)
-    return SPEC_BY_WORDS.get(best[0]) if best else None
+    """The command ``word`` is a typo of, if any. Plain edit similarity: the
+    default scorer also rewards a shared fragment, and suggested `mute` for
+    "frobnicate"."""
+    firsts = list(SPEC_BY_FIRST_WORD)
+    best = process.extractOne(word.lower(), firsts, scorer=fuzz.ratio, score_cutoff=60)
+    return SPEC_BY_FIRST_WORD[best[0]] if best else None
 
 
 def parse(text: str) -> Command:
@@ -371,7 +378,7 @@ def _parse_watchlist(args: list[str]) -> Command:
         )
     action = args[0].lower()
     if action not in actions:
-        guess = process.extractOne(action, actions, score_cutoff=50)
+        guess = process.extractOne(action, actions, scorer=fuzz.ratio, score_cutoff=50)
         spec = SPEC_BY_WORDS[f"watchlist {guess[0]}"] if guess else SPEC_BY_WORDS["watchlist add"]
         raise ParseError(f"unknown watchlist action '{args[0]}'", spec, spec.words)
     spec = SPEC_BY_WORDS[f"watchlist {action}"]
