@@ -180,17 +180,24 @@ class SQLiteStore(SQLStore):
     async def add_items(
         self, rows: Sequence[Ingested], stories: Sequence[StoryRecord] = ()
     ) -> list[int]:
-        new_keys: list[int] = []
+        """Store a batch in one transaction of five statements, whatever its size.
+
+        Every statement is a hop to aiosqlite's thread and back; four per item
+        made that hop most of ingestion's time. New rows are told apart from
+        rows that met a unique key (a race with another writer) by their keys:
+        BEGIN IMMEDIATE holds the database's write lock, so every key above the
+        old maximum is this batch's."""
         fetched = to_db(now_utc()) or ""
+        sort_at = [to_db(row.item.published) or fetched for row in rows]
         async with self._transaction() as db:
-            for story in stories:
-                await db.execute(
-                    """INSERT INTO stories(id, headline, first_seen, last_seen, event_type, answers, related)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
-                         event_type = excluded.event_type, answers = COALESCE(answers, excluded.answers),
-                         related = CASE WHEN excluded.related = '' THEN related
-                                        ELSE excluded.related END""",
+            await db.executemany(
+                """INSERT INTO stories(id, headline, first_seen, last_seen, event_type, answers, related)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
+                     event_type = excluded.event_type, answers = COALESCE(answers, excluded.answers),
+                     related = CASE WHEN excluded.related = '' THEN related
+                                    ELSE excluded.related END""",
+                [
                     (
                         story.id,
                         story.headline,
@@ -199,42 +206,50 @@ class SQLiteStore(SQLStore):
                         story.event_type,
                         story.answers,
                         ",".join(story.related),
-                    ),
-                )
-            for row in rows:
-                item = row.item
-                sort_at = to_db(item.published) or fetched
-                cursor = await db.execute(
-                    """INSERT INTO items(id, title, summary, url, source, source_kind, published,
-                                         fetched_at, sort_at, title_key, story_id, event_type, event_reason)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT DO NOTHING RETURNING pk""",
+                    )
+                    for story in stories
+                ],
+            )
+            async with db.execute("SELECT COALESCE(MAX(pk), 0) FROM items") as cursor:
+                found = await cursor.fetchone()
+            before = int(found[0]) if found else 0
+            await db.executemany(
+                """INSERT INTO items(id, title, summary, url, source, source_kind, published,
+                                     fetched_at, sort_at, title_key, story_id, event_type, event_reason)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT DO NOTHING""",
+                [
                     (
-                        item.id,
-                        item.title,
-                        item.summary,
-                        item.url,
-                        item.source,
-                        item.source_kind,
-                        to_db(item.published),
+                        row.item.id,
+                        row.item.title,
+                        row.item.summary,
+                        row.item.url,
+                        row.item.source,
+                        row.item.source_kind,
+                        to_db(row.item.published),
                         fetched,
-                        sort_at,
-                        title_key(item.title, item.source),
+                        at,
+                        title_key(row.item.title, row.item.source),
                         row.story_id,
                         row.event_type,
                         row.event_reason,
-                    ),
-                )
-                found = await cursor.fetchone()
-                await cursor.close()
-                if found is None:
-                    continue
-                pk = int(found[0])
-                new_keys.append(pk)
-                await db.executemany(
-                    "INSERT INTO matches(kind, target, item_pk, sort_at, why) VALUES (?, ?, ?, ?, ?)",
-                    match_rows(pk, sort_at, row.match),
-                )
+                    )
+                    for row, at in zip(rows, sort_at, strict=True)
+                ],
+            )
+            async with db.execute("SELECT id, pk FROM items WHERE pk > ?", (before,)) as cursor:
+                inserted = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+            new_keys: list[int] = []
+            matches: list[tuple[str, str, int, str, str]] = []
+            for row, at in zip(rows, sort_at, strict=True):
+                pk = inserted.pop(row.item.id, None)  # pop: a repeated id is stored once
+                if pk is not None:
+                    new_keys.append(pk)
+                    matches += match_rows(pk, at, row.match)
+            await db.executemany(
+                "INSERT INTO matches(kind, target, item_pk, sort_at, why) VALUES (?, ?, ?, ?, ?)",
+                matches,
+            )
         return new_keys
 
     async def answering(self, story_ids: Sequence[str]) -> list[StoryRecord]:
