@@ -156,10 +156,8 @@ class PolicyWatch:
         """Rebuild the in-memory story index from recent stored items."""
         since = self.clock() - self.stories.answer_window
         rows = await self.store.recent_items(since, STORY_REBUILD_LIMIT)
-        records = {}
-        for row in rows:
-            if row.story_id and row.story_id not in records:
-                records[row.story_id] = await self.store.story(row.story_id)
+        ids = list(dict.fromkeys(row.story_id for row in rows if row.story_id))
+        records = {record.id: record for record in await self.store.stories(ids)}
         for row in rows:
             if not row.story_id:
                 continue

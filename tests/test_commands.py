@@ -207,10 +207,19 @@ async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> Non
         source="Financial Times",
         published=now - timedelta(hours=3),
     )
-    await core.ingest([claim])
+    denial = Item(
+        id="fresh-3",
+        title="GM says report of BYD battery venture talks is 'completely false'",
+        source="Reuters",
+        published=now - timedelta(hours=1),
+    )
+    await core.ingest([claim, denial])
     [first] = (await core.handle(user, "company byd 1d")).items
+    [answer] = await core.store.answering([first.story_id or ""])
     reopened = await PolicyWatch.open(core.settings)  # the index is rebuilt from the database
     try:
+        rebuilt = reopened.stories.get(answer.id)
+        assert rebuilt is not None and rebuilt.answers == first.story_id  # the link survives
         re_report = Item(
             id="fresh-2",
             title="General Motors and BYD discussed Michigan battery venture, FT says",

@@ -276,6 +276,9 @@ async def test_stories_upsert_and_thread_queries(store: Store) -> None:
     got = await store.story("s-claim")
     assert got == claim
     assert await store.story("missing") is None
+    many = [f"missing-{n}" for n in range(1200)] + ["s-deny", "s-claim"]  # several chunks
+    assert sorted(await store.stories(many), key=lambda s: s.id) == [claim, denial]
+    assert await store.stories([]) == []
     assert [s.id for s in await store.answering(["s-claim"])] == ["s-deny"]
     assert await store.answering([]) == []
     items = await store.story_items(["s-claim", "s-deny"])

@@ -49,6 +49,10 @@ class Store(ABC):
     async def story(self, story_id: str) -> StoryRecord | None: ...
 
     @abstractmethod
+    async def stories(self, story_ids: Sequence[str]) -> list[StoryRecord]:
+        """The stories with these ids that exist, in no particular order."""
+
+    @abstractmethod
     async def answering(self, story_ids: Sequence[str]) -> list[StoryRecord]:
         """Stories that answer (deny, confirm, follow up) any of these, oldest first."""
 

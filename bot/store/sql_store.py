@@ -56,6 +56,13 @@ class SQLStore(Store):
         found = await self._stories("WHERE id = ?", [story_id])
         return found[0] if found else None
 
+    async def stories(self, story_ids: Sequence[str]) -> list[StoryRecord]:
+        found: list[StoryRecord] = []
+        for start in range(0, len(story_ids), 500):  # SQLite caps bound parameters
+            where, params = self.dialect.in_list("id", story_ids[start : start + 500], "text")
+            found += await self._stories(f"WHERE {where}", params)
+        return found
+
     async def _stories(self, where: str, params: Sequence[Any]) -> list[StoryRecord]:
         found = await self._fetch(f"SELECT {STORY_COLUMNS} FROM stories {where}", params)
         return [rows.story(r, self.dialect) for r in found]
