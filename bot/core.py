@@ -30,7 +30,7 @@ from bot.sources import (
     load_sources,
 )
 from bot.store import Store, open_store
-from bot.store.records import AuditEntry, Ingested, StoryRecord
+from bot.store.records import AuditEntry, Ingested, StoredItem, StoryRecord
 from bot.stories import StoryIndex
 from bot.storylines import thread_reply
 from bot.text import title_key
@@ -79,6 +79,8 @@ class PolicyWatch:
         self.store = store
         self.registry = registry
         self.stories = StoryIndex(new_id=new_story_id)
+        self._index_pk = 0  # the newest stored item the story index has taken in
+        self._own_keys: set[int] = set()  # what this process stored since then
         self.digests = DigestService(
             store,
             lambda: self.registry.catalog,
@@ -127,6 +129,7 @@ class PolicyWatch:
         headline from the same source) are skipped before they can touch a story.
         Items are taken oldest first, so a claim is seen before its answers."""
         batch = list(items)
+        await self._catch_up()
         fresh = _unique(await self.store.unseen(batch))
         now = self.clock()
         fresh.sort(key=lambda item: item.published or now)
@@ -144,6 +147,7 @@ class PolicyWatch:
                 self.stories, placed.story_id, placed.also_related
             )
         keys = await self.store.add_items(rows, list(touched.values()))
+        self._own_keys.update(keys)
         METRICS.inc("policywatch_items_ingested_total", len(keys))
         METRICS.inc(
             "policywatch_matches_total",
@@ -154,8 +158,33 @@ class PolicyWatch:
 
     async def _load_stories(self) -> None:
         """Rebuild the in-memory story index from recent stored items."""
+        self.stories = StoryIndex(new_id=new_story_id)
+        newest = await self.store.max_item_pk()  # first: what is stored later is caught up
         since = self.clock() - self.stories.answer_window
         rows = await self.store.recent_items(since, STORY_REBUILD_LIMIT)
+        await self._replay([row for row in rows if row.pk <= newest])
+        self._index_pk, self._own_keys = newest, set()
+
+    async def _catch_up(self) -> None:
+        """Take into the story index what other processes stored since it last
+        looked: the replica that led before this one, or an operator's
+        `policywatch ingest`. Otherwise this index would not know their stories,
+        and the next report of the same event would start a second one."""
+        newest = await self.store.max_item_pk()
+        if newest - self._index_pk <= len(self._own_keys):
+            self._index_pk, self._own_keys = newest, set()  # all of it was ours
+            return
+        if newest - self._index_pk > STORY_REBUILD_LIMIT:
+            await self._load_stories()
+            return
+        rows = await self.store.items_since(self._index_pk, newest - self._index_pk)
+        theirs = [row for row in rows if row.pk <= newest and row.pk not in self._own_keys]
+        theirs.sort(key=lambda row: (row.item.published or row.fetched_at, row.pk))
+        await self._replay(theirs)
+        self._index_pk, self._own_keys = newest, set()
+
+    async def _replay(self, rows: list[StoredItem]) -> None:
+        """Put stored items back into their stories, in publication order."""
         ids = list(dict.fromkeys(row.story_id for row in rows if row.story_id))
         records = {record.id: record for record in await self.store.stories(ids)}
         for row in rows:

@@ -195,6 +195,52 @@ async def test_claim_and_denial_are_one_thread(core: PolicyWatch, user: Caller) 
     assert missing.kind is ReplyKind.ERROR
 
 
+async def test_stories_stored_by_another_process_are_joined(
+    core: PolicyWatch, user: Caller
+) -> None:
+    """A follower that becomes leader (or an operator's `policywatch ingest`)
+    takes in what the other process stored before grouping its own items."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.models import Item
+
+    now = datetime.now(UTC)
+    follower = await PolicyWatch.open(core.settings)  # started before the leader's ingest
+    try:
+        claim = Item(
+            id="lead-1",
+            title="BYD held talks with General Motors over a Michigan battery venture",
+            source="Financial Times",
+            published=now - timedelta(hours=3),
+        )
+        await core.ingest([claim])
+        [first] = (await core.handle(user, "company byd 1d")).items
+        re_report = Item(
+            id="follow-1",
+            title="General Motors and BYD discussed Michigan battery venture, FT says",
+            source="Reuters",
+            published=now - timedelta(hours=2),
+        )
+        denial = Item(
+            id="follow-2",
+            title="GM says report of BYD battery venture talks is 'completely false'",
+            source="Reuters",
+            published=now - timedelta(hours=1),
+        )
+        await follower.ingest([re_report, denial])
+        [story] = (await follower.handle(user, "company byd 1d")).items
+        assert story.story_id == first.story_id
+        assert story.sources == ("Financial Times", "Reuters")
+        [answer] = await follower.store.answering([first.story_id or ""])
+        assert answer.answers == first.story_id
+        # Its own items are not taken in twice when it ingests again.
+        await follower.ingest([])
+        ref = follower.stories.get(first.story_id or "")
+        assert ref is not None and ref.item_ids == ["lead-1", "follow-1"]
+    finally:
+        await follower.close()
+
+
 async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> None:
     from datetime import UTC, datetime, timedelta
 
