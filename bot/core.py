@@ -110,6 +110,7 @@ class PolicyWatch:
         """Run one chat command; never raises for bad input, only returns an error reply."""
         METRICS.inc("policywatch_commands_total")
         try:
+            await self.sync_watchlists()
             return await execute(self, caller, text)
         except Exception:
             log.exception("command failed: %r", text[:200])
@@ -129,6 +130,7 @@ class PolicyWatch:
         headline from the same source) are skipped before they can touch a story.
         Items are taken oldest first, so a claim is seen before its answers."""
         batch = list(items)
+        await self.sync_watchlists()
         await self._catch_up()
         fresh = _unique(await self.store.unseen(batch))
         now = self.clock()
@@ -208,11 +210,18 @@ class PolicyWatch:
         """Record an admin edit, rebuild the registry, and re-match recent items
         so the change shows in answers at once."""
         await self.store.add_edit(edit, entry)
-        self.registry.rebuild(await self.store.edits())
+        await self.sync_watchlists()
         newest = await self.store.max_item_pk()  # keys can have gaps: count from the newest
         recent = await self.store.items_since(max(0, newest - REMATCH_LIMIT), REMATCH_LIMIT)
         matcher = self.registry.matcher
         await self.store.replace_matches([(row.pk, matcher.match(row.item)) for row in recent])
+
+    async def sync_watchlists(self) -> None:
+        """Apply the admin edits another replica recorded since this one last
+        looked (one count query when there are none), so that every replica
+        matches, answers and builds digests with the same watchlists."""
+        if await self.store.edit_count() != self.registry.edit_count:
+            self.registry.rebuild(await self.store.edits())
 
     # ------------------------------------------------------------ digests
 
@@ -236,6 +245,7 @@ class PolicyWatch:
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False
     ) -> list[Built]:
+        await self.sync_watchlists()
         return await self.digests.run_due(now or self.clock(), channel=channel, dry_run=dry_run)
 
     # ------------------------------------------------------------ sources

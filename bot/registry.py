@@ -41,6 +41,7 @@ class Registry:
         return cls(load_catalog(folder))
 
     def rebuild(self, edits: list[WatchlistEdit]) -> None:
+        self.edit_count = len(edits)  # edits are only ever appended: this is a version
         self.catalog = apply_edits(self.base, edits)
         self.matcher = Matcher(self.catalog, events=EVENT_RULES)
         names: dict[str, str] = {}

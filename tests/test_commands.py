@@ -165,6 +165,25 @@ async def test_edits_survive_a_restart(core: PolicyWatch, admin: Caller, user: C
         await reopened.close()
 
 
+async def test_edits_reach_a_replica_that_is_already_running(
+    core: PolicyWatch, admin: Caller, user: Caller
+) -> None:
+    from bot.models import Item
+
+    replica = await PolicyWatch.open(core.settings)  # another process on the same database
+    try:
+        assert (await core.handle(admin, "watchlist create lidar-probe Lidar probes")).title
+        await core.handle(admin, "watchlist add lidar-probe Hesai")
+        await core.handle(admin, "company alias ford Blue Oval")
+        assert not (await replica.handle(user, "topic lidar-probe")).is_error
+        assert (await replica.handle(user, "company Blue Oval")).title.startswith("Ford Motor")
+        await replica.ingest([Item(id="h1", title="Hesai lidar units face new US scrutiny")])
+        [row] = await replica.store.items_since(await replica.store.max_item_pk() - 1, 1)
+        assert row.watchlists == ("lidar-probe",)
+    finally:
+        await replica.close()
+
+
 async def test_autocomplete(core: PolicyWatch) -> None:
     names = core.complete("name", "fo")
     assert ("Ford Motor Company", "ford") in names

@@ -192,6 +192,10 @@ class Store(ABC):
         """All admin edits, oldest first, to replay over the shipped files."""
 
     @abstractmethod
+    async def edit_count(self) -> int:
+        """How many admin edits there are: a cheap check for new ones."""
+
+    @abstractmethod
     async def audit(self, entry: AuditEntry) -> None: ...
 
     @abstractmethod

@@ -332,6 +332,9 @@ class SQLStore(Store):
             self._audit_insert(entry),
         )
 
+    async def edit_count(self) -> int:
+        return await self._count("SELECT COUNT(*) FROM watchlist_edits")
+
     async def edits(self) -> list[WatchlistEdit]:
         found = await self._fetch("SELECT action, target, value FROM watchlist_edits ORDER BY id")
         return [WatchlistEdit(action=r[0], target=r[1], value=r[2]) for r in found]
