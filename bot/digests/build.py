@@ -59,5 +59,5 @@ def build_digest(
         title=f"{title}: {total} new stor{'y' if total == 1 else 'ies'}",
         sections=tuple(sections),
         actions=(Action("Subscriptions", "subscriptions"),),
-        footer=" · ".join(unshown) or None,
+        footer="; ".join(unshown) or None,  # " · " separates the adapters' page marks
     )
