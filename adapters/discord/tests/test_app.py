@@ -280,14 +280,15 @@ async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
 
 
 async def test_digest_is_found_in_history_after_the_nonce_window(tmp_path: Path) -> None:
-    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),))
+    more = "2 more in Trade: `topic trade 1d`"  # a digest's own footer comes first
+    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),), footer=more)
     async with running_bot(StubCore(), tmp_path) as (fake, adapter):
         delivery = Delivery(42, str(GUILD_A), str(CHANNEL_B), digest)
         assert await adapter.already_delivered(delivery) is None  # nothing sent yet
         first = await adapter.deliver(delivery)
         posts = [r for r in fake.requests if r.path == f"/api/v10/channels/{CHANNEL_B}/messages"]
         footers = [p.body["embeds"][-1]["footer"]["text"] for p in posts if p.method == "POST"]
-        assert footers == ["digest 42 · Page 1/2", "digest 42 · Page 2/2"]
+        assert footers == [f"{more} · digest 42 · Page 1/2", f"{more} · digest 42 · Page 2/2"]
         fake.forget_nonces()  # minutes later: Discord would post a resend again
         assert await adapter.already_delivered(delivery) == first
         other = Delivery(4, str(GUILD_A), str(CHANNEL_B), digest)  # "digest 4" is not "digest 42"
