@@ -243,6 +243,8 @@ async def test_new_matches_and_recent_items_are_oldest_first(store: Store) -> No
     assert [r.pk for r in rows] == keys[1:]
     recent = await store.recent_items(datetime(2026, 1, 2, tzinfo=UTC), 10)
     assert [r.item.id for r in recent] == ["i2", "i3"]
+    since_day_one = await store.recent_items(datetime(2026, 1, 1, tzinfo=UTC), 2)
+    assert [r.item.id for r in since_day_one] == ["i2", "i3"]  # the newest two
     assert [r.pk for r in await store.items_since(keys[0], 1)] == [keys[1]]
 
 

@@ -62,7 +62,8 @@ class Store(ABC):
 
     @abstractmethod
     async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
-        """Items published (or fetched) since a moment, oldest first: rebuilds the story index."""
+        """The newest ``limit`` items published (or fetched) since a moment,
+        oldest first: what rebuilds the story index."""
 
     @abstractmethod
     async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:

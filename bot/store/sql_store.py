@@ -76,11 +76,12 @@ class SQLStore(Store):
         )
 
     async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
-        return await self._hydrate(
+        newest_first = await self._hydrate(
             f"SELECT {ITEM_COLUMNS} FROM items i WHERE i.sort_at >= ? "
-            "ORDER BY i.sort_at, i.pk LIMIT ?",
+            "ORDER BY i.sort_at DESC, i.pk DESC LIMIT ?",
             [self.dialect.time(since), limit],
         )
+        return newest_first[::-1]
 
     async def items_matching(
         self, kind: str, target: str, since: datetime | None, limit: int
