@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from bot.caller import Caller
 from bot.core import PolicyWatch
 from bot.replies import ReplyKind
@@ -214,15 +216,19 @@ async def test_claim_and_denial_are_one_thread(core: PolicyWatch, user: Caller) 
     assert missing.kind is ReplyKind.ERROR
 
 
+@pytest.mark.parametrize("rebuild_limit", [50_000, 1])
 async def test_stories_stored_by_another_process_are_joined(
-    core: PolicyWatch, user: Caller
+    core: PolicyWatch, user: Caller, monkeypatch: pytest.MonkeyPatch, rebuild_limit: int
 ) -> None:
     """A follower that becomes leader (or an operator's `policywatch ingest`)
-    takes in what the other process stored before grouping its own items."""
+    takes in what the other process stored before grouping its own items; after
+    a gap longer than the rebuild limit it rebuilds its index instead."""
     from datetime import UTC, datetime, timedelta
 
+    import bot.core
     from bot.models import Item
 
+    monkeypatch.setattr(bot.core, "STORY_REBUILD_LIMIT", rebuild_limit)
     now = datetime.now(UTC)
     follower = await PolicyWatch.open(core.settings)  # started before the leader's ingest
     try:
@@ -232,7 +238,9 @@ async def test_stories_stored_by_another_process_are_joined(
             source="Financial Times",
             published=now - timedelta(hours=3),
         )
-        await core.ingest([claim])
+        older = Item(id="lead-0", title="Senate panel schedules vote on port fees", source="AP")
+        older = replace(older, published=now - timedelta(hours=5))
+        await core.ingest([older, claim])  # two items: more than a rebuild limit of 1
         [first] = (await core.handle(user, "company byd 1d")).items
         re_report = Item(
             id="follow-1",
