@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 from bot.caller import Caller
@@ -38,6 +38,7 @@ from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
 
 log = logging.getLogger("policywatch.core")
 STORY_REBUILD_LIMIT = 50_000
+HANDLED_EVENTS_KEPT = timedelta(hours=1)  # Slack stops retrying an event within minutes
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,12 @@ class PolicyWatch:
         recent = await self.store.items_since(max(0, newest - REMATCH_LIMIT), REMATCH_LIMIT)
         matcher = self.registry.matcher
         await self.store.replace_matches([(row.pk, matcher.match(row.item)) for row in recent])
+
+    async def first_handling(self, key: str) -> bool:
+        """Whether this is the first time any replica handles the platform event
+        ``key``: Slack re-sends an event it thinks was lost, perhaps to another
+        replica behind the load balancer, and it must be answered once."""
+        return await self.store.first_handling(key, self.clock(), HANDLED_EVENTS_KEPT)
 
     async def sync_watchlists(self) -> None:
         """Apply the admin edits another replica recorded since this one last

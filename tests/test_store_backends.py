@@ -303,6 +303,16 @@ async def test_stories_upsert_and_thread_queries(store: Store) -> None:
     assert (await store.story("s-claim")).related == ("s-x", "s-y")  # type: ignore[union-attr]
 
 
+async def test_a_platform_event_is_handled_once_and_forgotten_later(store: Store) -> None:
+    t0 = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    keep = timedelta(hours=1)
+    assert await store.first_handling("slack:Ev1", t0, keep)
+    assert not await store.first_handling("slack:Ev1", t0 + timedelta(minutes=5), keep)
+    assert await store.first_handling("slack:Ev2", t0 + timedelta(minutes=5), keep)
+    # Past ``keep`` the record is dropped (Slack has long stopped retrying).
+    assert await store.first_handling("slack:Ev1", t0 + timedelta(hours=2), keep)
+
+
 # ------------------------------------------------------------------ subscriptions
 
 

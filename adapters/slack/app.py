@@ -13,7 +13,6 @@ import asyncio
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -200,7 +199,6 @@ class SlackAdapter(Adapter):
         # once: measured on 100k items, 1,000 queued commands finish 3x sooner
         # with 16 at a time than unbounded (SQLite serialises them anyway).
         self._gate = asyncio.Semaphore(max_concurrent)
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
         self._runner: web.AppRunner | None = None
         self._http: ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -304,22 +302,15 @@ class SlackAdapter(Adapter):
 
         await self._tracked(work)
 
-    def _first_delivery(self, body: dict[str, Any]) -> bool:
-        """False for an event we already answered.
+    async def _first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for an event some replica already answered.
 
-        Slack re-sends an event when our 200 was slow or lost; answering twice
-        would post the same reply twice. Remembering the last few thousand ids
-        is enough because retries come within minutes.
+        Slack re-sends an event when our 200 was slow or lost, to whichever
+        replica the load balancer picks; answering twice would post the same
+        reply twice, so the record of handled events lives in the database.
         """
         event_id = str(body.get("event_id") or "")
-        if not event_id:
-            return True
-        if event_id in self._seen_events:
-            return False
-        self._seen_events[event_id] = None
-        while len(self._seen_events) > 5000:
-            self._seen_events.popitem(last=False)
-        return True
+        return not event_id or await self.core.first_handling(f"slack:{event_id}")
 
     async def _on_mention(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -349,10 +340,10 @@ class SlackAdapter(Adapter):
         decides), so dedup, parsing and posting live here once. Events carry no
         response_url, hence a post (in the event's thread, if any) instead of respond.
         """
-        if not self._first_delivery(body):
-            return
 
         async def work() -> None:
+            if not await self._first_delivery(body):
+                return
             text = slack_to_plain(str(event.get("text") or ""), context.bot_user_id)
             caller = await self.caller_for(context, None)
             message = await self._answer(caller, text, page=1)

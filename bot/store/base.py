@@ -189,6 +189,12 @@ class Store(ABC):
         """Record an admin edit and its audit entry in one transaction."""
 
     @abstractmethod
+    async def first_handling(self, key: str, at: datetime, keep: timedelta) -> bool:
+        """Record that a platform event is being handled; False when some process
+        (this or another replica) already recorded it. Records older than
+        ``keep`` are forgotten."""
+
+    @abstractmethod
     async def edits(self) -> list[WatchlistEdit]:
         """All admin edits, oldest first, to replay over the shipped files."""
 

@@ -174,4 +174,18 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        6,
+        "platform events already handled, shared by replicas",
+        """
+        CREATE TABLE handled_events (
+            key TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX handled_events_at ON handled_events(at);
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

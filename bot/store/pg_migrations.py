@@ -179,6 +179,17 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "platform events already handled, shared by replicas",
+        """
+        CREATE TABLE handled_events (
+            key TEXT PRIMARY KEY,
+            at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX handled_events_at ON handled_events (at);
+        """,
+    ),
 ]
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1][0]

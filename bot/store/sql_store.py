@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from bot.sources.state import SourceState
@@ -332,6 +332,16 @@ class SQLStore(Store):
             ),
             self._audit_insert(entry),
         )
+
+    async def first_handling(self, key: str, at: datetime, keep: timedelta) -> bool:
+        _, inserted = await self._execute(
+            ("DELETE FROM handled_events WHERE at < ?", [self.dialect.time(at - keep)]),
+            (
+                "INSERT INTO handled_events(key, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [key, self.dialect.time(at)],
+            ),
+        )
+        return inserted == 1
 
     async def edit_count(self) -> int:
         return await self._count("SELECT COUNT(*) FROM watchlist_edits")

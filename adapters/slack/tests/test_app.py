@@ -298,6 +298,29 @@ async def test_event_retry_is_answered_once(fake: FakeSlack, post: Poster) -> No
     assert len(fake.of("chat.postMessage")) == 1
 
 
+async def test_event_retry_to_another_replica_is_answered_once(
+    fake: FakeSlack, post: Poster, settings: Settings, http: aiohttp.ClientSession
+) -> None:
+    """Behind a load balancer Slack's retry can reach another replica: the
+    record of handled events is in the shared database, not in one process."""
+    event = _event(f"<@{BOT_USER_ID}> watchlists")
+    await post(event_body(event, event_id="EvTwice"))
+    await fake.wait_calls("chat.postMessage")
+    other_core = await PolicyWatch.open(settings)
+    replica = SlackAdapter(other_core, settings, host="127.0.0.1", port=0)
+    await replica.open()
+    try:
+        status, _ = await Poster(http, replica.port)(event_body(event, event_id="EvTwice"))
+        assert status == 200
+        await asyncio.sleep(0.3)
+        assert len(fake.of("chat.postMessage")) == 1
+        await Poster(http, replica.port)(event_body(event, event_id="EvOther"))
+        await fake.wait_calls("chat.postMessage", 2)  # a new event is answered there
+    finally:
+        await replica.stop()
+        await other_core.close()
+
+
 async def test_users_info_failure_means_not_admin(fake: FakeSlack, post: Poster) -> None:
     fake.add_user("UWSADMIN", admin=True)
     fake.fail("users.info", "user_not_found")
