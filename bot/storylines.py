@@ -71,7 +71,7 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
     if story is None:
         return Reply(
             title=f"No story '{story_id}'",
-            lines=("Story ids appear in replies, e.g. `story s1a2b3c4`.",),
+            lines=("Story ids appear in replies, e.g. `story s7k2m9q4xd1`.",),
             kind=ReplyKind.ERROR,
             ephemeral=True,
         )

@@ -419,10 +419,10 @@ _PARSERS: dict[str, Parser] = {
     "subscriptions": _no_args(ListSubscriptions(), "subscriptions"),
     "digest": _no_args(DigestPreview(), "digest"),
     "sources": _no_args(ListSources(), "sources"),
-    "story": _one_arg("story", "one story id, e.g. `story 12`", StoryQuery),
-    "mute": _one_arg("mute", "one story id, e.g. `mute s1a2b3c4`", Mute),
+    "story": _one_arg("story", "one story id, e.g. `story s7k2m9q4xd1`", StoryQuery),
+    "mute": _one_arg("mute", "one story id, e.g. `mute s7k2m9q4xd1`", Mute),
     "unmute": _one_arg(
-        "unmute", "one story id, e.g. `unmute s1a2b3c4`", lambda arg: Mute(arg, muted=False)
+        "unmute", "one story id, e.g. `unmute s7k2m9q4xd1`", lambda arg: Mute(arg, muted=False)
     ),
     "watchlist": _parse_watchlist,
     "audit": _parse_audit,
