@@ -174,16 +174,15 @@ class PolicyWatch:
         `policywatch ingest`. Otherwise this index would not know their stories,
         and the next report of the same event would start a second one."""
         newest = await self.store.max_item_pk()
-        if newest - self._index_pk <= len(self._own_keys):
-            self._index_pk, self._own_keys = newest, set()  # all of it was ours
-            return
-        if newest - self._index_pk > STORY_REBUILD_LIMIT:
-            await self._load_stories()
-            return
-        rows = await self.store.items_since(self._index_pk, newest - self._index_pk)
-        theirs = [row for row in rows if row.pk <= newest and row.pk not in self._own_keys]
-        theirs.sort(key=lambda row: (row.item.published or row.fetched_at, row.pk))
-        await self._replay(theirs)
+        gap = newest - self._index_pk
+        if gap > len(self._own_keys):  # not all of it was ours
+            if gap > STORY_REBUILD_LIMIT:
+                await self._load_stories()
+                return
+            rows = await self.store.items_since(self._index_pk, gap)
+            theirs = [row for row in rows if row.pk <= newest and row.pk not in self._own_keys]
+            theirs.sort(key=lambda row: (row.item.published or row.fetched_at, row.pk))
+            await self._replay(theirs)
         self._index_pk, self._own_keys = newest, set()
 
     async def _replay(self, rows: list[StoredItem]) -> None:
