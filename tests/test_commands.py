@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.caller import Caller
 from bot.core import PolicyWatch
+from bot.models import Item
 from bot.replies import ReplyKind
 
 
@@ -170,8 +172,6 @@ async def test_edits_survive_a_restart(core: PolicyWatch, admin: Caller, user: C
 async def test_edits_reach_a_replica_that_is_already_running(
     core: PolicyWatch, admin: Caller, user: Caller
 ) -> None:
-    from bot.models import Item
-
     replica = await PolicyWatch.open(core.settings)  # another process on the same database
     try:
         assert (await core.handle(admin, "watchlist create lidar-probe Lidar probes")).title
@@ -216,6 +216,29 @@ async def test_claim_and_denial_are_one_thread(core: PolicyWatch, user: Caller) 
     assert missing.kind is ReplyKind.ERROR
 
 
+def _byd_gm_story(now: datetime) -> tuple[Item, Item, Item]:
+    """A fresh claim, its re-report by another outlet, and the denial, an hour apart."""
+    claim = Item(
+        id="claim",
+        title="BYD held talks with General Motors over a Michigan battery venture",
+        source="Financial Times",
+        published=now - timedelta(hours=3),
+    )
+    re_report = Item(
+        id="re-report",
+        title="General Motors and BYD discussed Michigan battery venture, FT says",
+        source="Reuters",
+        published=now - timedelta(hours=2),
+    )
+    denial = Item(
+        id="denial",
+        title="GM says report of BYD battery venture talks is 'completely false'",
+        source="Reuters",
+        published=now - timedelta(hours=1),
+    )
+    return claim, re_report, denial
+
+
 @pytest.mark.parametrize("rebuild_limit", [50_000, 1])
 async def test_stories_stored_by_another_process_are_joined(
     core: PolicyWatch, user: Caller, monkeypatch: pytest.MonkeyPatch, rebuild_limit: int
@@ -223,37 +246,21 @@ async def test_stories_stored_by_another_process_are_joined(
     """A follower that becomes leader (or an operator's `policywatch ingest`)
     takes in what the other process stored before grouping its own items; after
     a gap longer than the rebuild limit it rebuilds its index instead."""
-    from datetime import UTC, datetime, timedelta
-
     import bot.core
-    from bot.models import Item
 
     monkeypatch.setattr(bot.core, "STORY_REBUILD_LIMIT", rebuild_limit)
     now = datetime.now(UTC)
+    claim, re_report, denial = _byd_gm_story(now)
     follower = await PolicyWatch.open(core.settings)  # started before the leader's ingest
     try:
-        claim = Item(
-            id="lead-1",
-            title="BYD held talks with General Motors over a Michigan battery venture",
-            source="Financial Times",
-            published=now - timedelta(hours=3),
+        older = Item(
+            id="older",
+            title="Senate panel schedules vote on port fees",
+            source="AP",
+            published=now - timedelta(hours=5),
         )
-        older = Item(id="lead-0", title="Senate panel schedules vote on port fees", source="AP")
-        older = replace(older, published=now - timedelta(hours=5))
         await core.ingest([older, claim])  # two items: more than a rebuild limit of 1
         [first] = (await core.handle(user, "company byd 1d")).items
-        re_report = Item(
-            id="follow-1",
-            title="General Motors and BYD discussed Michigan battery venture, FT says",
-            source="Reuters",
-            published=now - timedelta(hours=2),
-        )
-        denial = Item(
-            id="follow-2",
-            title="GM says report of BYD battery venture talks is 'completely false'",
-            source="Reuters",
-            published=now - timedelta(hours=1),
-        )
         await follower.ingest([re_report, denial])
         [story] = (await follower.handle(user, "company byd 1d")).items
         assert story.story_id == first.story_id
@@ -263,29 +270,13 @@ async def test_stories_stored_by_another_process_are_joined(
         # Its own items are not taken in twice when it ingests again.
         await follower.ingest([])
         ref = follower.stories.get(first.story_id or "")
-        assert ref is not None and ref.item_ids == ["lead-1", "follow-1"]
+        assert ref is not None and ref.item_ids == [claim.id, re_report.id]
     finally:
         await follower.close()
 
 
 async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from bot.models import Item
-
-    now = datetime.now(UTC)
-    claim = Item(
-        id="fresh-1",
-        title="BYD held talks with General Motors over a Michigan battery venture",
-        source="Financial Times",
-        published=now - timedelta(hours=3),
-    )
-    denial = Item(
-        id="fresh-3",
-        title="GM says report of BYD battery venture talks is 'completely false'",
-        source="Reuters",
-        published=now - timedelta(hours=1),
-    )
+    claim, re_report, denial = _byd_gm_story(datetime.now(UTC))
     await core.ingest([claim, denial])
     [first] = (await core.handle(user, "company byd 1d")).items
     [answer] = await core.store.answering([first.story_id or ""])
@@ -293,12 +284,6 @@ async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> Non
     try:
         rebuilt = reopened.stories.get(answer.id)
         assert rebuilt is not None and rebuilt.answers == first.story_id  # the link survives
-        re_report = Item(
-            id="fresh-2",
-            title="General Motors and BYD discussed Michigan battery venture, FT says",
-            source="Reuters",
-            published=now - timedelta(hours=2),
-        )
         await reopened.ingest([re_report])
         [story] = (await reopened.handle(user, "company byd 1d")).items
         assert story.story_id == first.story_id
