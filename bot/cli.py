@@ -214,9 +214,16 @@ async def _digest(core: PolicyWatch, args: argparse.Namespace) -> int:
     }
     lease = timedelta(seconds=core.settings.outbox_lease_seconds)
     report = await OutboxSender(core.store, adapters, lease=lease).drain()
-    print(
-        f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, left for the running bot {report.skipped}"
-    )
+    for wait in report.taken_over:
+        print(wait.describe())
+    print(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")
+    if report.skipped:
+        platforms = ", ".join(sorted(report.skipped_platforms))
+        print(
+            f"{report.skipped} for {platforms} (sent by `policywatch run`): left for the running bot"
+        )
+    for wait in report.left:
+        print(wait.describe())
     return 1 if report.failed else 0
 
 

@@ -116,6 +116,8 @@ class Jobs:
         except Exception:
             log.exception("digest job failed")
             return
+        for wait in report.taken_over:
+            log.warning("outbox: %s", wait.describe())
         if report.sent or report.failed or report.retried:
             log.info(
                 "outbox: sent %d, retrying %d, failed %d",

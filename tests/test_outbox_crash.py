@@ -5,6 +5,11 @@ The bot process is ``policywatch digest`` with the Slack adapter pointed at a
 local fake Slack; ``POLICYWATCH_FAULT`` makes it SIGKILL itself at one step:
 after claiming rows, after Slack accepted a message but before it was recorded,
 or after recording. A second, clean run must finish the job without a repeat.
+
+With the real lease (two minutes), the second run started at once must take
+over the dead run's rows rather than wait: on SQLite because the owner's pid
+is gone from this host, on PostgreSQL because its session left
+``pg_stat_activity``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +32,7 @@ from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.models import Item
 from tests.conftest import NO_SOURCES
+from tests.test_store_backends import fresh_pg_schema
 
 CHANNELS = ("C1", "C2", "C3")
 NOW = "2026-11-26T09:01:00Z"
@@ -37,9 +44,11 @@ async def fake() -> AsyncIterator[FakeSlack]:
         yield server
 
 
-async def _prepare(db: Path) -> None:
+async def _prepare(db: Path, url: str | None = None) -> None:
     """Three Slack channels subscribed yesterday, and one new matching item each."""
-    settings = Settings(data_dir=db.parent, database_url=f"sqlite:///{db}", sources_file=NO_SOURCES)
+    settings = Settings(
+        data_dir=db.parent, database_url=url or f"sqlite:///{db}", sources_file=NO_SOURCES
+    )
     core = await PolicyWatch.open(settings)
     core.clock = lambda: datetime(2026, 11, 25, 9, tzinfo=UTC)  # "yesterday"
     try:
@@ -61,17 +70,25 @@ async def _prepare(db: Path) -> None:
         await core.close()
 
 
-async def _run_digest(db: Path, fake: FakeSlack, fault: str | None) -> int:
+async def _run_digest(
+    db: Path,
+    fake: FakeSlack,
+    fault: str | None,
+    *,
+    url: str | None = None,
+    lease: str = "0",
+    out: list[str] | None = None,
+) -> int:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
     }
     env.update(
-        POLICYWATCH_DATABASE_URL=f"sqlite:///{db}",
+        POLICYWATCH_DATABASE_URL=url or f"sqlite:///{db}",
         POLICYWATCH_DATA_DIR=str(db.parent),
         POLICYWATCH_SOURCES_FILE=str(NO_SOURCES),
-        POLICYWATCH_OUTBOX_LEASE_SECONDS="0",
+        POLICYWATCH_OUTBOX_LEASE_SECONDS=lease,
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET="test-secret",
         SLACK_API_URL=fake.api_url,
@@ -89,8 +106,10 @@ async def _run_digest(db: Path, fake: FakeSlack, fault: str | None) -> int:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
+    if out is not None:
+        out.append(stdout.decode())
     if process.returncode not in (0, -signal.SIGKILL):
         raise AssertionError(stderr.decode())
     return process.returncode
@@ -122,3 +141,27 @@ async def test_each_digest_arrives_exactly_once_whatever_step_crashes(
     # A third run has nothing left to do.
     assert await _run_digest(db, fake, None) == 0
     assert len(_delivered(fake)) == len(CHANNELS)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("fault", ["after_claim", "after_send"])
+async def test_a_killed_senders_rows_are_taken_over_at_once(
+    tmp_path: Path, fake: FakeSlack, fault: str, backend: str
+) -> None:
+    """SIGKILL mid-send with a two-minute lease; the run right after sends
+    everything, exactly once, and says it took the rows over."""
+    db = tmp_path / "bot.db"
+    async with AsyncExitStack() as stack:
+        url = await stack.enter_async_context(fresh_pg_schema()) if backend == "postgres" else None
+        await _prepare(db, url)
+        killed = await _run_digest(db, fake, fault, url=url, lease="120")
+        assert killed == -signal.SIGKILL
+        held_before = len(_delivered(fake))
+        assert held_before == (1 if fault == "after_send" else 0)
+        said: list[str] = []
+        assert await _run_digest(db, fake, None, url=url, lease="120", out=said) == 0
+        delivered = _delivered(fake)
+        assert sorted(channel for channel, _ in delivered) == sorted(CHANNELS)
+        assert len({outbox for _, outbox in delivered}) == len(CHANNELS)
+        assert "3 held by a sender that stopped (pid " in said[0], said[0]
+        assert "sent 3," in said[0]

@@ -9,7 +9,9 @@ again when found. Where an adapter cannot look, the resend is the at-least-once
 fallback.
 
 Rows are claimed with a lease, so several senders (or replicas) never send the
-same row at the same time. Pacing: a global rate per platform and a minimum
+same row at the same time; a row whose sender provably died is taken over at
+once rather than after its lease (see :mod:`bot.store.leases`), and every drain
+reports what it took over and what it left, and why. Pacing: a global rate per platform and a minimum
 interval per channel; platform 429s come back as :class:`RetryLater`.
 """
 
@@ -30,6 +32,7 @@ from bot.ops import METRICS
 from bot.replies import Reply
 from bot.store import Store
 from bot.store.codec import now_utc
+from bot.store.leases import OutboxWait
 from bot.store.records import OutboxRow
 
 log = logging.getLogger("policywatch.outbox")
@@ -54,7 +57,10 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0  # no adapter for the platform in this process
+    skipped_platforms: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    taken_over: list[OutboxWait] = field(default_factory=list)  # from senders that stopped
+    left: list[OutboxWait] = field(default_factory=list)  # held by others, or retrying later
 
 
 class _Pacer:
@@ -106,10 +112,14 @@ class OutboxSender:
             async with semaphore:
                 await self._send(row, report)
 
+        before = await self.store.outbox_waiting(now or now_utc())
+        report.taken_over = [w for w in before if w.reason == "stopped"]
         while True:
             rows = await self.store.claim_outbox(now or now_utc(), batch, self.lease)
             rows = [r for r in rows if self._deliverable(r, report)]
             if not rows:
+                after = await self.store.outbox_waiting(now or now_utc())
+                report.left = [w for w in after if w.reason != "stopped"]
                 return report
             faults.checkpoint("after_claim")
             await asyncio.gather(*(one(r) for r in rows))
@@ -118,6 +128,7 @@ class OutboxSender:
         if row.entry.platform in self.adapters:
             return True
         report.skipped += 1
+        report.skipped_platforms.add(row.entry.platform)
         return False
 
     async def _send(self, row: OutboxRow, report: SendReport) -> None:

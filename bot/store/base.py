@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.matcher import MatchResult
 from bot.models import Item
 from bot.sources.state import SourceState
+from bot.store.leases import OutboxWait
 from bot.store.records import (
     AuditEntry,
     CursorUpdate,
@@ -128,7 +129,14 @@ class Store(ABC):
 
     @abstractmethod
     async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        """Lease sendable rows to this sender; a row stays leased until ``now + lease``."""
+        """Lease sendable rows to this sender; a row stays leased until ``now + lease``,
+        or until its owner is provably gone (see :mod:`bot.store.leases`)."""
+
+    @abstractmethod
+    async def outbox_waiting(self, now: datetime) -> list[OutboxWait]:
+        """Unsent rows a sender cannot claim now or could only take over, grouped
+        by why: held by a live sender, held by one that stopped, or waiting to retry.
+        Rows held by this process are left out."""
 
     @abstractmethod
     async def mark_sent(self, outbox_id: int, message_id: str) -> None: ...

@@ -188,4 +188,15 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        7,
+        "outbox leases name their owner, so a dead sender's rows are taken over at once",
+        """
+        ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+        ALTER TABLE outbox ADD COLUMN lease_session TEXT;
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

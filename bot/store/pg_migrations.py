@@ -190,6 +190,14 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX handled_events_at ON handled_events (at);
         """,
     ),
+    (
+        7,
+        "outbox leases name their owner, so a dead sender's rows are taken over at once",
+        """
+        ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+        ALTER TABLE outbox ADD COLUMN lease_session TEXT;
+        """,
+    ),
 ]
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1][0]

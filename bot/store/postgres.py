@@ -12,7 +12,13 @@ What PostgreSQL adds for replicas:
   senders can drain the outbox at once and no row is claimed twice;
 * ``claim_source``/``release_source`` lease a feed to one replica at a time;
 * ``upgrade`` holds an advisory lock, so ``policywatch db upgrade`` (and every
-  replica starting at once) apply each migration exactly once.
+  replica starting at once) apply each migration exactly once;
+* a claimed outbox row names this process's *presence session* (a connection
+  held open for the store's lifetime); when that session has ended, as
+  ``pg_stat_activity`` shows, the sender died and the row is taken over at once;
+* every call that reaches the database retries a lost connection (a server
+  restart, ``pg_terminate_backend``) a few times with backoff, then fails with
+  one :class:`DatabaseUnavailable` line.
 
 Extra query parameters of the URL are PostgreSQL settings for every pooled
 connection (asyncpg's behaviour), e.g. ``?search_path=tenant_a`` puts a
@@ -22,22 +28,32 @@ and schema so deployments sharing a server never block each other.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import hashlib
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import asyncpg
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from bot.matcher import MatchResult
 from bot.models import Item
 from bot.store.codec import now_utc, utc_seconds
 from bot.store.dialect import Dialect
+from bot.store.leases import this_process
 from bot.store.pg_migrations import PG_MIGRATIONS
 from bot.store.records import (
     CursorUpdate,
@@ -58,6 +74,81 @@ _PLACEHOLDER = re.compile(r"\?")
 _SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 # The same text-search configuration as the generated ``items.search`` column.
 _TS_CONFIG = "english"
+
+
+#: Errors that mean the connection, not the statement, failed: the server
+#: restarted or was shut down, the backend was terminated, the socket broke.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError and the rest of class 08
+    asyncpg.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,  # the server is starting up
+    ConnectionError,  # refused, reset, broken pipe
+)
+RETRY_ATTEMPTS = 5  # waits of 0.2, 0.4, 0.8 and 1.6 s between: a restart has ~3 s to finish
+_retrying = contextvars.ContextVar("pg_retrying", default=False)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: A session told apart from a later one given the same backend pid.
+_SESSION_KEY = "pid::text || '@' || (extract(epoch FROM backend_start) * 1000000)::bigint::text"
+
+
+class DatabaseUnavailable(ConnectionError):
+    """The connection to PostgreSQL was lost and did not come back in time.
+
+    A ``ConnectionError`` (so an ``OSError``): the CLI prints it as one line."""
+
+
+def retry_transient(
+    call: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Retry a database call whose connection was lost, with backoff.
+
+    Only the outermost retried call retries (a retried method calling another
+    must not multiply the attempts). Repeating a call is safe because every
+    write here is idempotent (ON CONFLICT, upserts, status updates by id), and
+    a transaction cut off mid-way was rolled back by the server; a commit
+    whose answer was lost is the one case where a repeat can add a second
+    audit or edit row."""
+
+    @functools.wraps(call)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _retrying.get():
+            return await call(*args, **kwargs)
+        token = _retrying.set(True)
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(TRANSIENT_ERRORS),
+                stop=stop_after_attempt(RETRY_ATTEMPTS),
+                wait=wait_exponential(multiplier=0.2, max=2.0),
+                before_sleep=lambda state: log.info(
+                    "database connection lost (%s); retrying",
+                    type(state.outcome.exception() if state.outcome else None).__name__,
+                ),
+            ):
+                with attempt:
+                    return await call(*args, **kwargs)
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise DatabaseUnavailable(
+                f"lost the connection to PostgreSQL and {RETRY_ATTEMPTS} tries over "
+                f"about 3 s did not get it back: {_brief(cause)}"
+            ) from None
+        finally:
+            _retrying.reset(token)
+        raise AssertionError("unreachable: tenacity returns or raises")
+
+    return wrapper
+
+
+def _brief(error: BaseException | None) -> str:
+    """An error as one line that names no password (asyncpg's messages name
+    hosts, users and databases only)."""
+    if error is None:
+        return "unknown error"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def is_postgres_url(url: str) -> bool:
@@ -143,6 +234,9 @@ class PostgresStore(SQLStore):
         # Never log it: it may hold a password.
         self.dsn = dsn
         self.namespace = namespace
+        self._presence: Any | None = None  # see _lease_session
+        self._session = ""
+        self._presence_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -150,11 +244,13 @@ class PostgresStore(SQLStore):
         if not is_postgres_url(url):
             raise ValueError("not a postgresql:// URL")
         try:
-            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=15)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            pool = await retry_transient(asyncpg.create_pool)(
+                url, min_size=min_size, max_size=max_size, timeout=15
+            )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             # An OSError subclass: the CLI prints it as one line. asyncpg's
             # messages name the user or database, never the password.
-            raise ConnectionError(f"cannot open the PostgreSQL database: {exc}") from None
+            raise ConnectionError(f"cannot open the PostgreSQL database: {_brief(exc)}") from None
         try:
             async with pool.acquire() as conn:
                 row = await conn.fetchrow(
@@ -172,31 +268,71 @@ class PostgresStore(SQLStore):
         return self._pool
 
     async def close(self) -> None:
+        if self._presence is not None:
+            presence, self._presence = self._presence, None
+            await presence.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+    async def _lease_session(self) -> str:
+        """The session that vouches for this process's outbox leases.
+
+        A connection of its own, outside the pool (the pool closes idle
+        connections, which would look like a death), held open until
+        :meth:`close`. When the process dies the server ends the session, and
+        other senders see it gone from ``pg_stat_activity``. If the session was
+        cut, a new one is opened: rows leased under the old one may then be
+        taken over while still being sent, which the platform look-up before a
+        resend makes harmless."""
+        async with self._presence_lock:  # concurrent claims share one session
+            if self._presence is None or self._presence.is_closed():
+                if self._presence is not None:
+                    self._presence.terminate()
+                self._presence = await asyncpg.connect(
+                    self.dsn, timeout=15, server_settings={"application_name": "policywatch-sender"}
+                )
+                self._session = str(
+                    await self._presence.fetchval(
+                        f"SELECT {_SESSION_KEY} FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+                    )
+                )
+            return self._session
+
+    async def _sessions_gone(self, sessions: set[str]) -> set[str]:
+        if not sessions:
+            return set()
+        found = await self._fetch(
+            f"""SELECT s FROM unnest(?::text[]) AS s WHERE {_GONE.format(session="s")}""",
+            [sorted(sessions)],
+        )
+        return {str(r[0]) for r in found}
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Any]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield conn
 
+    @retry_transient
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         async with self.pool.acquire() as conn:
             return list(await conn.fetch(numbered(sql), *params))
 
+    @retry_transient
     async def _execute(self, *statements: Statement) -> list[int]:
         async with self._transaction() as conn:
             return [
                 _count(await conn.execute(numbered(sql), *params)) for sql, params in statements
             ]
 
+    @retry_transient
     async def _fetch_written(self, sql: str, params: Sequence[Any]) -> list[Any]:
         async with self._transaction() as conn:
             return list(await conn.fetch(numbered(sql), *params))
 
     # ------------------------------------------------------------ schema
 
+    @retry_transient
     async def upgrade(self) -> int:
         """Apply pending steps under a session advisory lock.
 
@@ -227,6 +363,7 @@ class PostgresStore(SQLStore):
                 await conn.execute("SELECT pg_advisory_unlock($1)", key)
         return await self.schema_version()
 
+    @retry_transient
     async def schema_version(self) -> int:
         async with self.pool.acquire() as conn:
             exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
@@ -238,6 +375,7 @@ class PostgresStore(SQLStore):
 
     # ------------------------------------------------------------ items
 
+    @retry_transient
     async def unseen(self, items: Sequence[Item]) -> list[Item]:
         if not items:
             return []
@@ -258,6 +396,7 @@ class PostgresStore(SQLStore):
         seen = {int(r[0]) - 1 for r in rows}
         return [item for n, item in enumerate(items) if n not in seen]
 
+    @retry_transient
     async def add_items(
         self, rows: Sequence[Ingested], stories: Sequence[StoryRecord] = ()
     ) -> list[int]:
@@ -354,6 +493,7 @@ class PostgresStore(SQLStore):
 
     # ------------------------------------------------------------ matches and queries
 
+    @retry_transient
     async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:
         if not matched:
             return
@@ -391,6 +531,7 @@ class PostgresStore(SQLStore):
 
     # ------------------------------------------------------------ outbox
 
+    @retry_transient
     async def enqueue(
         self, entries: Sequence[OutboxEntry], updates: Sequence[CursorUpdate]
     ) -> list[int]:
@@ -428,22 +569,27 @@ class PostgresStore(SQLStore):
                 )
         return new_ids
 
+    @retry_transient
     async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         """Lease ready rows with ``FOR UPDATE SKIP LOCKED``.
 
-        A row another sender is claiming right now is skipped rather than
+        A row whose lease names a session that has ended is taken over at
+        once. A row another sender is claiming right now is skipped rather than
         waited for; a row another sender has just claimed and committed is
         re-checked against the lease (READ COMMITTED re-evaluates the WHERE
         clause on the newest version), so no row is ever handed out twice.
         """
         moment = _req_ts(now)
+        session = await self._lease_session()
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 f"""UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,
-                                        lease_until = $1
+                                        lease_until = $1, lease_owner = $4, lease_session = $5
                     FROM (SELECT id FROM outbox
                           WHERE status IN ('pending', 'sending') AND next_attempt_at <= $2
-                            AND (lease_until IS NULL OR lease_until <= $2)
+                            AND (lease_until IS NULL OR lease_until <= $2
+                                 OR (lease_session IS NOT NULL AND lease_session <> $5
+                                     AND {_GONE.format(session="lease_session")}))
                           ORDER BY id LIMIT $3
                           FOR UPDATE SKIP LOCKED) AS ready
                     WHERE o.id = ready.id
@@ -451,9 +597,12 @@ class PostgresStore(SQLStore):
                 utc_seconds(moment + lease),
                 moment,
                 limit,
+                str(this_process()),
+                session,
             )
         return sorted((outbox_row(r, self.dialect) for r in rows), key=lambda r: r.id)
 
+    @retry_transient
     async def claim_source(self, source_id: str, owner: str, until: datetime) -> bool:
         """Lease a source to ``owner`` until ``until``; False while another owner holds it.
 
@@ -476,6 +625,7 @@ class PostgresStore(SQLStore):
             )
         return won is not None
 
+    @retry_transient
     async def release_source(self, source_id: str, owner: str) -> None:
         """End ``owner``'s lease early (after a fetch) so the next due fetch needn't wait."""
         async with self._transaction() as conn:
@@ -483,6 +633,15 @@ class PostgresStore(SQLStore):
                 "DELETE FROM source_leases WHERE source_id = $1 AND owner = $2", source_id, owner
             )
 
+
+#: ``{session}`` (a session key, see _SESSION_KEY) has ended: no backend has
+#: its pid, or the one that has started later. A backend whose start time this
+#: role may not see (another role's session) counts as alive.
+_GONE = """NOT EXISTS (
+    SELECT 1 FROM pg_stat_activity a
+    WHERE a.pid = split_part({session}, '@', 1)::int
+      AND (a.backend_start IS NULL OR a.pid::text || '@' ||
+           (extract(epoch FROM a.backend_start) * 1000000)::bigint::text = {session}))"""
 
 _ITEM_ARRAYS = (
     "id",

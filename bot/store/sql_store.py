@@ -22,6 +22,7 @@ from bot.store import rows
 from bot.store.base import Store
 from bot.store.codec import now_utc
 from bot.store.dialect import Dialect
+from bot.store.leases import OutboxWait, ProcessId, process_gone, this_process
 from bot.store.records import AuditEntry, OutboxRow, StoredItem, StoryRecord, Subscription
 from bot.store.rows import ITEM_COLUMNS, OUTBOX_COLUMNS, STORY_COLUMNS
 from bot.watchlists import WatchlistEdit
@@ -236,6 +237,46 @@ class SQLStore(Store):
             f"SELECT {OUTBOX_COLUMNS} FROM outbox {where} ORDER BY id", params
         )
         return [rows.outbox_row(r, self.dialect) for r in found]
+
+    async def _sessions_gone(self, sessions: set[str]) -> set[str]:
+        """Which of these database sessions have ended (a backend that has
+        sessions, PostgreSQL, says; others have none)."""
+        return set()
+
+    def _owner_gone(self, owner: str | None, session: str | None, gone: set[str]) -> bool:
+        """Whether the holder of a lease is provably gone: its database session
+        ended, or (without a session) its process on this host exited."""
+        if session:
+            return session in gone
+        process = ProcessId.parse(owner or "")
+        return process is not None and process_gone(process)
+
+    async def outbox_waiting(self, now: datetime) -> list[OutboxWait]:
+        moment = self.dialect.time(now)
+        held = await self._fetch(
+            "SELECT lease_owner, lease_session, COUNT(*), MAX(lease_until) FROM outbox "
+            "WHERE status = 'sending' AND lease_until > ? "
+            "GROUP BY lease_owner, lease_session ORDER BY MAX(lease_until)",
+            [moment],
+        )
+        gone = await self._sessions_gone({r[1] for r in held if r[1]})
+        me = str(this_process())
+        waits: list[OutboxWait] = []
+        for owner, session, count, until in held:
+            if owner == me:
+                continue
+            process = ProcessId.parse(owner or "")
+            holder = process.label() if process else "a sender of an older version"
+            reason = "stopped" if self._owner_gone(owner, session, gone) else "held"
+            waits.append(OutboxWait(reason, int(count), self.dialect.read_time(until), holder))
+        retry = await self._fetch(
+            "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox "
+            "WHERE status = 'pending' AND next_attempt_at > ?",
+            [moment],
+        )
+        if retry and int(retry[0][0]):
+            waits.append(OutboxWait("retry", int(retry[0][0]), self.dialect.read_time(retry[0][1])))
+        return waits
 
     async def outbox_counts(self) -> dict[str, int]:
         found = await self._fetch("SELECT status, COUNT(*) FROM outbox GROUP BY status")

@@ -17,6 +17,7 @@ from bot.matcher import MatchResult
 from bot.models import Item
 from bot.store.codec import from_db, now_utc, to_db
 from bot.store.dialect import Dialect
+from bot.store.leases import this_process
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
     CursorUpdate,
@@ -339,16 +340,29 @@ class SQLiteStore(SQLStore):
         return new_ids
 
     async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Lease ready rows, and rows whose owner provably died (see
+        :mod:`bot.store.leases`), to this process. The owners are checked
+        inside the write transaction, so no two senders take the same row."""
+        me = str(this_process())
         async with self._transaction() as db:
+            async with db.execute(
+                "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'sending' "
+                "AND lease_until > ? AND lease_owner IS NOT NULL AND lease_owner <> ?",
+                (to_db(now), me),
+            ) as cursor:
+                owners = [str(r[0]) for r in await cursor.fetchall()]
+            gone = [o for o in owners if self._owner_gone(o, None, set())]
             cursor = await db.execute(
-                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?,
+                                      lease_owner = ?
                    WHERE id IN (
                      SELECT id FROM outbox
                      WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
-                       AND (lease_until IS NULL OR lease_until <= ?)
+                       AND (lease_until IS NULL OR lease_until <= ?
+                            OR lease_owner IN ({",".join("?" * len(gone)) or "NULL"}))
                      ORDER BY id LIMIT ?)
                    RETURNING {OUTBOX_COLUMNS}""",
-                (to_db(now + lease), to_db(now), to_db(now), limit),
+                (to_db(now + lease), me, to_db(now), to_db(now), *gone, limit),
             )
             rows = await cursor.fetchall()
             await cursor.close()
