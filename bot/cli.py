@@ -20,7 +20,7 @@ import yaml
 
 from bot import __version__
 from bot.caller import Caller
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import PolicyWatch, sample_items
 from bot.logs import configure_logging
 from bot.matcher import Matcher
@@ -97,22 +97,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit statuses (listed in the README's operator section).
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PIPE_CLOSED, EXIT_INTERRUPTED = 0, 1, 2, 141, 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Bad input (arguments, environment values, the database
+    URL, watchlist files) is one line on stderr and status 2; a failure while
+    running (a database that stays unreachable, a failed send) is one line
+    and status 1."""
     configure_logging(os.environ)
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
-            return 2
+            return EXIT_BAD_INPUT
         return asyncio.run(_dispatch(args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
-    except (WatchlistFileError, DatabaseURLError, OSError) as exc:
+        return EXIT_BAD_INPUT
+    except (ConfigError, DatabaseURLError, WatchlistFileError) as exc:
         print(f"policywatch: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`policywatch ... | head`): stop quietly. Point
+        # stdout at devnull so the interpreter's final flush cannot complain
+        # (the recipe in the Python docs' note on SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
+    except OSError as exc:
+        print(f"policywatch: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _os_error(exc: OSError) -> str:
+    """``[Errno 2] No such file or directory: 'x'`` as ``x: no such file or directory``."""
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror[:1].lower()}{exc.strerror[1:]}"
+    return str(exc)
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
@@ -294,7 +319,10 @@ def _match(source: str, folder: Path) -> int:
     matcher = Matcher(load_catalog(folder), events=EVENT_RULES)
     stories = StoryIndex()  # stories form across the input, in input order
     bad = 0
-    stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    try:
+        stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"policywatch match: cannot read --input: {_os_error(exc)}") from None
     with stream:
         for number, line in enumerate(stream, 1):
             if not line.strip():

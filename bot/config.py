@@ -1,4 +1,7 @@
-"""Settings read once from the environment (names are in shared/INTERFACE.md)."""
+"""Settings read once from the environment (names are in shared/INTERFACE.md).
+
+A value that cannot be used is refused here, naming the variable and what it
+takes, so an operator never meets it later as a traceback."""
 
 from __future__ import annotations
 
@@ -6,6 +9,30 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """An environment value that cannot be used: one line, exit status 2."""
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: int | None, low: int, high: int, what: str
+) -> int | None:
+    """``env[name]`` as a whole number in ``[low, high]``; ``default`` when unset."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ConfigError(f"{name} must be {what} ({low}-{high}), got '{raw[:40]}'")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    return _number(env, name, default, 0, 65535, "a TCP port number")
 
 
 def _default_data_dir() -> Path:
@@ -45,8 +72,6 @@ class Settings:
         data_dir = Path(env["POLICYWATCH_DATA_DIR"]) if env.get("POLICYWATCH_DATA_DIR") else None
         data_dir = data_dir or _default_data_dir()
         wl = env.get("POLICYWATCH_WATCHLISTS_DIR")
-        guild = env.get("DISCORD_GUILD_ID")
-        ops = env.get("POLICYWATCH_OPS_PORT")
         return cls(
             data_dir=data_dir,
             database_url=env.get("POLICYWATCH_DATABASE_URL")
@@ -60,11 +85,13 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
-            slack_port=int(env.get("POLICYWATCH_SLACK_PORT") or 3000),
+            slack_port=_port(env, "POLICYWATCH_SLACK_PORT", 3000) or 0,
             discord_token=env.get("DISCORD_TOKEN") or None,
             discord_api_base=env.get("DISCORD_API_BASE") or "https://discord.com/api/v10",
-            discord_guild_id=int(guild) if guild else None,
-            ops_port=int(ops) if ops else None,
+            discord_guild_id=_number(
+                env, "DISCORD_GUILD_ID", None, 1, 2**63 - 1, "a Discord server id"
+            ),
+            ops_port=_port(env, "POLICYWATCH_OPS_PORT", None),
             ops_host=env.get("POLICYWATCH_OPS_HOST") or "127.0.0.1",
             contact=env.get("POLICYWATCH_CONTACT") or "policywatch (set POLICYWATCH_CONTACT)",
             sources_file=Path(env["POLICYWATCH_SOURCES_FILE"])
@@ -72,8 +99,26 @@ class Settings:
             else None,
             congress_api_key=env.get("POLICYWATCH_CONGRESS_API_KEY") or None,
             send_empty_digests=env.get("POLICYWATCH_SEND_EMPTY_DIGESTS", "") == "1",
-            outbox_lease_seconds=int(env.get("POLICYWATCH_OUTBOX_LEASE_SECONDS") or 120),
+            outbox_lease_seconds=_number(
+                env, "POLICYWATCH_OUTBOX_LEASE_SECONDS", 120, 0, 86_400, "a number of seconds"
+            )
+            or 0,
         )
+
+    def platform_problems(self) -> list[str]:
+        """Platforms configured by half: each would otherwise be skipped in silence."""
+        problems = []
+        if self.slack_bot_token and not (self.slack_signing_secret or self.slack_app_token):
+            problems.append(
+                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (Slack over HTTP) "
+                "nor SLACK_APP_TOKEN (Socket Mode) is"
+            )
+        if not self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token):
+            which = "SLACK_APP_TOKEN" if self.slack_app_token else "SLACK_SIGNING_SECRET"
+            problems.append(f"{which} is set but SLACK_BOT_TOKEN is not")
+        if not self.discord_token and (self.discord_guild_id is not None):
+            problems.append("DISCORD_GUILD_ID is set but DISCORD_TOKEN is not")
+        return problems
 
     @property
     def slack_enabled(self) -> bool:

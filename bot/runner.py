@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters.base import Adapter
+from bot.config import ConfigError
 from bot.coordination import Leadership, leadership_for
 from bot.core import PolicyWatch
 from bot.digests.sender import OutboxSender, Pacing
@@ -30,8 +31,12 @@ DIGEST_TICK_SECONDS = 30
 
 def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> list[Adapter]:
     """Adapters whose credentials are set; the console when there are none
-    (or always, with ``include_console``, for delivering console digests)."""
+    (or always, with ``include_console``, for delivering console digests).
+    Raises :class:`ConfigError` for a platform configured by half."""
     settings = core.settings
+    problems = settings.platform_problems()
+    if problems:  # half a platform would be skipped in silence, and the console start instead
+        raise ConfigError("; ".join(problems))
     adapters: list[Adapter] = []
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter

@@ -140,7 +140,7 @@ def test_custom_watchlists_dir_and_bad_database_url(env: dict[str, str], tmp_pat
     custom = {**env, "POLICYWATCH_WATCHLISTS_DIR": str(folder)}
     assert run(custom, "watchlists", "list").stdout.startswith("lfp\t")
     bad = run({**env, "POLICYWATCH_DATABASE_URL": "mysql://x"}, "ask", "help")
-    assert bad.returncode == 1 and "unsupported database URL" in bad.stderr
+    assert bad.returncode == 2 and "unsupported database URL" in bad.stderr
 
 
 def test_run_console_reads_commands_until_end_of_input(env: dict[str, str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from bot.store.base import Store
 from bot.store.records import AuditEntry, StoredItem, Subscription
 
@@ -28,7 +30,12 @@ async def open_store(url: str) -> Store:
             raise DatabaseURLError(
                 "postgresql:// needs asyncpg: pip install 'policywatch[postgres]'"
             ) from exc
-        store = await PostgresStore.open(url)
+        try:
+            store = await PostgresStore.open(url)
+        except ValueError as exc:  # the URL does not parse (a port that is no number, ...)
+            raise DatabaseURLError(
+                f"POLICYWATCH_DATABASE_URL is not a usable PostgreSQL URL: {_redact(exc, url)}"
+            ) from None
     # --- end PostgreSQL
     else:
         scheme = url.split(":", 1)[0] if ":" in url else "(none)"
@@ -37,6 +44,16 @@ async def open_store(url: str) -> Store:
         )
     await store.upgrade()
     return store
+
+
+def _redact(error: Exception, url: str) -> str:
+    """The error's text without the URL's password, should a parser quote it."""
+    text = str(error)
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = url.partition("@")[0].rpartition(":")[2] if "@" in url else None
+    return text.replace(password, "***") if password else text
 
 
 __all__ = ["AuditEntry", "DatabaseURLError", "Store", "StoredItem", "Subscription", "open_store"]

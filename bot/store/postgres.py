@@ -247,6 +247,8 @@ class PostgresStore(SQLStore):
             pool = await retry_transient(asyncpg.create_pool)(
                 url, min_size=min_size, max_size=max_size, timeout=15
             )
+        except ValueError:
+            raise  # the URL itself is wrong (asyncpg's ClientConfigurationError too)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             # An OSError subclass: the CLI prints it as one line. asyncpg's
             # messages name the user or database, never the password.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -63,10 +64,21 @@ class SQLiteStore(SQLStore):
 
     @classmethod
     async def open(cls, path: str) -> SQLiteStore:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connecting = aiosqlite.connect(path, isolation_level=None)
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = await connecting
+        except (OSError, sqlite3.Error) as exc:
+            # aiosqlite stops its worker thread after a failed connect but does
+            # not wait for it; unwaited, it reports to a closed loop at exit.
+            worker = getattr(connecting, "_thread", None)
+            if worker is not None and worker.is_alive():
+                await asyncio.to_thread(worker.join, 5)
+            # An OSError: the CLI prints it as one line.
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConnectionError(f"cannot open the SQLite database {path}: {reason}") from None
         store = cls(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
