@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.internals import parse_body
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -32,6 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
@@ -203,6 +205,8 @@ class SlackAdapter(Adapter):
         self._http: ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._stopped = asyncio.Event()
+        secret = settings.slack_signing_secret
+        self._verifier = SignatureVerifier(secret) if secret else None  # None: Socket Mode
         self._register(command)
 
     # ------------------------------------------------------------------ lifecycle
@@ -259,9 +263,41 @@ class SlackAdapter(Adapter):
         self._stopped.set()
 
     async def _http_events(self, request: web.Request) -> web.Response:
+        """Verify, then parse, then hand over to bolt.
+
+        Bolt parses the body before it checks the signature, and a header or
+        body it cannot read becomes a 500 with a logged traceback. The
+        listener faces the internet, so the signature is checked here first
+        (401 for anything unsigned, stale, or with a timestamp that is no
+        number) and a signed body that does not parse as bolt would parse it
+        is a 400: nothing unverified is ever parsed."""
+        refusal = self._refusal(await request.read(), request.headers)
+        if refusal is not None:
+            return refusal
         bolt_request = await to_bolt_request(request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    def _refusal(self, raw: bytes, headers: Mapping[str, str]) -> web.Response | None:
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and signature):
+            return web.Response(status=401, text="missing or malformed Slack signature headers\n")
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="the body is not UTF-8\n")
+        if self._verifier is None or not self._verifier.is_valid(body, timestamp, signature):
+            return web.Response(status=401, text="invalid Slack signature\n")
+        try:
+            content_type = headers.get("Content-Type")  # as bolt reads it
+            parsed = parse_body(body, content_type.split(";")[0] if content_type else None)
+        except ValueError:  # json.JSONDecodeError
+            parsed = None
+        if not isinstance(parsed, dict):
+            log.warning("slack: refused a signed request whose body is not a JSON object or form")
+            return web.Response(status=400, text="the body is not a Slack payload\n")
+        return None
 
     # ------------------------------------------------------------------ listeners
 
