@@ -10,10 +10,13 @@ shared truth for those.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+from bot.logs import announce
 
 if TYPE_CHECKING:
     from bot.core import PolicyWatch
@@ -99,6 +102,13 @@ def ops_app(core: PolicyWatch) -> web.Application:
 async def start_ops(core: PolicyWatch, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(ops_app(core), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    log.info("ops endpoints on %s:%s", host, port)
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise OSError(
+            f"cannot serve /healthz and /metrics on {host}:{port} (POLICYWATCH_OPS_PORT): {reason}"
+        ) from None
+    announce(f"ops: /healthz /readyz /metrics on {host}:{port}")
     return runner

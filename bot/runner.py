@@ -14,6 +14,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -74,6 +75,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.leadership = leadership or leadership_for(core.store)  # SQLite: always the leader
         self.clock = clock
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         self.leadership.start()  # campaigns in the background (needs the running loop)
@@ -85,7 +87,7 @@ class Jobs:
         for job, seconds in ticks:
             # First run at once; a tick still running (or missed) is never doubled up.
             self.scheduler.add_job(
-                job,
+                self._tracked(job),
                 IntervalTrigger(seconds=seconds),
                 next_run_time=now,
                 max_instances=1,
@@ -93,9 +95,32 @@ class Jobs:
             )
         self.scheduler.start()
 
-    def stop(self) -> None:
+    def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """The job, remembered while it runs so that :meth:`stop` can wait for it."""
+
+        async def tick() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await job()
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        tick.__name__ = tick.__qualname__ = getattr(job, "__name__", "tick")
+        return tick
+
+    async def stop(self) -> None:
+        """Stop scheduling and end the ticks still running, before the caller
+        closes the store under them (a tick left running would log "Cannot
+        operate on a closed database" over the real reason the bot stopped)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def ingest(self) -> None:
         if not self.leadership.is_leader:
@@ -133,15 +158,14 @@ class Jobs:
 
 
 async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
+    """Run until an adapter ends or a signal arrives. Whatever fails at start
+    (a port taken) stops everything already started before the error is
+    reported, so the error is the first and only thing the operator reads."""
     adapters = enabled_adapters(core)
     log.info("starting adapters: %s", ", ".join(a.platform for a in adapters))
     jobs = Jobs(core, adapters)
-    if background_jobs:
-        jobs.start()
     ops = None
-    if core.settings.ops_port is not None:
-        ops = await start_ops(core, core.settings.ops_host, core.settings.ops_port)
-    tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
+    tasks: list[asyncio.Task[None]] = []
     # SIGTERM/SIGINT (docker stop, Ctrl-C) end the run like an adapter finishing:
     # adapters stop, the leader lock is handed over, leased messages stay queued.
     stopping = asyncio.Event()
@@ -150,6 +174,11 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
         loop.add_signal_handler(signum, stopping.set)
     waiter = asyncio.create_task(stopping.wait(), name="signals")
     try:
+        if core.settings.ops_port is not None:
+            ops = await start_ops(core, core.settings.ops_host, core.settings.ops_port)
+        if background_jobs:
+            jobs.start()
+        tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
         done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
         if waiter in done:
             log.info("stopping on signal")
@@ -158,7 +187,7 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
             if error is not None:
                 raise error
     finally:
-        jobs.stop()
+        await jobs.stop()
         await jobs.leadership.stop()  # hand the lock over at once
         if ops is not None:
             await ops.cleanup()

@@ -45,6 +45,7 @@ from adapters.discord.embeds import (
 )
 from bot.caller import Caller
 from bot.delivery import Delivery, DeliveryError, PermanentDeliveryError, RetryLater
+from bot.logs import announce
 from bot.replies import Reply, ReplyKind
 
 if TYPE_CHECKING:
@@ -301,6 +302,10 @@ class PolicyWatchClient(discord.Client):
     """discord.Client with our command tree; no privileged intents (only ``guilds``)."""
 
     def __init__(self, adapter: DiscordAdapter) -> None:
+        # The bot never joins voice: "PyNaCl/davey is not installed, voice will
+        # NOT be supported" would only alarm an operator.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channel/guild cache for interactions; not privileged
         super().__init__(
@@ -310,6 +315,14 @@ class PolicyWatchClient(discord.Client):
         )
         self.adapter = adapter
         self.tree: app_commands.CommandTree[PolicyWatchClient] = app_commands.CommandTree(self)
+        self._announced = False
+
+    async def on_ready(self) -> None:
+        """Say once who the bot is and how many servers it is in."""
+        if not self._announced:
+            self._announced = True
+            count = len(self.guilds)
+            announce(f"Discord: connected as {self.user}, {count} guild{'s' * (count != 1)}")
 
     async def setup_hook(self) -> None:
         """Point the gateway at what ``/gateway/bot`` says, register buttons, sync commands."""

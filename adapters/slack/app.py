@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.internals import parse_body
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -47,6 +49,7 @@ from adapters.slack.blocks import (
 )
 from bot.caller import Caller
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.logs import announce
 from bot.replies import Reply, ReplyKind
 
 if TYPE_CHECKING:
@@ -149,6 +152,17 @@ class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return after is None or after <= self.max_wait
 
 
+class _NoTokenSkippedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when handed a
+    client, then warns at every start that the token "will be unused": it is
+    the same token, used through our client, so the line only alarms."""
+
+    message = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 class SlackAdapter(Adapter):
     """Serve one Slack workspace (or Grid org) with one bot token.
 
@@ -188,6 +202,9 @@ class SlackAdapter(Adapter):
             base_url=settings.slack_api_url,
             retry_handlers=retry_handlers,
         )
+        bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+        if not any(isinstance(f, _NoTokenSkippedWarning) for f in bolt_log.filters):
+            bolt_log.addFilter(_NoTokenSkippedWarning())
         self.app = AsyncApp(
             name="policywatch",
             client=self.client,
@@ -227,18 +244,24 @@ class SlackAdapter(Adapter):
         if self.settings.slack_app_token:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("slack: connected in Socket Mode")
+            announce("Slack: Socket Mode")
             return
         web_app = web.Application(client_max_size=1024 * 1024)
         web_app.router.add_post(EVENTS_PATH, self._http_events)
         self._runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise OSError(
+                f"Slack: cannot listen on {self.host}:{self.port} (POLICYWATCH_SLACK_PORT): {reason}"
+            ) from None
         addresses = self._runner.addresses
         if addresses:
             self.port = int(addresses[0][1])
-        log.info("slack: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
+        announce(f"Slack: HTTP on {self.host}:{self.port} {EVENTS_PATH}")
 
     async def start(self) -> None:
         if self._runner is None and self._socket is None:
