@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from bot.matcher import MatchResult
 from bot.models import Item
-from bot.sources.state import SourceState
 from bot.store.leases import OutboxWait
 from bot.store.records import (
     AuditEntry,
@@ -17,6 +16,7 @@ from bot.store.records import (
     Ingested,
     OutboxEntry,
     OutboxRow,
+    SourceState,
     StoredItem,
     StoryRecord,
     Subscription,
