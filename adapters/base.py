@@ -52,3 +52,9 @@ class Adapter(ABC):
         metadata, Discord nonces, a console log) override this; the default
         cannot tell, and the sender then resends (at-least-once)."""
         return None
+
+    def notice(self, text: str) -> None:
+        """An operator notice from the running bot ("sources: 3 of 17 could
+        not be fetched ..."). Chat adapters ignore it: their operators read
+        the logs. The console, where the operator is the user, shows it."""
+        return None

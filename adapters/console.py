@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import sys
 import threading
 from typing import TextIO
@@ -35,6 +36,7 @@ class ConsoleAdapter(Adapter):
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self._stopped = asyncio.Event()
+        self._prompting = False
         self.caller = Caller(
             platform="console",
             workspace="local",
@@ -45,10 +47,23 @@ class ConsoleAdapter(Adapter):
 
     async def start(self) -> None:
         self._write("policywatch console — type `help`, or `quit` to leave.\n")
-        lines = self._read_lines_in_background()
+        quiet = _QuietSources()
+        handlers = list(logging.getLogger().handlers)
+        for handler in handlers:
+            handler.addFilter(quiet)
+        try:
+            await self._serve(self._read_lines_in_background())
+        finally:
+            for handler in handlers:
+                handler.removeFilter(quiet)
+            self._stopped.set()
+
+    async def _serve(self, lines: asyncio.Queue[str]) -> None:
         while not self._stopped.is_set():
             self._write(PROMPT)
+            self._prompting = True
             line = await lines.get()
+            self._prompting = False
             if not line:  # end of input
                 self._write("\n")
                 break
@@ -59,7 +74,12 @@ class ConsoleAdapter(Adapter):
                 continue
             reply = await self.core.handle(self.caller, text)
             self._write(reply.to_text() + "\n")
-        self._stopped.set()
+
+    def notice(self, text: str) -> None:
+        """Show it on a line of its own, then the prompt again if it was showing."""
+        if self._stopped.is_set():
+            return
+        self._write(f"\n{text}\n{PROMPT}" if self._prompting else f"{text}\n")
 
     def _read_lines_in_background(self) -> asyncio.Queue[str]:
         """Read stdin on a daemon thread: a blocked ``readline`` must never keep
@@ -90,6 +110,15 @@ class ConsoleAdapter(Adapter):
     def _write(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
+
+
+class _QuietSources(logging.Filter):
+    """While the console runs, a source's warnings would print through the
+    prompt (with no network, one per source a minute). They are kept in
+    ``sources``, and the running bot says once when failures change."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not record.name.startswith("policywatch.sources")
 
 
 def _local_user() -> str:

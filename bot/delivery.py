@@ -57,3 +57,6 @@ class Courier(Protocol):
     async def deliver(self, delivery: Delivery) -> str: ...
 
     async def already_delivered(self, delivery: Delivery) -> str | None: ...
+
+    def notice(self, text: str) -> None:
+        """Show an operator notice (source health) where a person is watching."""

@@ -26,6 +26,7 @@ from bot.core import PolicyWatch
 from bot.delivery import Courier
 from bot.digests.sender import OutboxSender, Pacing
 from bot.ops import start_ops
+from bot.sources import FetchReport
 
 log = logging.getLogger("policywatch.run")
 DIGEST_TICK_SECONDS = 30
@@ -68,6 +69,24 @@ def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> lis
     return [adapter_factory(name)(core, settings) for name in wanted]
 
 
+def failure_summary(reports: list[FetchReport]) -> str | None:
+    """One line about the sources that failed in an ingest tick (None when none
+    did): the details of each are in ``sources``, not in a line per source."""
+    failed = [r for r in reports if r.status == "error"]
+    if not failed:
+        return None
+    unresolved = sum(1 for r in failed if (r.error or "").startswith("could not resolve"))
+    why = ""
+    if unresolved == len(failed):
+        why = ": could not resolve their hosts (no network?)"
+    elif unresolved:
+        why = f" ({unresolved} could not resolve their hosts)"
+    return (
+        f"sources: {len(failed)} of {len(reports)} could not be fetched{why}; "
+        "`sources` shows each one's error"
+    )
+
+
 class Jobs:
     """The periodic work of a running bot: fetch due sources, build due digests, send."""
 
@@ -90,6 +109,8 @@ class Jobs:
         self.leadership = leadership or leadership_for(core.store)  # SQLite: always the leader
         self.clock = clock
         self._running: set[asyncio.Task[Any]] = set()
+        self.adapters = adapters
+        self._failing: set[str] = set()  # sources that failed in the last ingest tick
 
     def start(self) -> None:
         self.leadership.start()  # campaigns in the background (needs the running loop)
@@ -149,6 +170,13 @@ class Jobs:
         new = sum(result.new for _, result in results)
         if results:
             log.info("ingest: %d sources fetched, %d new items", len(results), new)
+        failing = {report.source_id for report, _ in results if report.status == "error"}
+        if failing != self._failing:  # say it when it changes, not every minute
+            self._failing = failing
+            summary = failure_summary([report for report, _ in results])
+            if summary:
+                for adapter in self.adapters:
+                    adapter.notice(summary)
 
     async def digests(self) -> None:
         try:

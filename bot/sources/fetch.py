@@ -22,7 +22,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from bot.sources.limits import BodyTooLarge, BoundedDecoder, FetchLimits
-from bot.sources.ssrf import AddressGuard, GuardedBackend, RefusedURL
+from bot.sources.ssrf import AddressGuard, GuardedBackend, RefusedURL, UnresolvedHost
 
 logger = logging.getLogger("policywatch.sources")
 
@@ -232,6 +232,10 @@ class Fetcher:
             exc.requests = counter[0]
             logger.warning("refused %s: %s", mask_url(exc.url), exc.reason)
             raise
+        except UnresolvedHost as exc:  # no network, or a typo: not worth a retry
+            error = FetchError(str(exc))
+            error.requests = counter[0]
+            raise error from exc
         except FetchError as exc:
             exc.requests = counter[0]
             raise

@@ -53,6 +53,15 @@ class RefusedURL(Exception):
         self.requests = 0  # requests already made (earlier redirect hops)
 
 
+class UnresolvedHost(Exception):
+    """A host name DNS cannot resolve: no network, or a typo. Not a refusal:
+    the guard refused nothing, so it is worded apart from :class:`RefusedURL`."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"could not resolve {host} ({reason})")
+        self.host = host
+
+
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """IPv4 address tunnelled inside an IPv6 one (mapped, compatible, 6to4, Teredo, NAT64)."""
     if ip.ipv4_mapped is not None:
@@ -170,7 +179,8 @@ class AddressGuard:
         return reason
 
     async def checked_addresses(self, host: str, url: str) -> list[str]:
-        """Resolve ``host`` and return its addresses, or raise RefusedURL.
+        """Resolve ``host`` and return its addresses, or raise RefusedURL
+        (or UnresolvedHost when DNS has no answer).
 
         Refuses when *any* address is non-public: an attacker's name that returns one
         public and one private address must not get a chance to reach the private one.
@@ -179,7 +189,8 @@ class AddressGuard:
         try:
             addresses = await self.resolve(host)
         except (OSError, UnicodeError) as exc:
-            raise RefusedURL(url, f"cannot resolve {host}: {exc}") from exc
+            why = str(exc.strerror) if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UnresolvedHost(host, why) from exc
         if not self.enabled:
             return addresses
         for address in addresses:

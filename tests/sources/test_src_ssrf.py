@@ -22,7 +22,7 @@ from bot.sources import (
     SourceConfig,
     classify_address,
 )
-from bot.sources.ssrf import IPAddress, literal_address
+from bot.sources.ssrf import IPAddress, UnresolvedHost, literal_address
 
 LOGGER = "policywatch.sources"
 
@@ -93,6 +93,15 @@ def fake_dns(table: dict[str, list[str]]) -> tuple[list[str], object]:
     return calls, resolve
 
 
+async def test_a_name_dns_cannot_resolve_is_not_called_a_refusal() -> None:
+    _calls, resolve = fake_dns({})
+    guard = AddressGuard(resolver=resolve)  # type: ignore[arg-type]
+    with pytest.raises(UnresolvedHost) as info:
+        await guard.check_url("http://nowhere.test/")
+    assert str(info.value) == "could not resolve nowhere.test (no addresses for nowhere.test)"
+    assert "refused" not in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -105,7 +114,6 @@ def fake_dns(table: dict[str, list[str]]) -> tuple[list[str], object]:
         ("file:///etc/passwd", "scheme 'file' is not http/https"),
         ("gopher://public.test/", "scheme 'gopher' is not http/https"),
         ("http://user:pw@public.test/", "credentials in URL are not allowed"),
-        ("http://nowhere.test/", "cannot resolve nowhere.test: no addresses for nowhere.test"),
     ],
 )
 async def test_guard_refuses_urls(url: str, reason: str) -> None:
