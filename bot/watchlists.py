@@ -18,6 +18,13 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
+# Limits, so that a mistaken or hostile file is refused in a moment instead of
+# taking minutes and gigabytes (a 50 MB file once took 120 s and 2.8 GB to
+# validate). The shipped files are a few KB, a few hundred phrases, and
+# phrases of at most a few dozen characters.
+MAX_FILE_BYTES = 2 * 1024 * 1024  # per file
+MAX_TERMS = 10_000  # phrases per file (a watchlist, or the whole company directory)
+MAX_TERM_CHARS = 200  # per phrase
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 COMPANIES_FILE = "companies.yaml"
 
@@ -46,7 +53,30 @@ def _phrases(value: list[str]) -> list[str]:
     for phrase in cleaned:
         if not phrase:
             raise ValueError("empty phrase")
+        if len(phrase) > MAX_TERM_CHARS:
+            raise ValueError(
+                f"a phrase may have at most {MAX_TERM_CHARS} characters, "
+                f"this one has {len(phrase)}: '{phrase[:40]}...'"
+            )
     return cleaned
+
+
+def _count_terms(value: Any, budget: int) -> int:
+    """Strings in ``value``'s lists, counting no further than ``budget``: YAML
+    aliases can make a small file's lists astronomically long."""
+    count = 0
+    stack = [value]
+    while stack and count < budget:
+        current = stack.pop()
+        children = current.values() if isinstance(current, dict) else current
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append(child)
+            elif isinstance(current, list) and isinstance(child, str):
+                count += 1
+                if count >= budget:
+                    break
+    return count
 
 
 class WatchlistSpec(BaseModel):
@@ -143,6 +173,14 @@ def _line_of(node: yaml.Node, loc: Sequence[int | str]) -> int:
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node]:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise WatchlistFileError(
+                path,
+                1,
+                f"the file has {size / 1024 / 1024:.1f} MB; a watchlist file may have "
+                f"at most {MAX_FILE_BYTES // 1024 // 1024} MB",
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WatchlistFileError(path, 1, f"cannot read file: {exc}") from exc
@@ -154,6 +192,10 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node]:
         raise WatchlistFileError(path, line, f"invalid YAML: {exc.problem}") from exc
     if node is None or not isinstance(data, dict):
         raise WatchlistFileError(path, 1, "expected a mapping at the top of the file")
+    if _count_terms(data, MAX_TERMS + 1) > MAX_TERMS:
+        raise WatchlistFileError(
+            path, 1, f"more than {MAX_TERMS:,} phrases; a file may have at most {MAX_TERMS:,}"
+        )
     return data, node
 
 
