@@ -160,12 +160,13 @@ class PolicyWatch:
         return IngestResult(new=len(keys), duplicates=len(batch) - len(keys))
 
     async def _load_stories(self) -> None:
-        """Rebuild the in-memory story index from recent stored items."""
+        """Rebuild the in-memory story index from recent stored items, a page at
+        a time: holding all of them at once made this start-up's peak."""
         self.stories = StoryIndex(new_id=new_story_id)
         newest = await self.store.max_item_pk()  # first: what is stored later is caught up
         since = self.clock() - self.stories.answer_window
-        rows = await self.store.recent_items(since, STORY_REBUILD_LIMIT)
-        await self._replay([row for row in rows if row.pk <= newest])
+        async for rows in self.store.recent_item_pages(since, STORY_REBUILD_LIMIT):
+            await self._replay([row for row in rows if row.pk <= newest])
         self._index_pk, self._own_keys = newest, set()
 
     async def _catch_up(self) -> None:

@@ -231,6 +231,9 @@ async def test_replace_matches_rewrites_one_items_matches(store: Store) -> None:
     assert len(await store.items_matching("company", "ford", None, 5)) == 2
 
 
+NOW_2030 = datetime(2030, 1, 1, tzinfo=UTC)
+
+
 async def test_new_matches_and_recent_items_are_oldest_first(store: Store) -> None:
     items = [
         _item(
@@ -241,10 +244,16 @@ async def test_new_matches_and_recent_items_are_oldest_first(store: Store) -> No
     keys = await store.add_items(_ingested(*items))
     rows = await store.new_matches("ev-tariffs", keys[0], 10)
     assert [r.pk for r in rows] == keys[1:]
-    recent = await store.recent_items(datetime(2026, 1, 2, tzinfo=UTC), 10)
-    assert [r.item.id for r in recent] == ["i2", "i3"]
-    since_day_one = await store.recent_items(datetime(2026, 1, 1, tzinfo=UTC), 2)
-    assert [r.item.id for r in since_day_one] == ["i2", "i3"]  # the newest two
+
+    async def recent(since: datetime, limit: int, page: int = 500) -> list[list[str]]:
+        return [
+            [r.item.id for r in rows] async for rows in store.recent_item_pages(since, limit, page)
+        ]
+
+    assert await recent(datetime(2026, 1, 2, tzinfo=UTC), 10) == [["i2", "i3"]]
+    assert await recent(datetime(2026, 1, 1, tzinfo=UTC), 2) == [["i2", "i3"]]  # the newest two
+    assert await recent(datetime(2026, 1, 1, tzinfo=UTC), 10, page=2) == [["i1", "i2"], ["i3"]]
+    assert [r.item.id async for rows in store.recent_item_pages(NOW_2030, 10) for r in rows] == []
     assert [r.pk for r in await store.items_since(keys[0], 1)] == [keys[1]]
 
 

@@ -4,7 +4,7 @@ implements the same abstract methods and passes the same tests."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
 from bot.matcher import MatchResult
@@ -62,9 +62,13 @@ class Store(ABC):
         """Every item of these stories, oldest first."""
 
     @abstractmethod
-    async def recent_items(self, since: datetime, limit: int) -> list[StoredItem]:
+    def recent_item_pages(
+        self, since: datetime, limit: int, page: int = 500
+    ) -> AsyncIterator[list[StoredItem]]:
         """The newest ``limit`` items published (or fetched) since a moment,
-        oldest first: what rebuilds the story index."""
+        oldest first, ``page`` at a time: what rebuilds the story index at
+        start, without ever holding all of them (tens of thousands of items
+        with their matches) in memory at once."""
 
     @abstractmethod
     async def replace_matches(self, matched: Sequence[tuple[int, MatchResult]]) -> None:
