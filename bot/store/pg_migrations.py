@@ -196,6 +196,8 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
         ALTER TABLE outbox ADD COLUMN lease_session TEXT;
+        ALTER TABLE outbox ADD COLUMN lease_claim TEXT;
+        CREATE INDEX outbox_lease_claim ON outbox (lease_claim);
         """,
     ),
 ]

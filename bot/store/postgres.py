@@ -35,6 +35,7 @@ import hashlib
 import itertools
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -44,7 +45,7 @@ import asyncpg
 from tenacity import (
     AsyncRetrying,
     RetryError,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential,
 )
@@ -83,10 +84,29 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,  # the server is starting up
+    # A connection cut while a statement was in flight can be left in a state
+    # asyncpg will not reuse ("another operation is in progress"); the pool
+    # drops it, and the retry gets a new one.
+    asyncpg.InternalClientError,
     ConnectionError,  # refused, reset, broken pipe
 )
 RETRY_ATTEMPTS = 5  # waits of 0.2, 0.4, 0.8 and 1.6 s between: a restart has ~3 s to finish
 _retrying = contextvars.ContextVar("pg_retrying", default=False)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A lost connection, also when asyncpg reports it as a misuse: leaving a
+    transaction on a connection the server has cut raises "cannot call
+    Transaction.__aexit__(): the underlying connection is closed" over the
+    real cause."""
+    if isinstance(error, TRANSIENT_ERRORS):
+        return True
+    return isinstance(error, asyncpg.InterfaceError) and (
+        "connection is closed" in str(error)
+        or (error.__context__ is not None and is_transient(error.__context__))
+    )
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -119,7 +139,7 @@ def retry_transient(
         token = _retrying.set(True)
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(TRANSIENT_ERRORS),
+                retry=retry_if_exception(is_transient),
                 stop=stop_after_attempt(RETRY_ATTEMPTS),
                 wait=wait_exponential(multiplier=0.2, max=2.0),
                 before_sleep=lambda state: log.info(
@@ -571,7 +591,6 @@ class PostgresStore(SQLStore):
                 )
         return new_ids
 
-    @retry_transient
     async def claim_outbox(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         """Lease ready rows with ``FOR UPDATE SKIP LOCKED``.
 
@@ -580,18 +599,31 @@ class PostgresStore(SQLStore):
         waited for; a row another sender has just claimed and committed is
         re-checked against the lease (READ COMMITTED re-evaluates the WHERE
         clause on the newest version), so no row is ever handed out twice.
+
+        Each claim has a token: when the connection is lost after the claim
+        committed but before its answer arrived, the retry gets the same rows
+        back instead of leaving them held by this very sender until the lease
+        ends.
         """
-        moment = _req_ts(now)
+        return await self._claim(_req_ts(now), limit, lease, secrets.token_hex(8))
+
+    @retry_transient
+    async def _claim(
+        self, moment: datetime, limit: int, lease: timedelta, token: str
+    ) -> list[OutboxRow]:
         session = await self._lease_session()
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                f"""UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,
-                                        lease_until = $1, lease_owner = $4, lease_session = $5
+                f"""UPDATE outbox o
+                    SET status = 'sending', lease_until = $1, lease_owner = $4,
+                        lease_session = $5, lease_claim = $6,
+                        attempts = o.attempts + CASE WHEN o.lease_claim = $6 THEN 0 ELSE 1 END
                     FROM (SELECT id FROM outbox
-                          WHERE status IN ('pending', 'sending') AND next_attempt_at <= $2
-                            AND (lease_until IS NULL OR lease_until <= $2
-                                 OR (lease_session IS NOT NULL AND lease_session <> $5
-                                     AND {_GONE.format(session="lease_session")}))
+                          WHERE (status IN ('pending', 'sending') AND next_attempt_at <= $2
+                                 AND (lease_until IS NULL OR lease_until <= $2
+                                      OR (lease_session IS NOT NULL AND lease_session <> $5
+                                          AND {_GONE.format(session="lease_session")})))
+                             OR (lease_claim = $6 AND status = 'sending')
                           ORDER BY id LIMIT $3
                           FOR UPDATE SKIP LOCKED) AS ready
                     WHERE o.id = ready.id
@@ -601,6 +633,7 @@ class PostgresStore(SQLStore):
                 limit,
                 str(this_process()),
                 session,
+                token,
             )
         return sorted((outbox_row(r, self.dialect) for r in rows), key=lambda r: r.id)
 
