@@ -271,10 +271,10 @@ _PIECES = st.sampled_from(
         "\u202e",
     ]
 )
-_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=12).map(" ".join)
+COMMAND_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=12).map(" ".join)
 
 
-@given(_TEXT)
+@given(COMMAND_TEXT)
 @example("search Ford's Marshall")
 @example('company alias ford "a')
 @example("search 'x' \"y' z\"")
@@ -287,7 +287,7 @@ def test_any_text_parses_or_says_why(text: str) -> None:
     assert isinstance(command, g.Command)
 
 
-@given(_TEXT)
+@given(COMMAND_TEXT)
 @example("company alias x")
 @example('company "alias x"')
 @example("search a' '\"b  c'")

@@ -14,10 +14,19 @@ from typing import TYPE_CHECKING, Any
 from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.commands.render import group_stories
+from bot.registry import reach
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.storylines import claim_notes
+from bot.terms import (
+    MAX_LENGTH,
+    SAMPLE_SIZE,
+    breadth_problem,
+    invisible_problem,
+    term_problem,
+    visible,
+)
 from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
 
 if TYPE_CHECKING:
@@ -62,6 +71,8 @@ async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
     try:
         command = g.parse(text)
     except g.ParseError as exc:
+        if exc.brief:
+            return error(exc.message)
         if exc.spec is None:  # nothing close: show the whole help
             return Reply(
                 title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True
@@ -83,15 +94,17 @@ async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
 
 
 def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
+    """An audit entry; invisible and bidi characters are written as ``<U+…>``
+    so that nothing typed can hide in, or reorder, the audit log."""
     action = " ".join(text.split()[:2])
     return AuditEntry(
         now_utc(),
         caller.platform,
         caller.workspace,
         caller.user,
-        action,
-        text.strip()[:500],
-        outcome,
+        visible(action),
+        visible(text.strip())[:500],
+        visible(outcome)[:500],
     )
 
 
@@ -312,12 +325,12 @@ async def _mute(core: PolicyWatch, caller: Caller, cmd: g.Mute) -> Reply:
 
 
 async def _change(core: PolicyWatch, caller: Caller, cmd: g.WatchlistChange) -> Reply:
-    problem = _check_change(core, cmd)
+    problem = _check_change(core, cmd) or await _too_broad(core, cmd)
     if problem:
         spec = g.SPEC_BY_WORDS[
             "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
         ]
-        await core.store.audit(_audit(caller, _change_text(cmd), "rejected"))
+        await core.store.audit(_audit(caller, _change_text(cmd), f"rejected: {problem}"))
         return error(problem, spec)
     edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
     await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
@@ -333,7 +346,11 @@ def _change_text(cmd: g.WatchlistChange) -> str:
 
 
 def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
+    """Why the edit cannot be made, from what it says and the live catalog."""
     catalog = core.registry.catalog
+    what = "an alias" if cmd.action == "alias" else "a term"
+    if cmd.action in _NEW_PHRASE and (problem := term_problem(cmd.value, what)):
+        return problem
     if cmd.action == "alias":
         if cmd.target not in catalog.companies:
             return (
@@ -344,6 +361,10 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
             return f"'{cmd.value}' already names {owner.company.name}."
         return None
     if cmd.action == "create":
+        if len(cmd.value) > MAX_LENGTH:
+            return f"a watchlist name may be at most {MAX_LENGTH} characters"
+        if problem := invisible_problem(cmd.value):
+            return problem
         if not ID_PATTERN.match(cmd.target):
             return "A watchlist id is 2-49 characters of a-z, 0-9 and '-'."
         if cmd.target in catalog.watchlists:
@@ -361,6 +382,21 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
     if cmd.action == "remove" and cmd.value.lower() not in present:
         return f"'{cmd.value}' is not a term of {cmd.target}."
     return None
+
+
+# Edits that bring a new phrase into matching.
+_NEW_PHRASE = ("add", "exclude", "alias")
+
+
+async def _too_broad(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
+    """Refuse a new phrase that would match most recent items: a term like
+    "the" or an alias like "us" would flood a watchlist, or (as an
+    exclusion) silence it."""
+    if cmd.action not in _NEW_PHRASE:
+        return None
+    newest = await core.store.max_item_pk()
+    rows = await core.store.items_since(max(0, newest - SAMPLE_SIZE), SAMPLE_SIZE)
+    return breadth_problem(cmd.value, reach(cmd.value, (row.item for row in rows)), len(rows))
 
 
 async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Reply:

@@ -16,10 +16,11 @@ import re
 
 # Letters and digits, with apostrophes inside a word.
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?")
+_POSSESSIVE = re.compile(r"'[sS]?$")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 
 def search_words(query: str) -> list[str]:
     """The words of ``query`` to look up, possessive endings dropped."""
     found = _WORD.findall(query.translate(_APOSTROPHES))
-    return [word.removesuffix("'").removesuffix("'s") for word in found]
+    return [_POSSESSIVE.sub("", word) for word in found]
