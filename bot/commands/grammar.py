@@ -208,7 +208,10 @@ Command = (
 )
 
 
-Parser = Callable[[list[str]], Command]  # the words after a command's first word
+# A command's parser gets the words after its first word, as tokenize() made
+# them: test for a keyword with tokens.keyword(word), which is None for a
+# quoted word, so that quoting always makes a word literal.
+Parser = Callable[[list[str]], Command]
 
 
 def is_admin_command(command: Command) -> bool:
@@ -228,6 +231,7 @@ def closest_command(word: str) -> Spec | None:
 
 
 def parse(text: str) -> Command:
+    """The command ``text`` means, or :class:`ParseError` saying what is wrong."""
     try:
         tokens = tokenize(text.strip())
     except TokenError as exc:
