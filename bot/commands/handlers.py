@@ -330,19 +330,13 @@ async def _change(core: PolicyWatch, caller: Caller, cmd: g.WatchlistChange) -> 
         spec = g.SPEC_BY_WORDS[
             "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
         ]
-        await core.store.audit(_audit(caller, _change_text(cmd), f"rejected: {problem}"))
+        await core.store.audit(_audit(caller, g.to_text(cmd), f"rejected: {problem}"))
         return error(problem, spec)
     edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
-    await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
+    await core.apply_edit(edit, _audit(caller, g.to_text(cmd), "ok"))
     return Reply(
-        title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
+        title=f"Done: {g.to_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
     )
-
-
-def _change_text(cmd: g.WatchlistChange) -> str:
-    if cmd.action == "alias":
-        return f"company alias {cmd.target} {cmd.value}"
-    return f"watchlist {cmd.action} {cmd.target} {cmd.value}".strip()
 
 
 def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
