@@ -64,7 +64,7 @@ from bot.commands.tokens import line_count, quote, tokenize
         ("search Ford’s Marshall", g.Search("Ford’s Marshall")),
         ("company ford's", g.CompanyQuery("ford's")),
         ("search O'Brien automakers' plans", g.Search("O'Brien automakers' plans")),
-        ("search '90s battery", g.Search("'90s battery")),
+        ("search '90s battery", g.Search("90s battery")),  # an open quote takes the rest
         # Straight, curly and single quotes group words; a quoted word is never a keyword.
         ("search 'battery plant' Ford's", g.Search("battery plant Ford's")),
         ("search ‘battery plant’ now", g.Search("battery plant now")),
@@ -184,12 +184,14 @@ def test_malformed_input_says_what_was_wrong(text: str, message: str, usage: str
         ("Ford's Ford’s O'Brien EVs'", ["Ford's", "Ford’s", "O'Brien", "EVs'"]),
         ('"a b" “c d” ”e f“ ‘g h’', ["a b", "c d", "e f", "g h"]),
         ("'Ford's plant' x", ["Ford's plant", "x"]),
-        ("'90s cars", ["'90s", "cars"]),
+        ("'90s cars", ["90s cars"]),
+        ("rock 'n' roll", ["rock", "n", "roll"]),
         ('"New York"\'s x', ["New York's", "x"]),
         ('x "" y', ["x", "", "y"]),
         ('12" screen', ['12"', "screen"]),
         ('"open to the end  ', ["open to the end  "]),
-        ("‘open single", ["‘open", "single"]),
+        ("‘open single", ["open single"]),
+        ("x ’90s", ["x", "’90s"]),
     ],
 )
 def test_tokenizer(text: str, words: list[str]) -> None:

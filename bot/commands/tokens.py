@@ -5,12 +5,12 @@ people type "Ford's", paste curly quotes, and leave a quote open. So:
 
 * White space separates words.
 * An apostrophe inside or at the end of a word is a letter (``Ford's``,
-  ``Ford’s``, ``EVs'``); a word starting with ``'`` or ``‘`` is quoted only
-  when a later ``'`` or ``’`` ends a word (``'battery plant'``), else the
-  apostrophe is a letter too (``'90s``).
+  ``Ford’s``, ``O'Brien``, ``EVs'``).
 * A word starting with a double quote (``"`` ``“`` ``”``) runs to the next
-  double quote, whichever of the three it is; with none, to the end of the
-  line. Text glued after a closing quote belongs to the same word.
+  double quote, whichever of the three it is. A word starting with ``'`` or
+  ``‘`` runs to the next ``'`` or ``’`` that ends a word (``'Ford's plant'``).
+  A quote that is never closed takes the rest of the line. Text glued after
+  a closing quote belongs to the same word.
 * A quoted word is literal: it is never read as a keyword (``company "7d"``
   looks up a company called 7d).
 * A message must be one line: a second line is refused rather than run as
@@ -87,13 +87,10 @@ def tokenize(text: str) -> list[str]:
             continue
         body, quoted = "", False
         first = text[index]
-        if first in DOUBLE_QUOTES:
-            close = _next(doubles, index + 1, size)
+        if first in OPENERS:
+            closers = doubles if first in DOUBLE_QUOTES else single_ends
+            close = _next(closers, index + 1, size)
             body, quoted, index = text[index + 1 : close], True, close + 1
-        elif first in SINGLE_OPENERS:
-            close = _next(single_ends, index + 1, -1)
-            if close >= 0:
-                body, quoted, index = text[index + 1 : close], True, close + 1
         end = index
         while end < size and not text[end].isspace():
             end += 1
