@@ -17,6 +17,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.terms import term_problem
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 COMPANIES_FILE = "companies.yaml"
@@ -42,10 +44,13 @@ Identifier = Annotated[str, AfterValidator(_check_id)]
 
 
 def _phrases(value: list[str]) -> list[str]:
+    """Stripped phrases, each passing the same check as a term added in chat."""
     cleaned = [v.strip() for v in value]
     for phrase in cleaned:
         if not phrase:
             raise ValueError("empty phrase")
+        if not phrase.startswith("@") and (problem := term_problem(phrase)):
+            raise ValueError(problem)
     return cleaned
 
 
@@ -87,6 +92,11 @@ class WatchlistSpec(BaseModel):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return [value]
         return value
+
+    @field_validator("require")
+    @classmethod
+    def _check_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        return [_phrases(group) for group in value]
 
 
 class CompanySpec(BaseModel):
