@@ -17,14 +17,15 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.terms import term_problem
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 # Limits, so that a mistaken or hostile file is refused in a moment instead of
 # taking minutes and gigabytes (a 50 MB file once took 120 s and 2.8 GB to
-# validate). The shipped files are a few KB, a few hundred phrases, and
-# phrases of at most a few dozen characters.
+# validate). The shipped files are a few KB and a few hundred phrases; the
+# length of one phrase is bot.terms' to judge.
 MAX_FILE_BYTES = 2 * 1024 * 1024  # per file
 MAX_TERMS = 10_000  # phrases per file (a watchlist, or the whole company directory)
-MAX_TERM_CHARS = 200  # per phrase
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 COMPANIES_FILE = "companies.yaml"
 
@@ -49,15 +50,13 @@ Identifier = Annotated[str, AfterValidator(_check_id)]
 
 
 def _phrases(value: list[str]) -> list[str]:
+    """Stripped phrases, each passing the same check as a term added in chat."""
     cleaned = [v.strip() for v in value]
     for phrase in cleaned:
         if not phrase:
             raise ValueError("empty phrase")
-        if len(phrase) > MAX_TERM_CHARS:
-            raise ValueError(
-                f"a phrase may have at most {MAX_TERM_CHARS} characters, "
-                f"this one has {len(phrase)}: '{phrase[:40]}...'"
-            )
+        if not phrase.startswith("@") and (problem := term_problem(phrase)):
+            raise ValueError(problem)
     return cleaned
 
 
@@ -117,6 +116,11 @@ class WatchlistSpec(BaseModel):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return [value]
         return value
+
+    @field_validator("require")
+    @classmethod
+    def _check_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        return [_phrases(group) for group in value]
 
 
 class CompanySpec(BaseModel):

@@ -1,8 +1,9 @@
 """Executing parsed commands against the store and registry.
 
 Each handler takes the bot's services (:class:`~bot.commands.services.Services`),
-the caller and its command and returns a :class:`Reply`. Admin rights are checked once, in :func:`execute`, before any
-admin handler runs, and every admin attempt is audited there.
+the caller and its command and returns a :class:`Reply`. Admin rights are
+checked once, in :func:`execute`, before any admin handler runs, and every
+admin attempt is audited there.
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.commands.render import group_stories
 from bot.commands.services import Services
+from bot.registry import reach
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.storylines import claim_notes
+from bot.terms import (
+    MAX_LENGTH,
+    SAMPLE_SIZE,
+    breadth_problem,
+    invisible_problem,
+    term_problem,
+    visible,
+)
 from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
 
 RESULT_LIMIT = 20  # stories per reply
@@ -60,6 +70,8 @@ async def execute(core: Services, caller: Caller, text: str) -> Reply:
     try:
         command = g.parse(text)
     except g.ParseError as exc:
+        if exc.brief:
+            return error(exc.message)
         if exc.spec is None:  # nothing close: show the whole help
             return Reply(
                 title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True
@@ -81,15 +93,17 @@ async def execute(core: Services, caller: Caller, text: str) -> Reply:
 
 
 def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
+    """An audit entry; invisible and bidi characters are written as ``<U+…>``
+    so that nothing typed can hide in, or reorder, the audit log."""
     action = " ".join(text.split()[:2])
     return AuditEntry(
         now_utc(),
         caller.platform,
         caller.workspace,
         caller.user,
-        action,
-        text.strip()[:500],
-        outcome,
+        visible(action),
+        visible(text.strip())[:500],
+        visible(outcome)[:500],
     )
 
 
@@ -310,28 +324,26 @@ async def _mute(core: Services, caller: Caller, cmd: g.Mute) -> Reply:
 
 
 async def _change(core: Services, caller: Caller, cmd: g.WatchlistChange) -> Reply:
-    problem = _check_change(core, cmd)
+    problem = _check_change(core, cmd) or await _too_broad(core, cmd)
     if problem:
         spec = g.SPEC_BY_WORDS[
             "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
         ]
-        await core.store.audit(_audit(caller, _change_text(cmd), "rejected"))
+        await core.store.audit(_audit(caller, g.to_text(cmd), f"rejected: {problem}"))
         return error(problem, spec)
     edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
-    await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
+    await core.apply_edit(edit, _audit(caller, g.to_text(cmd), "ok"))
     return Reply(
-        title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
+        title=f"Done: {g.to_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
     )
 
 
-def _change_text(cmd: g.WatchlistChange) -> str:
-    if cmd.action == "alias":
-        return f"company alias {cmd.target} {cmd.value}"
-    return f"watchlist {cmd.action} {cmd.target} {cmd.value}".strip()
-
-
 def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
+    """Why the edit cannot be made, from what it says and the live catalog."""
     catalog = core.registry.catalog
+    what = "an alias" if cmd.action == "alias" else "a term"
+    if cmd.action in _NEW_PHRASE and (problem := term_problem(cmd.value, what)):
+        return problem
     if cmd.action == "alias":
         if cmd.target not in catalog.companies:
             return (
@@ -342,6 +354,10 @@ def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
             return f"'{cmd.value}' already names {owner.company.name}."
         return None
     if cmd.action == "create":
+        if len(cmd.value) > MAX_LENGTH:
+            return f"a watchlist name may be at most {MAX_LENGTH} characters"
+        if problem := invisible_problem(cmd.value):
+            return problem
         if not ID_PATTERN.match(cmd.target):
             return "A watchlist id is 2-49 characters of a-z, 0-9 and '-'."
         if cmd.target in catalog.watchlists:
@@ -359,6 +375,21 @@ def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
     if cmd.action == "remove" and cmd.value.lower() not in present:
         return f"'{cmd.value}' is not a term of {cmd.target}."
     return None
+
+
+# Edits that bring a new phrase into matching.
+_NEW_PHRASE = ("add", "exclude", "alias")
+
+
+async def _too_broad(core: Services, cmd: g.WatchlistChange) -> str | None:
+    """Refuse a new phrase that would match most recent items: a term like
+    "the" or an alias like "us" would flood a watchlist, or (as an
+    exclusion) silence it."""
+    if cmd.action not in _NEW_PHRASE:
+        return None
+    newest = await core.store.max_item_pk()
+    rows = await core.store.items_since(max(0, newest - SAMPLE_SIZE), SAMPLE_SIZE)
+    return breadth_problem(cmd.value, reach(cmd.value, (row.item for row in rows)), len(rows))
 
 
 async def _audit_log(core: Services, caller: Caller, cmd: g.AuditQuery) -> Reply:

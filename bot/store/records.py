@@ -62,7 +62,7 @@ class AuditEntry:
     user: str
     action: str
     detail: str
-    outcome: str  # "ok" or "refused"
+    outcome: str  # "ok", "refused" (not an admin) or "rejected: <reason>"
 
 
 @dataclass(frozen=True, slots=True)
