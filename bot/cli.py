@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -128,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PIPE_CLOSED
     except OSError as exc:
         print(f"policywatch: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk full, ...
+        print(f"policywatch: the SQLite database failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -7,6 +7,7 @@ Each case is a real ``policywatch`` subprocess.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,18 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141
     assert stderr == ""
+
+
+def test_a_database_locked_past_the_busy_timeout_is_one_line(tmp_path: Path) -> None:
+    env = bot_env(tmp_path)
+    assert _run(env, "db", "upgrade").returncode == 0
+    holder = sqlite3.connect(tmp_path / "policywatch.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        result = _run(env, "digest")
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "policywatch: the SQLite database failed: database is locked"
+    ]
