@@ -7,10 +7,11 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+from bot import channels
 from bot.caller import Caller
 from bot.commands.handlers import REMATCH_LIMIT, execute
 from bot.config import Settings
@@ -236,17 +237,30 @@ class PolicyWatch:
         subs = await self.store.channel_subscriptions(
             caller.platform, caller.workspace, caller.channel
         )
-        active = [s for s in subs if s.disabled_reason is None]
+        now = self.clock()
+        active = [s for s in subs if s.disabled_reason is None and not s.paused(now)]
         if not active:
+            paused = " (the rest are paused: see `subscriptions`)" if subs else ""
             return Reply(
-                title="This channel has no active subscriptions",
+                title=f"This channel has no active subscriptions{paused}",
                 lines=("Try `subscribe ev-tariffs`.",),
             )
+        catalog = self.registry.catalog
         batch = [
-            (sub, await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200)) for sub in active
+            (
+                sub,
+                channels.apply_filters(
+                    await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200), sub, catalog
+                )[0],
+            )
+            for sub in active
         ]
-        reply = build_digest(batch, self.registry.catalog, title="Preview of the next digest")
-        return reply or Reply(title="Nothing new since this channel's last digest")
+        reply = build_digest(batch, catalog, title="Preview of the next digest")
+        if reply is None:
+            return Reply(title="Nothing new since this channel's last digest")
+        return replace(
+            reply, footer=channels.with_footer(reply.footer, channels.filter_footer(active))
+        )
 
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False

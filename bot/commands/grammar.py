@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
 
-from bot.text import fold_phrase
+from bot.text import fold_phrase, words
+from bot.watchlists import PRIORITIES
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,19 @@ SPECS: tuple[Spec, ...] = (
     Spec("watchlists", "watchlists", "list watchlists with one-line descriptions"),
     Spec(
         "subscribe",
-        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY] [quiet HH:MM-HH:MM]",
+        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY] [quiet HH:MM-HH:MM]"
+        " [min high|normal] [only TERM] [without TERM]",
         "send this channel a watchlist's digest",
     ),
     Spec("unsubscribe", "unsubscribe WATCHLIST|all", "stop a digest in this channel"),
     Spec("subscriptions", "subscriptions", "what this channel is subscribed to"),
+    Spec("filters", "filters", "this channel's per-subscription filters"),
+    Spec(
+        "pause",
+        "pause [WATCHLIST|all] [for Nd]",
+        "hold this channel's digests and alerts (for N days, or until `resume`)",
+    ),
+    Spec("resume", "resume [WATCHLIST|all]", "end a pause now"),
     Spec("digest", "digest", "preview this channel's next digest now"),
     Spec("sources", "sources", "configured sources and their health"),
     Spec("story", "story ID", "one story's thread: the claim, answers and follow-ups"),
@@ -74,6 +83,9 @@ for _spec in SPECS:
 CADENCES = ("daily", "weekly", "instant")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_DAYS = 3650
+MAX_PAUSE_DAYS = 365
+FILTER_WORDS = ("min", "only", "without")
+MIN_LEVELS = ("high", "normal")
 _DAYS = re.compile(r"^(\d{1,4})d$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -129,6 +141,9 @@ class Subscribe:
     tz: str = "UTC"
     weekday: int = 0
     quiet: tuple[str, str] | None = None  # local quiet hours for instant alerts
+    min_priority: int = 0  # per-channel filters: `min high`, `only TERM`, `without TERM`
+    only: str | None = None
+    without: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,20 @@ class Unsubscribe:
 @dataclass(frozen=True)
 class ListSubscriptions:
     pass
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    """`pause` (``paused``) or `resume`; ``days`` None pauses until `resume`."""
+
+    watchlist: str = "all"
+    days: int | None = None
+    paused: bool = True
 
 
 @dataclass(frozen=True)
@@ -185,6 +214,8 @@ Command = (
     | Subscribe
     | Unsubscribe
     | ListSubscriptions
+    | ListFilters
+    | Pause
     | DigestPreview
     | ListSources
     | StoryQuery
@@ -308,13 +339,14 @@ def _parse_subscribe(args: list[str]) -> Command:
     watchlist, rest = args[0].lower(), [a.lower() for a in args[1:]]
     cadence, at, tz, weekday = "daily", "09:00", "UTC", 0
     quiet: tuple[str, str] | None = None
+    filters: dict[str, str] = {}
     original = args[1:]
     index = 0
     while index < len(rest):
         word = rest[index]
         if word in CADENCES:
             cadence = word
-        elif word in ("at", "tz", "on", "quiet"):
+        elif word in ("at", "tz", "on", "quiet", *FILTER_WORDS):
             if index + 1 >= len(rest):
                 raise ParseError(f"'{word}' needs a value", spec)
             value = original[index + 1]
@@ -327,6 +359,8 @@ def _parse_subscribe(args: list[str]) -> Command:
                 tz = _valid_zone(value, spec)
             elif word == "quiet":
                 quiet = _quiet_hours(value, spec)
+            elif word in FILTER_WORDS:
+                filters[word] = _filter_value(word, value, filters, spec)
             else:
                 weekday = _weekday(value, spec)
                 cadence = "weekly"
@@ -334,7 +368,54 @@ def _parse_subscribe(args: list[str]) -> Command:
         else:
             raise ParseError(f"unexpected '{original[index]}'", spec)
         index += 1
-    return Subscribe(watchlist, cadence, at, tz, weekday, quiet)
+    return Subscribe(
+        watchlist,
+        cadence,
+        at,
+        tz,
+        weekday,
+        quiet,
+        PRIORITIES[filters.get("min", "low")],
+        filters.get("only"),
+        filters.get("without"),
+    )
+
+
+def _filter_value(word: str, value: str, given: dict[str, str], spec: Spec) -> str:
+    """A `min`, `only` or `without` value, checked: each may be given once."""
+    if word in given:
+        raise ParseError(f"'{word}' given twice: a subscription takes one of each filter", spec)
+    if word == "min":
+        if value.lower() not in MIN_LEVELS:
+            raise ParseError(f"min must be high or normal, got '{value}'", spec)
+        return value.lower()
+    if len(value) > 100:
+        raise ParseError(f"the {word} term may be at most 100 characters", spec)
+    if not words(value):
+        raise ParseError(f"the {word} term has no letters or digits", spec)
+    return value
+
+
+def _parse_pause(paused: bool) -> Parser:
+    """`pause [WATCHLIST|all] [for Nd]` or `resume [WATCHLIST|all]`."""
+    words = "pause" if paused else "resume"
+
+    def parser(args: list[str]) -> Command:
+        spec = SPEC_BY_WORDS[words]
+        rest, days = list(args), None
+        if paused and len(rest) >= 2 and rest[-2].lower() == "for":
+            m = _DAYS.match(rest[-1].lower())
+            if m is None or not 1 <= int(m.group(1)) <= MAX_PAUSE_DAYS:
+                raise ParseError(
+                    f"a pause lasts 1d to {MAX_PAUSE_DAYS}d, e.g. `pause for 7d`; got '{rest[-1]}'",
+                    spec,
+                )
+            rest, days = rest[:-2], int(m.group(1))
+        if len(rest) > 1 or (rest and rest[0].lower() == "for"):
+            raise ParseError(f"unexpected '{' '.join(rest)}'", spec)
+        return Pause(rest[0].lower() if rest else "all", days, paused)
+
+    return parser
 
 
 def _hh_mm(value: str) -> str | None:
@@ -417,6 +498,9 @@ _PARSERS: dict[str, Parser] = {
         "unsubscribe", "one watchlist id or 'all'", lambda arg: Unsubscribe(arg.lower())
     ),
     "subscriptions": _no_args(ListSubscriptions(), "subscriptions"),
+    "filters": _no_args(ListFilters(), "filters"),
+    "pause": _parse_pause(paused=True),
+    "resume": _parse_pause(paused=False),
     "digest": _no_args(DigestPreview(), "digest"),
     "sources": _no_args(ListSources(), "sources"),
     "story": _one_arg("story", "one story id, e.g. `story s7k2m9q4xd1`", StoryQuery),
