@@ -17,6 +17,7 @@ from bot.commands.handlers import REMATCH_LIMIT, execute
 from bot.config import Settings
 from bot.digests.build import build_digest
 from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.digests.trial import queue_test_digest
 from bot.models import Item
 from bot.ops import METRICS
 from bot.registry import Registry
@@ -83,6 +84,9 @@ class PolicyWatch:
         self.stories = StoryIndex(new_id=new_story_id)
         self._index_pk = 0  # the newest stored item the story index has taken in
         self._own_keys: set[int] = set()  # what this process stored since then
+        # Set by the running bot's jobs: asks the outbox sender to run now
+        # rather than at its next tick (a test digest should show at once).
+        self.outbox_waiting: Callable[[], None] | None = None
         self.digests = DigestService(
             store,
             lambda: self.registry.catalog,
@@ -261,6 +265,19 @@ class PolicyWatch:
         return replace(
             reply, footer=channels.with_footer(reply.footer, channels.filter_footer(active))
         )
+
+    async def send_test_digest(self, caller: Caller) -> tuple[Reply, bool]:
+        """Queue a marked sample digest for the caller's channel (see
+        :mod:`bot.digests.trial`) and wake the sender; (the digest, queued?)."""
+        now = self.clock()
+        subs = await self.store.channel_subscriptions(*caller.channel_key)
+        active = [s for s in subs if s.disabled_reason is None and not s.paused(now)]
+        reply, queued = await queue_test_digest(
+            self.store, self.registry.catalog, caller.channel_key, active, now
+        )
+        if queued and self.outbox_waiting is not None:
+            self.outbox_waiting()
+        return reply, queued
 
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False

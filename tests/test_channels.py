@@ -3,14 +3,21 @@ filters, and what digests and alerts do with them (frozen clock)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.core import PolicyWatch
+from bot.digests.sender import OutboxSender, Pacing
 from bot.models import Item
+from bot.replies import Reply
+from bot.runner import Jobs
+from tests.recording_adapter import RecordingAdapter
+
+FAST = Pacing(global_per_second=1000, channel_interval=0)
 
 CHANNEL = Caller(platform="console", workspace="W1", channel="C7", user="U1")
 TODAY = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -193,3 +200,51 @@ async def test_a_filter_that_would_drop_everything_is_refused(core: PolicyWatch)
     assert "Usage: subscribe WATCHLIST|all" in text
     assert await core.store.channel_subscriptions(*CHANNEL.channel_key) == []
     assert "No filters in this channel" in await ask(core, "filters")
+
+
+# ------------------------------------------------------------------ test send
+
+
+async def test_send_test_goes_through_the_outbox_and_moves_no_cursor(core: PolicyWatch) -> None:
+    await ask(core, "subscribe ev-tariffs daily at 09:00 without Canada", utc(2026, 11, 24, 12))
+    [before] = await core.store.channel_subscriptions(*CHANNEL.channel_key)
+    text = await ask(core, "digest send-test")
+    assert "Test digest on its way" in text
+    [row] = await core.store.outbox()
+    assert (row.entry.kind, row.entry.channel, row.status) == ("digest", "C7", "pending")
+    sample = Reply.from_json(row.entry.payload)
+    assert sample.title.startswith("TEST digest")
+    assert [heading for heading, _ in sample.sections] == ["EV tariffs"]
+    assert sample.footer is not None and "Test send" in sample.footer
+    assert "ev-tariffs without 'Canada'" in sample.footer
+    [after] = await core.store.channel_subscriptions(*CHANNEL.channel_key)
+    assert (after.cursor_pk, after.last_due_at) == (before.cursor_pk, before.last_due_at)
+    # A double click in the same minute queues one message, and says so.
+    assert "already sent to this channel this minute" in await refused(core, "digest send-test")
+    platform = RecordingAdapter(core, core.settings)
+    assert (await OutboxSender(core.store, {"console": platform}, FAST).drain()).sent == 1
+    assert platform.sent[0].reply.title == sample.title
+    assert "digest send-test" in await refused(core, "digest send-tset")
+
+
+async def test_a_running_bot_sends_a_test_digest_at_once(core: PolicyWatch) -> None:
+    platform = RecordingAdapter(core, core.settings)
+    jobs = Jobs(core, [platform], pacing=FAST)
+    jobs.start()
+    try:
+        tick = jobs.scheduler.get_job("digests")
+        assert tick is not None
+        for _ in range(100):  # the first tick runs at start: let it pass
+            if tick.next_run_time > datetime.now(UTC) + timedelta(seconds=20):
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        await ask(core, "digest send-test")
+        for _ in range(100):  # well under the 30 s tick: only `send_now` can explain it
+            if platform.sent:
+                break
+            await asyncio.sleep(0.05)
+        assert [d.reply.title[:11] for d in platform.sent] == ["TEST digest"]
+    finally:
+        jobs.stop()
+        await jobs.leadership.stop()

@@ -49,6 +49,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec("resume", "resume [WATCHLIST|all]", "end a pause now"),
     Spec("digest", "digest", "preview this channel's next digest now"),
+    Spec("digest send-test", "digest send-test", "post a marked sample digest to this channel now"),
     Spec("sources", "sources", "configured sources and their health"),
     Spec("story", "story ID", "one story's thread: the claim, answers and follow-ups"),
     Spec("mute", "mute STORY", "leave a story out of this channel's digests and alerts"),
@@ -176,6 +177,11 @@ class DigestPreview:
 
 
 @dataclass(frozen=True)
+class SendTestDigest:
+    pass
+
+
+@dataclass(frozen=True)
 class ListSources:
     pass
 
@@ -217,6 +223,7 @@ Command = (
     | ListFilters
     | Pause
     | DigestPreview
+    | SendTestDigest
     | ListSources
     | StoryQuery
     | Mute
@@ -396,6 +403,18 @@ def _filter_value(word: str, value: str, given: dict[str, str], spec: Spec) -> s
     return value
 
 
+def _parse_digest(args: list[str]) -> Command:
+    """`digest` (a preview) or `digest send-test`."""
+    if not args:
+        return DigestPreview()
+    if len(args) == 1 and args[0].lower() == "send-test":
+        return SendTestDigest()
+    raise ParseError(
+        f"digest takes nothing, or send-test; got '{' '.join(args)}'",
+        SPEC_BY_WORDS["digest send-test" if args[0].lower().startswith("send") else "digest"],
+    )
+
+
 def _parse_pause(paused: bool) -> Parser:
     """`pause [WATCHLIST|all] [for Nd]` or `resume [WATCHLIST|all]`."""
     words = "pause" if paused else "resume"
@@ -501,7 +520,7 @@ _PARSERS: dict[str, Parser] = {
     "filters": _no_args(ListFilters(), "filters"),
     "pause": _parse_pause(paused=True),
     "resume": _parse_pause(paused=False),
-    "digest": _no_args(DigestPreview(), "digest"),
+    "digest": _parse_digest,
     "sources": _no_args(ListSources(), "sources"),
     "story": _one_arg("story", "one story id, e.g. `story s7k2m9q4xd1`", StoryQuery),
     "mute": _one_arg("mute", "one story id, e.g. `mute s7k2m9q4xd1`", Mute),

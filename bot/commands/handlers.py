@@ -359,6 +359,25 @@ async def _digest(core: PolicyWatch, caller: Caller, cmd: g.DigestPreview) -> Re
     return await core.preview_digest(caller)
 
 
+async def _send_test(core: PolicyWatch, caller: Caller, cmd: g.SendTestDigest) -> Reply:
+    reply, queued = await core.send_test_digest(caller)
+    if not queued:
+        return error(
+            "A test digest was already sent to this channel this minute; try again shortly.",
+            g.SPEC_BY_WORDS["digest send-test"],
+        )
+    stories = len(reply.all_items())
+    return Reply(
+        title="Test digest on its way to this channel",
+        lines=(
+            f"A marked sample ({stories} stor{'y' if stories == 1 else 'ies'}) goes out through "
+            "the same outbox as real digests, so it shows their formatting and that the bot may "
+            "post here. Real digests are not affected.",
+        ),
+        ephemeral=True,
+    )
+
+
 async def _sources(core: PolicyWatch, caller: Caller, cmd: g.ListSources) -> Reply:
     return await core.sources_reply()
 
@@ -469,6 +488,7 @@ HANDLERS: dict[type, Handler] = {
     g.ListFilters: _filters,
     g.Pause: _pause,
     g.DigestPreview: _digest,
+    g.SendTestDigest: _send_test,
     g.ListSources: _sources,
     g.StoryQuery: _story,
     g.Mute: _mute,
