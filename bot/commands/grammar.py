@@ -74,6 +74,21 @@ SPECS: tuple[Spec, ...] = (
         "teach the bot another name for a company",
         admin=True,
     ),
+    Spec(
+        "source add",
+        "source add URL [NAME] [every Nm|Nh]",
+        "fetch a feed once, say what it holds, and add it",
+        admin=True,
+    ),
+    Spec("source remove", "source remove NAME", "remove a source added in chat", admin=True),
+    Spec("source pause", "source pause NAME", "stop fetching a source added in chat", admin=True),
+    Spec("source resume", "source resume NAME", "fetch a paused source again", admin=True),
+    Spec(
+        "alert mention",
+        "alert mention TARGET|off",
+        "mention a Slack user group or Discord role in high-priority alerts here",
+        admin=True,
+    ),
     Spec("audit", "audit [N]", "the last N admin changes (who, when, what)", admin=True),
 )
 SPEC_BY_WORDS = {s.words: s for s in SPECS}
@@ -87,6 +102,14 @@ MAX_DAYS = 3650
 MAX_PAUSE_DAYS = 365
 FILTER_WORDS = ("min", "only", "without")
 MIN_LEVELS = ("high", "normal")
+DEFAULT_SOURCE_MINUTES = 30
+MAX_SOURCE_MINUTES = 7 * 24 * 60
+_INTERVAL = re.compile(r"^(\d{1,5})(m|h)$")
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# Who a channel may be asked to notice: a Slack user group or a Discord role, nobody wider.
+SLACK_GROUP = re.compile(r"^<!subteam\^([A-Z0-9]{2,30})(\|[^<>]{0,100})?>$")
+DISCORD_ROLE = re.compile(r"^<@&(\d{5,25})>$")
+_EVERYONE = re.compile(r"^(@everyone|@here|@channel|<!(channel|here|everyone)(\|[^<>]*)?>)$", re.I)
 _DAYS = re.compile(r"^(\d{1,4})d$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -207,6 +230,23 @@ class WatchlistChange:
 
 
 @dataclass(frozen=True)
+class SourceChange:
+    """An admin change to chat-added sources; ``action`` is add/remove/pause/resume."""
+
+    action: str
+    name: str | None = None  # None: `source add` derives one from the URL
+    url: str = ""
+    every_minutes: int = DEFAULT_SOURCE_MINUTES
+
+
+@dataclass(frozen=True)
+class AlertMention:
+    """`alert mention TARGET` (a platform mention string) or `alert mention off` (None)."""
+
+    target: str | None
+
+
+@dataclass(frozen=True)
 class AuditQuery:
     limit: int = 20
 
@@ -228,6 +268,8 @@ Command = (
     | StoryQuery
     | Mute
     | WatchlistChange
+    | SourceChange
+    | AlertMention
     | AuditQuery
 )
 
@@ -236,7 +278,7 @@ Parser = Callable[[list[str]], Command]  # the words after a command's first wor
 
 
 def is_admin_command(command: Command) -> bool:
-    return isinstance(command, (WatchlistChange, AuditQuery))
+    return isinstance(command, (WatchlistChange, SourceChange, AlertMention, AuditQuery))
 
 
 # ------------------------------------------------------------------ parsing
@@ -497,6 +539,85 @@ def _parse_watchlist(args: list[str]) -> Command:
     return WatchlistChange(action, args[1].lower(), value)
 
 
+def parse_interval(value: str) -> int | None:
+    """``15m`` or ``2h`` as minutes (1 minute to 7 days), or None when it is neither."""
+    m = _INTERVAL.match(value.lower())
+    if m is None:
+        return None
+    minutes = int(m.group(1)) * (60 if m.group(2) == "h" else 1)
+    return minutes if 1 <= minutes <= MAX_SOURCE_MINUTES else None
+
+
+def _parse_source(args: list[str]) -> Command:
+    actions = ("add", "remove", "pause", "resume")
+    action = args[0].lower() if args else ""
+    if action not in actions:
+        guess = process.extractOne(action, actions, scorer=fuzz.ratio, score_cutoff=50)
+        spec = SPEC_BY_WORDS[f"source {guess[0] if guess else 'add'}"]
+        raise ParseError(
+            "source needs an action: add, remove, pause or resume"
+            if not args
+            else f"unknown source action '{args[0]}'",
+            spec,
+            spec.words,
+        )
+    spec = SPEC_BY_WORDS[f"source {action}"]
+    rest = args[1:]
+    if action != "add":
+        if len(rest) != 1:
+            raise ParseError(f"source {action} needs one source name", spec)
+        return SourceChange(action, rest[0].lower())
+    if not rest:
+        raise ParseError("source add needs a feed URL, e.g. `source add https://…/feed.xml`", spec)
+    url, rest = rest[0], rest[1:]
+    if not url.lower().startswith(("http://", "https://")):
+        raise ParseError(f"a source URL starts with http:// or https://, got '{url}'", spec)
+    every = DEFAULT_SOURCE_MINUTES
+    if len(rest) >= 2 and rest[-2].lower() == "every":
+        minutes = parse_interval(rest[-1])
+        if minutes is None:
+            raise ParseError(
+                f"every takes minutes or hours up to 7 days, e.g. 15m or 2h; got '{rest[-1]}'",
+                spec,
+            )
+        every, rest = minutes, rest[:-2]
+    if len(rest) > 1:
+        raise ParseError(
+            f"unexpected '{' '.join(rest[1:])}' (quote nothing: a NAME is one word)", spec
+        )
+    name = rest[0].lower() if rest else None
+    if name is not None and not SOURCE_NAME.match(name):
+        raise ParseError(
+            f"a source name is 2-40 characters of a-z, 0-9, '.', '_' and '-'; got '{rest[0]}'",
+            spec,
+        )
+    return SourceChange("add", name, url, every)
+
+
+def _parse_alert(args: list[str]) -> Command:
+    spec = SPEC_BY_WORDS["alert mention"]
+    if not args or args[0].lower() != "mention":
+        raise ParseError("alert takes `mention TARGET` or `mention off`", spec)
+    if len(args) != 2:
+        raise ParseError("alert mention needs one target, or off", spec)
+    target = args[1]
+    if target.lower() == "off":
+        return AlertMention(None)
+    if _EVERYONE.match(target):
+        raise ParseError(
+            f"policywatch never mentions everyone ({target}): alerts would ping the whole "
+            "channel. Name a Slack user group (type @group) or a Discord role instead",
+            spec,
+        )
+    if not (SLACK_GROUP.match(target) or DISCORD_ROLE.match(target)):
+        raise ParseError(
+            f"'{target}' is not a Slack user group or a Discord role: pick one from the "
+            "mention menu (type @ and its name)",
+            spec,
+        )
+    return AlertMention(target)
+
+
 def _parse_audit(args: list[str]) -> Command:
     spec = SPEC_BY_WORDS["audit"]
     if not args:
@@ -528,5 +649,7 @@ _PARSERS: dict[str, Parser] = {
         "unmute", "one story id, e.g. `unmute s7k2m9q4xd1`", lambda arg: Mute(arg, muted=False)
     ),
     "watchlist": _parse_watchlist,
+    "source": _parse_source,
+    "alert": _parse_alert,
     "audit": _parse_audit,
 }
