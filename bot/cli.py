@@ -183,7 +183,7 @@ async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
         print(f"{path}: {result.new} new, {result.duplicates} duplicates")
     sources = [fetch_url_source(url) for url in args.feed]
     if not (args.sample or args.file or args.feed):
-        sources = core.sources()
+        sources = await core.all_sources()
     for report, result in await core.fetch_and_store(sources, only_due=False):
         if report.status == "error":
             failures += 1

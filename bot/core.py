@@ -30,7 +30,9 @@ from bot.sources import (
     SourceState,
     disabled_reason,
     load_sources,
+    mask_url,
 )
+from bot.sources.chat_sources import source_config
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry, Ingested, StoredItem, StoryRecord
 from bot.stories import StoryIndex
@@ -288,7 +290,12 @@ class PolicyWatch:
     # ------------------------------------------------------------ sources
 
     def sources(self) -> list[SourceConfig]:
+        """The sources file's sources (shipped, or the operator's)."""
         return load_sources(self.settings.sources_file)
+
+    async def all_sources(self) -> list[SourceConfig]:
+        """What the ingest tick fetches: the file's sources and those added in chat."""
+        return self.sources() + [source_config(s) for s in await self.store.chat_sources()]
 
     def ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.store, congress_api_key=self.settings.congress_api_key)
@@ -314,12 +321,25 @@ class PolicyWatch:
         states = {s.source_id: s for s in await self.store.all_states()}
         key = self.settings.congress_api_key
         lines = [describe_source(s, states.get(s.id), disabled_reason(s, key)) for s in configured]
+        chat = await self.store.chat_sources()
+        if chat:
+            lines += ["", "Added in chat:"]
+            lines += [
+                describe_source(
+                    source_config(s),
+                    states.get(s.id),
+                    f"paused in chat (`source resume {s.id}`)" if s.paused else None,
+                )
+                + f" · {mask_url(s.url)} · added by {s.added_by}"
+                for s in chat
+            ]
+        everything = [*configured, *map(source_config, chat)]
         healthy = sum(
             1
-            for s in configured
+            for s in everything
             if (st := states.get(s.id)) is not None and st.healthy and st.last_success
         )
-        return Reply(title=f"{len(configured)} sources, {healthy} healthy", lines=tuple(lines))
+        return Reply(title=f"{len(everything)} sources, {healthy} healthy", lines=tuple(lines))
 
     async def story_reply(self, story_id: str) -> Reply:
         return await thread_reply(self.store, self.registry.catalog, story_id)

@@ -104,7 +104,8 @@ class Jobs:
         if not self.leadership.is_leader:
             return  # followers serve chat and send the outbox only
         try:
-            results = await self.core.fetch_and_store(self.core.sources(), only_due=True)
+            sources = await self.core.all_sources()
+            results = await self.core.fetch_and_store(sources, only_due=True)
         except asyncio.CancelledError:
             return  # shutting down: the next start fetches again
         except Exception:

@@ -16,6 +16,7 @@ from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.commands.render import group_stories
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
+from bot.sources.chat_sources import change_source
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.storylines import claim_notes
@@ -463,6 +464,13 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
     return None
 
 
+async def _source(core: PolicyWatch, caller: Caller, cmd: g.SourceChange) -> Reply:
+    text = f"source {cmd.action} {cmd.url or cmd.name}"
+    if cmd.action == "add":
+        text += f" {cmd.name or ''} every {cmd.every_minutes}m".replace("  ", " ")
+    return await change_source(core, _audit(caller, text, "ok"), cmd)
+
+
 async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Reply:
     entries = await core.store.recent_audit(cmd.limit)
     lines = tuple(
@@ -493,6 +501,7 @@ HANDLERS: dict[type, Handler] = {
     g.StoryQuery: _story,
     g.Mute: _mute,
     g.WatchlistChange: _change,
+    g.SourceChange: _source,
     g.AuditQuery: _audit_log,
 }
 
