@@ -293,6 +293,10 @@ class PolicyWatch:
         """The sources file's sources (shipped, or the operator's)."""
         return load_sources(self.settings.sources_file)
 
+    async def chat_source_names(self) -> list[str]:
+        """Names of the sources added in chat (Discord autocompletes them)."""
+        return [s.id for s in await self.store.chat_sources()]
+
     async def all_sources(self) -> list[SourceConfig]:
         """What the ingest tick fetches: the file's sources and those added in chat."""
         return self.sources() + [source_config(s) for s in await self.store.chat_sources()]

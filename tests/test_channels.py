@@ -248,3 +248,59 @@ async def test_a_running_bot_sends_a_test_digest_at_once(core: PolicyWatch) -> N
     finally:
         jobs.stop()
         await jobs.leadership.stop()
+
+
+# ------------------------------------------------------------------ mentions
+
+
+def test_alert_mention_grammar_never_allows_everyone() -> None:
+    assert g.parse("alert mention <!subteam^S0AB1|@policy>") == g.AlertMention(
+        "<!subteam^S0AB1|@policy>"
+    )
+    assert g.parse("alert mention <@&112233445566>") == g.AlertMention("<@&112233445566>")
+    assert g.parse("alert mention OFF") == g.AlertMention(None)
+    for everyone in ("@everyone", "@here", "@channel", "<!channel>", "<!here|here>", "<!everyone>"):
+        with pytest.raises(g.ParseError) as caught:
+            g.parse(f"alert mention {everyone}")
+        assert "never mentions everyone" in caught.value.message, everyone
+    for other in ("<@U123ABC>", "policy-team", "<#C123|general>"):
+        with pytest.raises(g.ParseError) as caught:
+            g.parse(f"alert mention {other}")
+        assert "is not a Slack user group or a Discord role" in caught.value.message
+
+
+async def test_mentions_go_on_high_priority_alerts_only(core: PolicyWatch) -> None:
+    admin = Caller(platform="console", workspace="W1", channel="C7", user="U_ADMIN")
+    denied = await core.handle(CHANNEL, "alert mention <@&112233445566>")
+    assert denied.is_error and "Only admins" in denied.title
+    slack_admin = Caller(platform="slack", workspace="W1", channel="C7", user="U_ADMIN")
+    wrong = await core.handle(slack_admin, "alert mention <@&112233445566>")
+    assert wrong.is_error and "belongs to another platform" in wrong.title
+    done = await core.handle(admin, "alert mention <@&112233445566>")
+    assert "will mention <@&112233445566>" in done.title
+    assert await core.store.channel_mention(CHANNEL.channel_key) == "<@&112233445566>"
+    [entry, *_] = await core.store.recent_audit(5)
+    assert (entry.action, entry.detail, entry.outcome) == (
+        "alert mention",
+        "alert mention <@&112233445566>",
+        "ok",
+    )
+    await ask(core, "subscribe ev-tariffs instant", utc(2026, 11, 24, 12))  # high priority
+    await ask(core, "subscribe ev-tax-credits instant", utc(2026, 11, 24, 12))  # normal
+    await core.ingest(
+        [
+            news(1, "US raises tariffs on Chinese EVs", utc(2026, 11, 25, 10)),
+            news(2, "IRS updates clean vehicle credit FAQs", utc(2026, 11, 25, 10, 5)),
+        ]
+    )
+    built = await core.run_digests(utc(2026, 11, 25, 11))
+    by_title = {b.reply.items[0].title: b.reply for b in built}
+    assert by_title["US raises tariffs on Chinese EVs"].mention == "<@&112233445566>"
+    assert by_title["IRS updates clean vehicle credit FAQs"].mention is None
+    [row] = [r for r in await core.store.outbox() if "tariffs" in r.entry.payload]
+    assert Reply.from_json(row.entry.payload).mention == "<@&112233445566>"  # survives the outbox
+    assert (
+        "Alerts in this channel mention nobody now"
+        in (await core.handle(admin, "alert mention off")).title
+    )
+    assert await core.store.channel_mention(CHANNEL.channel_key) is None

@@ -471,6 +471,28 @@ async def _source(core: PolicyWatch, caller: Caller, cmd: g.SourceChange) -> Rep
     return await change_source(core, _audit(caller, text, "ok"), cmd)
 
 
+async def _mention(core: PolicyWatch, caller: Caller, cmd: g.AlertMention) -> Reply:
+    text = f"alert mention {cmd.target or 'off'}"
+    spec = g.SPEC_BY_WORDS["alert mention"]
+    wrong = {
+        "slack": (g.DISCORD_ROLE, "On Slack, name a user group: type @ and pick the group."),
+        "discord": (g.SLACK_GROUP, "On Discord, pick a role."),
+    }.get(caller.platform)
+    if cmd.target and wrong and wrong[0].match(cmd.target):
+        await core.store.audit(_audit(caller, text, "rejected"))
+        return error(f"That target belongs to another platform. {wrong[1]}", spec)
+    await core.store.set_mention(caller.channel_key, cmd.target, _audit(caller, text, "ok"))
+    if cmd.target is None:
+        return Reply(title="Alerts in this channel mention nobody now")
+    return Reply(
+        title=f"High-priority instant alerts here will mention {cmd.target}",
+        lines=(
+            "Only alerts from high or urgent watchlists ping; digests and other alerts never do.",
+            "`alert mention off` stops it.",
+        ),
+    )
+
+
 async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Reply:
     entries = await core.store.recent_audit(cmd.limit)
     lines = tuple(
@@ -502,6 +524,7 @@ HANDLERS: dict[type, Handler] = {
     g.Mute: _mute,
     g.WatchlistChange: _change,
     g.SourceChange: _source,
+    g.AlertMention: _mention,
     g.AuditQuery: _audit_log,
 }
 

@@ -25,10 +25,11 @@ from bot.digests.schedule import due_slot, in_quiet_hours
 from bot.replies import Action, Reply
 from bot.store import Store
 from bot.store.records import CursorUpdate, OutboxEntry, StoredItem, Subscription
-from bot.watchlists import Catalog
+from bot.watchlists import PRIORITIES, Catalog
 
 ChannelKey = tuple[str, str, str]
 MAX_ITEMS_PER_RUN = 500
+URGENT_ENOUGH = PRIORITIES["high"]  # an alert this important carries the channel's mention
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,12 @@ class DigestService:
                     stories.append(
                         (story_key, Reply(title=title, items=(story,), actions=mute, footer=footer))
                     )
+        mention = await self.store.channel_mention(key)
+        if mention:  # pings are for high-priority alerts only, never for the rest
+            stories = [
+                (k, replace(r, mention=mention) if r.items[0].priority >= URGENT_ENOUGH else r)
+                for k, r in stories
+            ]
         used = await self.store.alerts_since(*key, now - self.policy.burst_window)
         budget = self.policy.burst_limit - used
         if budget <= 0:
