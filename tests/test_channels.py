@@ -297,6 +297,8 @@ async def test_mentions_go_on_high_priority_alerts_only(core: PolicyWatch) -> No
     by_title = {b.reply.items[0].title: b.reply for b in built}
     assert by_title["US raises tariffs on Chinese EVs"].mention == "<@&112233445566>"
     assert by_title["IRS updates clean vehicle credit FAQs"].mention is None
+    listed = await ask(core, "subscriptions")
+    assert "High-priority instant alerts here mention <@&112233445566>." in listed
     [row] = [r for r in await core.store.outbox() if "tariffs" in r.entry.payload]
     assert Reply.from_json(row.entry.payload).mention == "<@&112233445566>"  # survives the outbox
     assert (

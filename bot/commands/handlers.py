@@ -301,9 +301,11 @@ async def _subscriptions(core: PolicyWatch, caller: Caller, cmd: g.ListSubscript
             title="This channel has no subscriptions",
             lines=("Try `subscribe ev-tariffs daily at 09:00`.",),
         )
+    mention = await core.store.channel_mention(caller.channel_key)
+    pings = (f"High-priority instant alerts here mention {mention}.",) if mention else ()
     return Reply(
         title=f"This channel has {len(subs)} subscription{'s' if len(subs) != 1 else ''}",
-        lines=tuple(describe_subscription(s, core.clock()) for s in subs),
+        lines=(*(describe_subscription(s, core.clock()) for s in subs), *pings),
     )
 
 
