@@ -81,6 +81,7 @@ def test_pause_resume_and_filter_grammar() -> None:
     for bad, reason in [
         ("pause for 0d", "a pause lasts 1d to 365d"),
         ("pause ev-tariffs tomorrow", "unexpected 'ev-tariffs tomorrow'"),
+        ("pause ev-tariffs 7d", "write the length with 'for': `pause ... for 7d`"),
         ("resume ev-tariffs for 2d", "unexpected"),
         ("subscribe ev-tariffs min urgent", "min must be high or normal, got 'urgent'"),
         ("subscribe ev-tariffs only a only b", "'only' given twice"),

@@ -472,6 +472,8 @@ def _parse_pause(paused: bool) -> Parser:
                     spec,
                 )
             rest, days = rest[:-2], int(m.group(1))
+        if paused and rest and _DAYS.match(rest[-1].lower()):
+            raise ParseError(f"write the length with 'for': `pause ... for {rest[-1]}`", spec)
         if len(rest) > 1 or (rest and rest[0].lower() == "for"):
             raise ParseError(f"unexpected '{' '.join(rest)}'", spec)
         return Pause(rest[0].lower() if rest else "all", days, paused)
