@@ -81,6 +81,12 @@ async def test_filters_pause_resume_and_a_test_send(core: PolicyWatch, tmp_path:
         assert "Paused ev-tariffs in this channel until" in _text(paused)
         subs = await fake.interact(factory.command("policywatch", "subscriptions"))
         assert "PAUSED until" in _text(subs)
+        offered = await fake.interact(
+            factory.command("policywatch", "resume", {"watchlist": ""}, focused="watchlist"),
+            until=callback_to,
+        )
+        values = [c["value"] for c in offered.body["data"]["choices"]]
+        assert values[0] == "all" and "ev-tariffs" in values
         resumed = await fake.interact(factory.command("policywatch", "resume"))
         assert "Resumed all in this channel" in _text(resumed)
 
