@@ -276,10 +276,10 @@ async def _import(core: PolicyWatch, args: argparse.Namespace) -> int:
     from bot.exchange import run_import
 
     changes = await run_import(core, args.file, _operator(), dry_run=args.dry_run)
-    verb = "would change" if args.dry_run else "changed"
-    for line in changes:
-        print(f"{'would ' if args.dry_run else ''}{line}")
+    verb = "would change (dry run, nothing applied)" if args.dry_run else "changed"
     print(f"{args.file}: {verb} {len(changes)} thing{'s' if len(changes) != 1 else ''}")
+    for line in changes:
+        print(f"  {line}")
     return 0
 
 

@@ -183,8 +183,8 @@ def test_export_and_import_on_the_command_line(env: dict[str, str], tmp_path: Pa
     moved = dict(env, POLICYWATCH_DATA_DIR=str(tmp_path / "elsewhere"))
     dry = run(moved, "import", str(out), "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "would subscription added: console/local/C5 ev-tariffs" in dry.stdout
-    assert "would change 1 thing" in dry.stdout
+    assert "would change (dry run, nothing applied) 1 thing\n" in dry.stdout
+    assert "  subscription added: console/local/C5 ev-tariffs" in dry.stdout
     assert run(moved, "import", str(out)).returncode == 0
     assert "changed 0 things" in run(moved, "import", str(out)).stdout
     bad = tmp_path / "bad.yaml"
