@@ -173,6 +173,30 @@ async def test_filters_shape_digests_and_say_so_in_the_footer(core: PolicyWatch)
     )
 
 
+async def test_a_folded_burst_of_alerts_names_the_filters_too(core: PolicyWatch) -> None:
+    await ask(core, "subscribe ev-tariffs instant without Canada", utc(2026, 11, 24, 12))
+    core.digests.policy = type(core.digests.policy)(burst_limit=1)
+    await core.ingest(
+        [
+            news(
+                1,
+                "Commerce opens Section 232 probe into Chinese EV parts imports to the US",
+                utc(2026, 11, 25, 10),
+            ),
+            news(
+                2,
+                "Customs detains Chinese-made electric vehicles over US tariff evasion",
+                utc(2026, 11, 25, 10, 1),
+            ),
+            news(3, "Canada matches US tariffs on Chinese EVs", utc(2026, 11, 25, 10, 2)),
+        ]
+    )
+    [folded] = await core.run_digests(utc(2026, 11, 25, 11))
+    assert folded.kind == "digest" and len(folded.reply.all_items()) == 2
+    assert folded.reply.footer is not None
+    assert "Filtered in this channel: ev-tariffs without 'Canada'" in folded.reply.footer
+
+
 async def test_min_priority_filters_by_the_items_highest_watchlist(core: PolicyWatch) -> None:
     # ev-tax-credits is a normal-priority watchlist: `min high` keeps only its items
     # that also matched a high-priority one (here: CATL licensing).

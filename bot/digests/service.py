@@ -199,6 +199,8 @@ class DigestService:
         else:
             folded = build_digest(waiting, catalog, title="policywatch burst")
             assert folded is not None
+            filtered = channels.filter_footer(sub for sub, _ in waiting)
+            folded = replace(folded, footer=channels.with_footer(folded.footer, filtered))
             messages = [(f"burst:{_key_text(key)}:{last_pk}", "digest", folded)]
         if dry_run:
             return [Built(key, kind, reply, None) for _, kind, reply in messages]
