@@ -234,7 +234,8 @@ async def plan_import(core: PolicyWatch, path: Path, actor: str) -> Plan:
     catalog = apply_edits(core.registry.catalog, edits)
 
     existing = {s.id: s for s in await core.store.chat_sources()}
-    yaml_urls = {s.url: s.id for s in core.sources() if s.url}
+    shipped = core.sources()
+    yaml_urls = {s.url: s.id for s in shipped if s.url}
     for index, src in enumerate(data.sources):
         minutes = g.parse_interval(src.every)
         if minutes is None:
@@ -247,6 +248,10 @@ async def plan_import(core: PolicyWatch, path: Path, actor: str) -> Plan:
         )
         if same_url:
             raise fail(["sources", index, "url"], f"source '{same_url}' already fetches that URL")
+        if any(s.id == src.name for s in shipped):
+            raise fail(
+                ["sources", index, "name"], f"'{src.name}' names a source of the sources file"
+            )
         if known is not None and known.url != src.url:
             raise fail(["sources", index, "name"], f"source '{src.name}' here has another URL")
         if known is None:

@@ -203,3 +203,15 @@ async def test_a_source_without_a_name_is_named_after_its_host(
     assert reply.title.startswith("Added source 127-0-0-1:"), reply.to_text()
     again = await core.handle(ADMIN, f"source add {feeds}/other.xml")
     assert "already exists. Give it a NAME: `source add URL NAME`." in again.title
+
+
+async def test_a_secret_in_a_feed_url_stays_out_of_replies_and_the_audit_log(
+    core: PolicyWatch, feeds: str
+) -> None:
+    reply = await core.handle(ADMIN, f"source add {feeds}/feed.xml?token=s3cr3t keyed")
+    assert not reply.is_error, reply.to_text()
+    listed = (await core.handle(USER, "sources")).to_text()
+    assert "keyed" in listed and "s3cr3t" not in listed and "token=***" in listed
+    assert all("s3cr3t" not in e.detail for e in await core.store.recent_audit(10))
+    [saved] = await core.store.chat_sources()
+    assert saved.url.endswith("token=s3cr3t")  # fetched with it, shown without it

@@ -16,6 +16,7 @@ from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.commands.render import group_stories
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
+from bot.sources import mask_url
 from bot.sources.chat_sources import change_source
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
@@ -467,7 +468,7 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
 
 
 async def _source(core: PolicyWatch, caller: Caller, cmd: g.SourceChange) -> Reply:
-    text = f"source {cmd.action} {cmd.url or cmd.name}"
+    text = f"source {cmd.action} {mask_url(cmd.url) if cmd.url else cmd.name}"  # no secrets
     if cmd.action == "add":
         text += f" {cmd.name or ''} every {cmd.every_minutes}m".replace("  ", " ")
     return await change_source(core, _audit(caller, text, "ok"), cmd)
