@@ -97,11 +97,19 @@ class Jobs:
             self.scheduler.add_job(
                 job,
                 IntervalTrigger(seconds=seconds),
+                id=job.__name__,
                 next_run_time=now,
                 max_instances=1,
                 coalesce=True,
             )
         self.scheduler.start()
+        self.core.outbox_waiting = self.send_now
+
+    def send_now(self) -> None:
+        """Run the digest tick (and so the sender) now: a message queued from
+        chat (`digest send-test`) should not wait for the next tick."""
+        if self.scheduler.running:
+            self.scheduler.modify_job("digests", next_run_time=datetime.now(UTC))
 
     def stop(self) -> None:
         if self.scheduler.running:
@@ -111,7 +119,8 @@ class Jobs:
         if not self.leadership.is_leader:
             return  # followers serve chat and send the outbox only
         try:
-            results = await self.core.fetch_and_store(self.core.sources(), only_due=True)
+            sources = await self.core.all_sources()
+            results = await self.core.fetch_and_store(sources, only_due=True)
         except asyncio.CancelledError:
             return  # shutting down: the next start fetches again
         except Exception:
