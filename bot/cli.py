@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sources", help="configured sources and their health")
 
+    export = sub.add_parser(
+        "export", help="subscriptions, filters, chat-added sources and watchlist edits as YAML"
+    )
+    export.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    imp = sub.add_parser("import", help="apply a file made by `policywatch export`")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations")
@@ -204,7 +212,7 @@ async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
         print(f"{path}: {result.new} new, {result.duplicates} duplicates")
     sources = [fetch_url_source(url) for url in args.feed]
     if not (args.sample or args.file or args.feed):
-        sources = core.sources()
+        sources = await core.all_sources()
     for report, result in await core.fetch_and_store(sources, only_due=False):
         if report.status == "error":
             failures += 1
@@ -287,6 +295,40 @@ async def _sources(core: PolicyWatch, args: argparse.Namespace) -> int:
     return 1 if reply.is_error else 0
 
 
+async def _export(core: PolicyWatch, args: argparse.Namespace) -> int:
+    from bot.exchange import export_state
+
+    text = await export_state(core)
+    if args.output is None:
+        print(text, end="")
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+async def _import(core: PolicyWatch, args: argparse.Namespace) -> int:
+    """Exit 1 with file:line on a bad file (WatchlistFileError, printed by :func:`main`)."""
+    from bot.exchange import run_import
+
+    changes = await run_import(core, args.file, _operator(), dry_run=args.dry_run)
+    verb = "would change (dry run, nothing applied)" if args.dry_run else "changed"
+    print(f"{args.file}: {verb} {len(changes)} thing{'s' if len(changes) != 1 else ''}")
+    for line in changes:
+        print(f"  {line}")
+    return 0
+
+
+def _operator() -> str:
+    """Who ran the command line, for the audit log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
 async def _db(core: PolicyWatch, args: argparse.Namespace) -> int:
     version = await core.store.upgrade()
     print(f"database schema at version {version}")
@@ -300,6 +342,8 @@ _CORE_COMMANDS = {
     "digest": _digest,
     "watchlists": _watchlists,
     "sources": _sources,
+    "export": _export,
+    "import": _import,
     "db": _db,
 }
 

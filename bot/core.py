@@ -7,15 +7,17 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+from bot import channels
 from bot.caller import Caller
 from bot.commands.handlers import REMATCH_LIMIT, execute
 from bot.config import Settings
 from bot.digests.build import build_digest
 from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.digests.trial import queue_test_digest
 from bot.models import Item
 from bot.ops import METRICS
 from bot.registry import Registry
@@ -28,7 +30,9 @@ from bot.sources import (
     SourceState,
     disabled_reason,
     load_sources,
+    mask_url,
 )
+from bot.sources.config import source_config
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry, Ingested, StoredItem, StoryRecord
 from bot.stories import StoryIndex
@@ -82,6 +86,9 @@ class PolicyWatch:
         self.stories = StoryIndex(new_id=new_story_id)
         self._index_pk = 0  # the newest stored item the story index has taken in
         self._own_keys: set[int] = set()  # what this process stored since then
+        # Set by the running bot's jobs: asks the outbox sender to run now
+        # rather than at its next tick (a test digest should show at once).
+        self.outbox_waiting: Callable[[], None] | None = None
         self.digests = DigestService(
             store,
             lambda: self.registry.catalog,
@@ -237,17 +244,43 @@ class PolicyWatch:
         subs = await self.store.channel_subscriptions(
             caller.platform, caller.workspace, caller.channel
         )
-        active = [s for s in subs if s.disabled_reason is None]
+        now = self.clock()
+        active = [s for s in subs if s.disabled_reason is None and not s.paused(now)]
         if not active:
+            paused = " (the rest are paused: see `subscriptions`)" if subs else ""
             return Reply(
-                title="This channel has no active subscriptions",
+                title=f"This channel has no active subscriptions{paused}",
                 lines=("Try `subscribe ev-tariffs`.",),
             )
+        catalog = self.registry.catalog
         batch = [
-            (sub, await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200)) for sub in active
+            (
+                sub,
+                channels.apply_filters(
+                    await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200), sub, catalog
+                )[0],
+            )
+            for sub in active
         ]
-        reply = build_digest(batch, self.registry.catalog, title="Preview of the next digest")
-        return reply or Reply(title="Nothing new since this channel's last digest")
+        reply = build_digest(batch, catalog, title="Preview of the next digest")
+        if reply is None:
+            return Reply(title="Nothing new since this channel's last digest")
+        return replace(
+            reply, footer=channels.with_footer(reply.footer, channels.filter_footer(active))
+        )
+
+    async def send_test_digest(self, caller: Caller) -> tuple[Reply, bool]:
+        """Queue a marked sample digest for the caller's channel (see
+        :mod:`bot.digests.trial`) and wake the sender; (the digest, queued?)."""
+        now = self.clock()
+        subs = await self.store.channel_subscriptions(*caller.channel_key)
+        active = [s for s in subs if s.disabled_reason is None and not s.paused(now)]
+        reply, queued = await queue_test_digest(
+            self.store, self.registry.catalog, caller.channel_key, active, now
+        )
+        if queued and self.outbox_waiting is not None:
+            self.outbox_waiting()
+        return reply, queued
 
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False
@@ -258,7 +291,16 @@ class PolicyWatch:
     # ------------------------------------------------------------ sources
 
     def sources(self) -> list[SourceConfig]:
+        """The sources file's sources (shipped, or the operator's)."""
         return load_sources(self.settings.sources_file)
+
+    async def chat_source_names(self) -> list[str]:
+        """Names of the sources added in chat (Discord autocompletes them)."""
+        return [s.id for s in await self.store.chat_sources()]
+
+    async def all_sources(self) -> list[SourceConfig]:
+        """What the ingest tick fetches: the file's sources and those added in chat."""
+        return self.sources() + [source_config(s) for s in await self.store.chat_sources()]
 
     def ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.store, congress_api_key=self.settings.congress_api_key)
@@ -284,12 +326,25 @@ class PolicyWatch:
         states = {s.source_id: s for s in await self.store.all_states()}
         key = self.settings.congress_api_key
         lines = [describe_source(s, states.get(s.id), disabled_reason(s, key)) for s in configured]
+        chat = await self.store.chat_sources()
+        if chat:
+            lines += ["", "Added in chat:"]
+            lines += [
+                describe_source(
+                    source_config(s),
+                    states.get(s.id),
+                    f"paused in chat (`source resume {s.id}`)" if s.paused else None,
+                )
+                + f" · {mask_url(s.url)} · added by {s.added_by}"
+                for s in chat
+            ]
+        everything = [*configured, *map(source_config, chat)]
         healthy = sum(
             1
-            for s in configured
+            for s in everything
             if (st := states.get(s.id)) is not None and st.healthy and st.last_success
         )
-        return Reply(title=f"{len(configured)} sources, {healthy} healthy", lines=tuple(lines))
+        return Reply(title=f"{len(everything)} sources, {healthy} healthy", lines=tuple(lines))
 
     async def story_reply(self, story_id: str) -> Reply:
         return await thread_reply(self.store, self.registry.catalog, story_id)

@@ -55,6 +55,9 @@ class Reply:
     ephemeral: bool = False  # errors and help are shown only to the caller
     footer: str | None = None
     sections: tuple[tuple[str, tuple[ReplyItem, ...]], ...] = field(default=())
+    # Who a high-priority instant alert pings (`alert mention`): a Slack user group
+    # (``<!subteam^ID>``) or a Discord role (``<@&ID>``), never everyone.
+    mention: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -85,11 +88,12 @@ class Reply:
             sections=tuple(
                 (h, tuple(_item_from(i) for i in items)) for h, items in data["sections"]
             ),
+            mention=data.get("mention"),
         )
 
     def to_text(self) -> str:
         """Plain text as the console adapter and ``policywatch ask`` print it."""
-        out = [self.title]
+        out = [f"{self.mention} {self.title}" if self.mention else self.title]
         out.extend(self.lines)
         for number, item in enumerate(self.items, 1):
             out.extend(_item_text(number, item))

@@ -124,11 +124,19 @@ class Jobs:
             self.scheduler.add_job(
                 self._tracked(job),
                 IntervalTrigger(seconds=seconds),
+                id=job.__name__,
                 next_run_time=now,
                 max_instances=1,
                 coalesce=True,
             )
         self.scheduler.start()
+        self.core.outbox_waiting = self.send_now
+
+    def send_now(self) -> None:
+        """Run the digest tick (and so the sender) now: a message queued from
+        chat (`digest send-test`) should not wait for the next tick."""
+        if self.scheduler.running:
+            self.scheduler.modify_job("digests", next_run_time=datetime.now(UTC))
 
     def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """The job, remembered while it runs so that :meth:`stop` can wait for it."""
@@ -161,7 +169,8 @@ class Jobs:
         if not self.leadership.is_leader:
             return  # followers serve chat and send the outbox only
         try:
-            results = await self.core.fetch_and_store(self.core.sources(), only_due=True)
+            sources = await self.core.all_sources()
+            results = await self.core.fetch_and_store(sources, only_due=True)
         except asyncio.CancelledError:
             return  # shutting down: the next start fetches again
         except Exception:

@@ -44,6 +44,7 @@ from adapters.discord.embeds import (
     render_pages,
 )
 from bot.caller import Caller
+from bot.commands.grammar import DISCORD_ROLE
 from bot.delivery import Delivery, DeliveryError, PermanentDeliveryError, RetryLater
 from bot.logs import announce
 from bot.replies import Reply, ReplyKind
@@ -98,6 +99,11 @@ _DAYS = Option(
     "days", "Only the last N days (default: everything stored)", annotation=_Days, fmt="{}d"
 )
 _TERM = Option("term", "Word or phrase", required=True)
+_ANY_WATCHLIST = Option(
+    "watchlist", "Watchlist id, or all (the default)", complete="watchlist", allow_all=True
+)
+_SOURCE = Option("name", "A source added in chat", required=True, complete="source")
+_Min = Literal["high", "normal"]
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "What policywatch can do", "help", private=True),
@@ -121,11 +127,31 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Option("time", "Time of day, HH:MM", fmt="at {}"),
             Option("timezone", "Area/City, e.g. Europe/Berlin", fmt="tz {}"),
             Option("quiet", "Quiet hours for instant alerts, e.g. 22:00-07:00", fmt="quiet {}"),
+            Option("min", "Only items of at least this priority", annotation=_Min, fmt="min {}"),
+            Option("only", "Only items mentioning this term", fmt='only "{}"'),
+            Option("without", "Leave out items mentioning this term", fmt='without "{}"'),
         ),
     ),
+    Subcommand("filters", "This channel's per-subscription filters", "filters"),
+    Subcommand(
+        "pause",
+        "Hold this channel's digests and alerts",
+        "pause",
+        (
+            _ANY_WATCHLIST,
+            Option("days", "For N days (default: until resumed)", annotation=_Days, fmt="for {}d"),
+        ),
+    ),
+    Subcommand("resume", "End a pause now", "resume", (_ANY_WATCHLIST,)),
     Subcommand("unsubscribe", "Stop a digest in this channel", "unsubscribe", (_SUB_WATCHLIST,)),
     Subcommand("subscriptions", "What this channel is subscribed to", "subscriptions"),
     Subcommand("digest", "Preview this channel's next digest", "digest"),
+    Subcommand(
+        "digest-send-test",
+        "Post a marked sample digest here now",
+        "digest send-test",
+        private=True,
+    ),
     Subcommand("sources", "Configured sources and their health", "sources"),
     Subcommand(
         "story",
@@ -189,6 +215,51 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         private=True,
     ),
     Subcommand(
+        "source-add",
+        "Fetch a feed once, show what it holds, and add it",
+        "source add",
+        (
+            Option("url", "Feed URL (RSS or Atom)", required=True),
+            Option("name", "Short name, e.g. ustr-press (default: from the host)"),
+            Option("every", "How often to fetch, e.g. 15m or 2h", fmt="every {}"),
+        ),
+        admin=True,
+        private=True,
+    ),
+    *(
+        Subcommand(
+            f"source-{action}",
+            f"{action.title()} a source added in chat",
+            f"source {action}",
+            (_SOURCE,),
+            admin=True,
+            private=True,
+        )
+        for action in ("remove", "pause", "resume")
+    ),
+    Subcommand(
+        "alert-mention",
+        "Mention a role in this channel's high-priority alerts",
+        "alert mention",
+        (
+            Option(
+                "role",
+                "The role to mention (never everyone)",
+                annotation=discord.Role,
+                required=True,
+            ),
+        ),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "alert-mention-off",
+        "Stop mentioning anyone in this channel's alerts",
+        "alert mention off",
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
         "audit",
         "Last admin changes",
         "audit",
@@ -209,7 +280,9 @@ def to_chat_text(spec: Subcommand, values: dict[str, Any]) -> str:
         value = values.get(option.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        parts.append(option.fmt.format(" ".join(str(value).split())))
+        # A role is written as its mention (<@&ID>), as a chat user would type it.
+        text = value.mention if isinstance(value, discord.Role) else str(value)
+        parts.append(option.fmt.format(" ".join(text.split())))
     return " ".join(parts)
 
 
@@ -453,6 +526,10 @@ class DiscordAdapter(Adapter):
         async def autocomplete(
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
+            if field == "source":  # chat-added sources live in the store
+                names = await self.core.chat_source_names()
+                key = current.strip().lower()
+                return [app_commands.Choice(name=n, value=n) for n in names if key in n][:25]
             return self.choices(field, current, allow_all=option.allow_all)
 
         return autocomplete
@@ -644,11 +721,12 @@ class DiscordAdapter(Adapter):
                 else None
             )
             nonce = delivery_nonce(delivery.outbox_id, number)
+            ping = role_ping(delivery.reply) if number == 0 else {}
             try:
                 if view is None:
-                    message = await channel.send(embeds=embeds, nonce=nonce)
+                    message = await channel.send(embeds=embeds, nonce=nonce, **ping)
                 else:
-                    message = await channel.send(embeds=embeds, view=view, nonce=nonce)
+                    message = await channel.send(embeds=embeds, view=view, nonce=nonce, **ping)
             except _TALKING_FAILED as exc:
                 raise _delivery_error(exc) from None
             first = first or str(message.id)
@@ -706,6 +784,20 @@ class DiscordAdapter(Adapter):
             ) from None
         guild_id = int(delivery.workspace) if delivery.workspace.isdigit() else None
         return client.get_partial_messageable(channel_id, guild_id=guild_id)
+
+
+def role_ping(reply: Reply) -> dict[str, Any]:
+    """``content`` and ``allowed_mentions`` that ping exactly the alert's role, or
+    nothing: the client allows no mentions at all, and this widens it by one role
+    only, never to users, ``@everyone`` or ``@here``."""
+    match = DISCORD_ROLE.match(reply.mention or "")
+    if match is None:
+        return {}
+    role = discord.Object(id=int(match.group(1)))
+    return {
+        "content": reply.mention,
+        "allowed_mentions": discord.AllowedMentions(everyone=False, users=False, roles=[role]),
+    }
 
 
 def digest_marker(outbox_id: int) -> str:

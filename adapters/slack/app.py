@@ -94,6 +94,7 @@ def slack_to_plain(text: str, bot_user_id: str | None = None) -> str:
     auto-linked text back into what was typed, and unescapes ``&amp; &lt; &gt;``.
     Line breaks are kept (blank lines dropped), so that a message holding two
     commands is refused by the core rather than read as one long command.
+    A user group stays ``<!subteam^ID>``: its id is what `alert mention` stores.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -105,6 +106,8 @@ def slack_to_plain(text: str, bot_user_id: str | None = None) -> str:
             return "@" + (label or target[1:])
         if target.startswith("#"):
             return "#" + (label or target[1:])
+        if target.startswith("!subteam^"):
+            return f"<{target}>"  # a user group keeps its id: `alert mention` needs it
         if target.startswith("!"):
             return "@" + (label or target[1:].split("^")[0])
         return label or target

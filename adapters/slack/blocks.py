@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from bot.commands.grammar import SLACK_GROUP
 from bot.replies import Action, Reply, ReplyItem
 
 #: Slack's hard limits for messages and blocks.
@@ -264,6 +265,14 @@ def _action_buttons(actions: Sequence[Action], room: int) -> list[Block]:
     return buttons
 
 
+def slack_mention(reply: Reply) -> str | None:
+    """The user group an alert pings, only if it is one: everything else in a
+    message is escaped, so this is the one way a ping can get through."""
+    if reply.mention and SLACK_GROUP.match(reply.mention):
+        return reply.mention
+    return None
+
+
 def fallback_text(reply: Reply, count: int) -> str:
     """Notification / screen-reader text; escaped because Slack parses it too."""
     parts = [reply.title or "PolicyWatch"]
@@ -305,7 +314,10 @@ def render(
             "text": {"type": "plain_text", "text": clip_plain(title, MAX_HEADER_TEXT)},
         }
     ]
+    mention = slack_mention(reply)
     if page == 1:
+        if mention:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": mention}})
         blocks.extend(
             {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in line_chunks
         )
@@ -355,8 +367,9 @@ def render(
         blocks.append({"type": "actions", "elements": elements})
 
     count = sum(len(p) for p in pages)
+    text = fallback_text(reply, count)
     return SlackMessage(
-        text=fallback_text(reply, count),
+        text=f"{mention} {text}" if mention and page == 1 else text,
         blocks=blocks,
         ephemeral=is_ephemeral(reply),
         page=page,

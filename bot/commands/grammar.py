@@ -20,6 +20,8 @@ from rapidfuzz import fuzz, process
 
 from bot.commands.tokens import TokenError, is_quoted, keyword, quote, quote_words, tokenize
 from bot.commands.zones import ZoneError, resolve_zone
+from bot.text import words
+from bot.watchlists import PRIORITIES
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,21 @@ SPECS: tuple[Spec, ...] = (
     Spec("watchlists", "watchlists", "list watchlists with one-line descriptions"),
     Spec(
         "subscribe",
-        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY] [quiet HH:MM-HH:MM]",
+        "subscribe WATCHLIST|all [daily|weekly|instant] [on DAY] [at HH:MM] [tz AREA/CITY] [quiet HH:MM-HH:MM]"
+        " [min high|normal] [only TERM] [without TERM]",
         "send this channel a watchlist's digest",
     ),
     Spec("unsubscribe", "unsubscribe WATCHLIST|all", "stop a digest in this channel"),
     Spec("subscriptions", "subscriptions", "what this channel is subscribed to"),
+    Spec("filters", "filters", "this channel's per-subscription filters"),
+    Spec(
+        "pause",
+        "pause [WATCHLIST|all] [for Nd]",
+        "hold this channel's digests and alerts (for N days, or until `resume`)",
+    ),
+    Spec("resume", "resume [WATCHLIST|all]", "end a pause now"),
     Spec("digest", "digest", "preview this channel's next digest now"),
+    Spec("digest send-test", "digest send-test", "post a marked sample digest to this channel now"),
     Spec("sources", "sources", "configured sources and their health"),
     Spec("story", "story ID", "one story's thread: the claim, answers and follow-ups"),
     Spec("mute", "mute STORY", "leave a story out of this channel's digests and alerts"),
@@ -68,6 +79,21 @@ SPECS: tuple[Spec, ...] = (
         "teach the bot another name for a company",
         admin=True,
     ),
+    Spec(
+        "source add",
+        "source add URL [NAME] [every Nm|Nh]",
+        "fetch a feed once, say what it holds, and add it",
+        admin=True,
+    ),
+    Spec("source remove", "source remove NAME", "remove a source added in chat", admin=True),
+    Spec("source pause", "source pause NAME", "stop fetching a source added in chat", admin=True),
+    Spec("source resume", "source resume NAME", "fetch a paused source again", admin=True),
+    Spec(
+        "alert mention",
+        "alert mention TARGET|off",
+        "mention a Slack user group or Discord role in high-priority alerts here",
+        admin=True,
+    ),
     Spec("audit", "audit [N]", "the last N admin changes (who, when, what)", admin=True),
 )
 SPEC_BY_WORDS = {s.words: s for s in SPECS}
@@ -85,6 +111,17 @@ _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 # Story ids are written in Crockford's base 32, which reads I and L as 1 and O as 0.
 _STORY_ID = re.compile(r"^s[0-9a-z]{10}$")
 _CROCKFORD = str.maketrans("ilo", "110")
+MAX_PAUSE_DAYS = 365
+MIN_LEVELS = ("high", "normal")
+DEFAULT_SOURCE_MINUTES = 30
+MAX_SOURCE_MINUTES = 7 * 24 * 60
+_INTERVAL = re.compile(r"^(\d{1,5})(m|h)$")
+_PAUSE_DAYS = re.compile(r"^(\d{1,4})d$")
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# Who a channel may be asked to notice: a Slack user group or a Discord role, nobody wider.
+SLACK_GROUP = re.compile(r"^<!subteam\^([A-Z0-9]{2,30})(\|[^<>]{0,100})?>$")
+DISCORD_ROLE = re.compile(r"^<@&(\d{5,25})>$")
+_EVERYONE = re.compile(r"^(@everyone|@here|@channel|<!(channel|here|everyone)(\|[^<>]*)?>)$", re.I)
 
 
 class ParseError(Exception):
@@ -143,6 +180,9 @@ class Subscribe:
     tz: str = "UTC"
     weekday: int = 0
     quiet: tuple[str, str] | None = None  # local quiet hours for instant alerts
+    min_priority: int = 0  # per-channel filters: `min high`, `only TERM`, `without TERM`
+    only: str | None = None
+    without: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +196,26 @@ class ListSubscriptions:
 
 
 @dataclass(frozen=True)
+class ListFilters:
+    pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    """`pause` (``paused``) or `resume`; ``days`` None pauses until `resume`."""
+
+    watchlist: str = "all"
+    days: int | None = None
+    paused: bool = True
+
+
+@dataclass(frozen=True)
 class DigestPreview:
+    pass
+
+
+@dataclass(frozen=True)
+class SendTestDigest:
     pass
 
 
@@ -186,6 +245,23 @@ class WatchlistChange:
 
 
 @dataclass(frozen=True)
+class SourceChange:
+    """An admin change to chat-added sources; ``action`` is add/remove/pause/resume."""
+
+    action: str
+    name: str | None = None  # None: `source add` derives one from the URL
+    url: str = ""
+    every_minutes: int = DEFAULT_SOURCE_MINUTES
+
+
+@dataclass(frozen=True)
+class AlertMention:
+    """`alert mention TARGET` (a platform mention string) or `alert mention off` (None)."""
+
+    target: str | None
+
+
+@dataclass(frozen=True)
 class AuditQuery:
     limit: int = 20
 
@@ -199,11 +275,16 @@ Command = (
     | Subscribe
     | Unsubscribe
     | ListSubscriptions
+    | ListFilters
+    | Pause
     | DigestPreview
+    | SendTestDigest
     | ListSources
     | StoryQuery
     | Mute
     | WatchlistChange
+    | SourceChange
+    | AlertMention
     | AuditQuery
 )
 
@@ -215,7 +296,7 @@ Parser = Callable[[list[str]], Command]
 
 
 def is_admin_command(command: Command) -> bool:
-    return isinstance(command, (WatchlistChange, AuditQuery))
+    return isinstance(command, (WatchlistChange, SourceChange, AlertMention, AuditQuery))
 
 
 # ------------------------------------------------------------------ parsing
@@ -385,12 +466,30 @@ def _weekday(value: str, spec: Spec) -> int:
     raise ParseError(f"unknown day '{value}': use monday ... sunday", spec)
 
 
+def _min_level(value: str, spec: Spec) -> int:
+    if value.lower() not in MIN_LEVELS:
+        raise ParseError(f"min must be high or normal, got '{value}'", spec)
+    return PRIORITIES[value.lower()]
+
+
+def _filter_term(value: str, spec: Spec) -> str:
+    """An `only` or `without` term: whole words matched in title and summary."""
+    if len(value) > 100:
+        raise ParseError("a filter term may be at most 100 characters", spec)
+    if not words(value):
+        raise ParseError(f"the filter term '{value}' has no letters or digits", spec)
+    return value
+
+
 # A subscribe option word -> the Subscribe field it sets and how its value is read.
 _SUBSCRIBE_OPTIONS: dict[str, tuple[str, Callable[[str, Spec], Any]]] = {
     "on": ("weekday", _weekday),
     "at": ("at", _at),
     "tz": ("tz", _zone),
     "quiet": ("quiet", _quiet_hours),
+    "min": ("min_priority", _min_level),
+    "only": ("only", _filter_term),
+    "without": ("without", _filter_term),
 }
 
 
@@ -478,6 +577,119 @@ def _parse_watchlist(args: list[str]) -> Command:
     return WatchlistChange(action, args[1].lower(), " ".join(args[2:]).strip())
 
 
+def _parse_digest(args: list[str]) -> Command:
+    """`digest` (a preview) or `digest send-test`."""
+    if not args:
+        return DigestPreview()
+    if len(args) == 1 and keyword(args[0]) == "send-test":
+        return SendTestDigest()
+    raise ParseError(
+        f"digest takes nothing, or send-test; got '{' '.join(args)}'",
+        SPEC_BY_WORDS["digest send-test" if args[0].lower().startswith("send") else "digest"],
+    )
+
+
+def _parse_pause(paused: bool) -> Parser:
+    """`pause [WATCHLIST|all] [for Nd]` or `resume [WATCHLIST|all]`."""
+    words = "pause" if paused else "resume"
+
+    def parser(args: list[str]) -> Command:
+        spec = SPEC_BY_WORDS[words]
+        rest, days = list(args), None
+        if paused and len(rest) >= 2 and keyword(rest[-2]) == "for":
+            m = _PAUSE_DAYS.match(rest[-1].lower())
+            if m is None or not 1 <= int(m.group(1)) <= MAX_PAUSE_DAYS:
+                raise ParseError(
+                    f"a pause lasts 1d to {MAX_PAUSE_DAYS}d, e.g. `pause for 7d`; got '{rest[-1]}'",
+                    spec,
+                )
+            rest, days = rest[:-2], int(m.group(1))
+        if paused and rest and not is_quoted(rest[-1]) and _PAUSE_DAYS.match(rest[-1].lower()):
+            raise ParseError(f"write the length with 'for': `pause ... for {rest[-1]}`", spec)
+        if len(rest) > 1 or (rest and keyword(rest[0]) == "for"):
+            raise ParseError(f"unexpected '{' '.join(rest)}'", spec)
+        return Pause(rest[0].lower() if rest else "all", days, paused)
+
+    return parser
+
+
+def parse_interval(value: str) -> int | None:
+    """``15m`` or ``2h`` as minutes (1 minute to 7 days), or None when it is neither."""
+    m = _INTERVAL.match(value.lower())
+    if m is None:
+        return None
+    minutes = int(m.group(1)) * (60 if m.group(2) == "h" else 1)
+    return minutes if 1 <= minutes <= MAX_SOURCE_MINUTES else None
+
+
+def _parse_source(args: list[str]) -> Command:
+    actions = ("add", "remove", "pause", "resume")
+    action = args[0].lower() if args else ""
+    if action not in actions:
+        guess = process.extractOne(action, actions, scorer=fuzz.ratio, score_cutoff=50)
+        spec = SPEC_BY_WORDS[f"source {guess[0] if guess else 'add'}"]
+        raise ParseError(
+            "source needs an action: add, remove, pause or resume"
+            if not args
+            else f"unknown source action '{args[0]}'",
+            spec,
+            spec.words,
+        )
+    spec = SPEC_BY_WORDS[f"source {action}"]
+    rest = args[1:]
+    if action != "add":
+        if len(rest) != 1:
+            raise ParseError(f"source {action} needs one source name", spec)
+        return SourceChange(action, rest[0].lower())
+    if not rest:
+        raise ParseError("source add needs a feed URL, e.g. `source add https://…/feed.xml`", spec)
+    url, rest = rest[0], rest[1:]
+    if not url.lower().startswith(("http://", "https://")):
+        raise ParseError(f"a source URL starts with http:// or https://, got '{url}'", spec)
+    every = DEFAULT_SOURCE_MINUTES
+    if len(rest) >= 2 and keyword(rest[-2]) == "every":
+        minutes = parse_interval(rest[-1])
+        if minutes is None:
+            raise ParseError(
+                f"every takes minutes or hours up to 7 days, e.g. 15m or 2h; got '{rest[-1]}'",
+                spec,
+            )
+        every, rest = minutes, rest[:-2]
+    if len(rest) > 1:
+        raise ParseError(f"unexpected '{' '.join(rest[1:])}' (a NAME is one word)", spec)
+    name = rest[0].lower() if rest else None
+    if name is not None and not SOURCE_NAME.match(name):
+        raise ParseError(
+            f"a source name is 2-40 characters of a-z, 0-9, '.', '_' and '-'; got '{rest[0]}'",
+            spec,
+        )
+    return SourceChange("add", name, url, every)
+
+
+def _parse_alert(args: list[str]) -> Command:
+    spec = SPEC_BY_WORDS["alert mention"]
+    if not args or keyword(args[0]) != "mention":
+        raise ParseError("alert takes `mention TARGET` or `mention off`", spec)
+    if len(args) != 2:
+        raise ParseError("alert mention needs one target, or off", spec)
+    target = args[1]
+    if keyword(target) == "off":
+        return AlertMention(None)
+    if _EVERYONE.match(target):
+        raise ParseError(
+            f"policywatch never mentions everyone ({target}): alerts would ping the whole "
+            "channel. Name a Slack user group (type @group) or a Discord role instead",
+            spec,
+        )
+    if not (SLACK_GROUP.match(target) or DISCORD_ROLE.match(target)):
+        raise ParseError(
+            f"'{target}' is not a Slack user group or a Discord role: pick one from the "
+            "mention menu (type @ and its name)",
+            spec,
+        )
+    return AlertMention(str(target))
+
+
 def _parse_audit(args: list[str]) -> Command:
     spec = SPEC_BY_WORDS["audit"]
     if not args:
@@ -498,7 +710,10 @@ _PARSERS: dict[str, Parser] = {
         "unsubscribe", "one watchlist id or 'all'", lambda arg: Unsubscribe(arg.lower())
     ),
     "subscriptions": _no_args(ListSubscriptions(), "subscriptions"),
-    "digest": _no_args(DigestPreview(), "digest"),
+    "filters": _no_args(ListFilters(), "filters"),
+    "pause": _parse_pause(paused=True),
+    "resume": _parse_pause(paused=False),
+    "digest": _parse_digest,
     "sources": _no_args(ListSources(), "sources"),
     "story": _one_arg(
         "story", "one story id, e.g. `story s7k2m9q4xd1`", lambda arg: StoryQuery(story_id(arg))
@@ -512,6 +727,8 @@ _PARSERS: dict[str, Parser] = {
         lambda arg: Mute(story_id(arg), muted=False),
     ),
     "watchlist": _parse_watchlist,
+    "source": _parse_source,
+    "alert": _parse_alert,
     "audit": _parse_audit,
 }
 
@@ -538,7 +755,25 @@ def _render_subscribe(cmd: Subscribe) -> str:
     parts += ["tz", quote(cmd.tz)]
     if cmd.quiet:
         parts += ["quiet", "-".join(cmd.quiet)]
+    level = next((name for name in MIN_LEVELS if PRIORITIES[name] == cmd.min_priority), None)
+    if level:
+        parts += ["min", level]
+    for word, term in (("only", cmd.only), ("without", cmd.without)):
+        if term is not None:
+            parts += [word, quote(term, force=True)]
     return " ".join(parts)
+
+
+def _render_pause(cmd: Pause) -> str:
+    text = f"{'pause' if cmd.paused else 'resume'} {quote(cmd.watchlist, force=cmd.watchlist == 'for')}"
+    return f"{text} for {cmd.days}d" if cmd.days else text
+
+
+def _render_source(cmd: SourceChange) -> str:
+    if cmd.action != "add":
+        return f"source {cmd.action} {quote(cmd.name or '')}"
+    name = f" {quote(cmd.name)}" if cmd.name else ""
+    return f"source add {quote(cmd.url)}{name} every {cmd.every_minutes}m"
 
 
 def _render_change(cmd: WatchlistChange) -> str:
@@ -562,11 +797,16 @@ _RENDERERS: dict[type, Callable[[Any], str]] = {
     Subscribe: _render_subscribe,
     Unsubscribe: lambda c: f"unsubscribe {quote(c.watchlist)}",
     ListSubscriptions: lambda c: "subscriptions",
+    ListFilters: lambda c: "filters",
+    Pause: _render_pause,
     DigestPreview: lambda c: "digest",
+    SendTestDigest: lambda c: "digest send-test",
     ListSources: lambda c: "sources",
     StoryQuery: lambda c: f"story {quote(c.story_id)}",
     Mute: lambda c: f"{'mute' if c.muted else 'unmute'} {quote(c.story_id)}",
     WatchlistChange: _render_change,
+    SourceChange: _render_source,
+    AlertMention: lambda c: f"alert mention {quote(c.target) if c.target else 'off'}",
     AuditQuery: lambda c: f"audit {c.limit}",
 }
 

@@ -12,12 +12,15 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import channels
 from bot.caller import Caller
 from bot.commands import grammar as g
+from bot.commands.chat_sources import change_source
 from bot.commands.render import group_stories
 from bot.commands.services import Services
 from bot.registry import reach
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
+from bot.sources import mask_url
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.storylines import claim_notes
@@ -31,6 +34,7 @@ from bot.terms import (
 )
 from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
 
+FILTER_CHECK_ITEMS = 200  # a new filter is tried on this many of the newest stored items
 RESULT_LIMIT = 20  # stories per reply
 ROW_LIMIT = 80  # items read to fill them (several outlets per story)
 REMATCH_LIMIT = 5000
@@ -222,31 +226,56 @@ async def _subscribe(core: Services, caller: Caller, cmd: g.Subscribe) -> Reply:
         if isinstance(found, Reply):
             return found
         targets = [found]
-    saved = []
-    for wl_id in targets:
-        sub = Subscription(
-            platform=caller.platform,
-            workspace=caller.workspace,
-            channel=caller.channel,
-            watchlist=wl_id,
-            cadence=cmd.cadence,
-            at=cmd.at,
-            tz=cmd.tz,
-            weekday=cmd.weekday,
-            created_by=caller.user,
-            quiet_start=cmd.quiet[0] if cmd.quiet else None,
-            quiet_end=cmd.quiet[1] if cmd.quiet else None,
-            last_due_at=core.clock(),  # no digest for a slot that passed before now
-        )
-        saved.append(await core.store.save_subscription(sub))
+    subs = [_subscription(core, caller, cmd, wl_id) for wl_id in targets]
+    problems = [p for sub in subs if (p := await _drops_everything(core, sub))]
+    if problems and len(problems) == len(subs):  # with `all`, only when no watchlist is left
+        return error(problems[0], g.SPEC_BY_WORDS["subscribe"])
+    saved = [await core.store.save_subscription(sub) for sub in subs]
+    now = core.clock()
     return Reply(
         title=f"Subscribed this channel to {', '.join(targets)}",
-        lines=tuple(describe_subscription(s) for s in saved),
+        lines=tuple(describe_subscription(s, now) for s in saved),
         actions=(Action("Preview digest", "digest"),),
     )
 
 
-def describe_subscription(sub: Subscription) -> str:
+def _subscription(core: Services, caller: Caller, cmd: g.Subscribe, wl_id: str) -> Subscription:
+    return Subscription(
+        platform=caller.platform,
+        workspace=caller.workspace,
+        channel=caller.channel,
+        watchlist=wl_id,
+        cadence=cmd.cadence,
+        at=cmd.at,
+        tz=cmd.tz,
+        weekday=cmd.weekday,
+        created_by=caller.user,
+        quiet_start=cmd.quiet[0] if cmd.quiet else None,
+        quiet_end=cmd.quiet[1] if cmd.quiet else None,
+        last_due_at=core.clock(),  # no digest for a slot that passed before now
+        min_priority=cmd.min_priority,
+        only_term=cmd.only,
+        without_term=cmd.without,
+    )
+
+
+async def _drops_everything(core: Services, sub: Subscription) -> str | None:
+    """Why a subscription's filters would leave nothing, judged on the watchlist's
+    :data:`FILTER_CHECK_ITEMS` newest stored items; None when some pass (or
+    nothing is stored to judge by)."""
+    if not channels.has_filters(sub):
+        return None
+    recent = await core.store.items_matching("watchlist", sub.watchlist, None, FILTER_CHECK_ITEMS)
+    if not recent or channels.apply_filters(recent, sub, core.registry.catalog)[0]:
+        return None
+    return (
+        f"That filter would drop everything: none of the {len(recent)} newest {sub.watchlist} "
+        f"items passes the filter ({channels.describe_filters(sub)}). "
+        "Loosen it, or try the term with `search` first."
+    )
+
+
+def describe_subscription(sub: Subscription, now: datetime | None = None) -> str:
     if sub.cadence == "instant":
         when = "instant alerts"
     elif sub.cadence == "weekly":
@@ -256,8 +285,13 @@ def describe_subscription(sub: Subscription) -> str:
     text = f"{sub.watchlist} — {when}"
     if sub.quiet_start and sub.quiet_end:
         text += f", quiet {sub.quiet_start}-{sub.quiet_end}"
+    if channels.has_filters(sub):
+        text += f"; filters: {channels.describe_filters(sub)}"
     if sub.disabled_reason:
         text += f" — PAUSED: {sub.disabled_reason}"
+    pause = channels.describe_pause(sub, now) if now else None
+    if pause:
+        text += f" — {pause}"
     return text
 
 
@@ -280,14 +314,84 @@ async def _subscriptions(core: Services, caller: Caller, cmd: g.ListSubscription
             title="This channel has no subscriptions",
             lines=("Try `subscribe ev-tariffs daily at 09:00`.",),
         )
+    mention = await core.store.channel_mention(caller.channel_key)
+    pings = (f"High-priority instant alerts here mention {mention}.",) if mention else ()
     return Reply(
         title=f"This channel has {len(subs)} subscription{'s' if len(subs) != 1 else ''}",
-        lines=tuple(describe_subscription(s) for s in subs),
+        lines=(*(describe_subscription(s, core.clock()) for s in subs), *pings),
+    )
+
+
+async def _filters(core: Services, caller: Caller, cmd: g.ListFilters) -> Reply:
+    subs = await core.store.channel_subscriptions(*caller.channel_key)
+    filtered = [s for s in subs if channels.has_filters(s)]
+    if not filtered:
+        return Reply(
+            title="No filters in this channel",
+            lines=(
+                "Every new item of a subscribed watchlist is sent. Add one with "
+                "`subscribe ev-tariffs min high`, `only TERM` or `without TERM`.",
+            ),
+        )
+    return Reply(
+        title=f"{len(filtered)} filtered subscription{'s' if len(filtered) != 1 else ''}",
+        lines=tuple(f"{s.watchlist} — {channels.describe_filters(s)}" for s in filtered),
+    )
+
+
+async def _pause(core: Services, caller: Caller, cmd: g.Pause) -> Reply:
+    words = "pause" if cmd.paused else "resume"
+    target = None if cmd.watchlist == "all" else cmd.watchlist
+    subs = await core.store.channel_subscriptions(*caller.channel_key)
+    if target is not None and target not in {s.watchlist for s in subs}:
+        return error(
+            f"This channel is not subscribed to '{cmd.watchlist}'.", g.SPEC_BY_WORDS[words]
+        )
+    if not subs:
+        return error("This channel has no subscriptions to pause.", g.SPEC_BY_WORDS[words])
+    now = core.clock()
+    if not cmd.paused:
+        if not any(s.paused(now) for s in subs if target in (None, s.watchlist)):
+            return error(f"Nothing is paused here for '{cmd.watchlist}'.", g.SPEC_BY_WORDS[words])
+        await core.store.set_paused(caller.channel_key, target, None)
+        return Reply(
+            title=f"Resumed {cmd.watchlist} in this channel",
+            lines=("Digests and alerts continue with what is new from now on.",),
+        )
+    until = now + timedelta(days=cmd.days) if cmd.days else None
+    count = await core.store.set_paused(caller.channel_key, target, now, until)
+    when = f"until {until:%Y-%m-%d %H:%M} UTC" if until else "until you `resume`"
+    return Reply(
+        title=f"Paused {cmd.watchlist} in this channel {when}",
+        lines=(
+            f"{count} subscription{'s' if count != 1 else ''} paused: no digests or alerts,"
+            " and what comes in meanwhile is skipped, not saved up.",
+        ),
+        actions=(Action("Resume now", f"resume {cmd.watchlist}"),),
     )
 
 
 async def _digest(core: Services, caller: Caller, cmd: g.DigestPreview) -> Reply:
     return await core.preview_digest(caller)
+
+
+async def _send_test(core: Services, caller: Caller, cmd: g.SendTestDigest) -> Reply:
+    reply, queued = await core.send_test_digest(caller)
+    if not queued:
+        return error(
+            "A test digest was already sent to this channel this minute; try again shortly.",
+            g.SPEC_BY_WORDS["digest send-test"],
+        )
+    stories = len(reply.all_items())
+    return Reply(
+        title="Test digest on its way to this channel",
+        lines=(
+            f"A marked sample ({stories} stor{'y' if stories == 1 else 'ies'}) goes out through "
+            "the same outbox as real digests, so it shows their formatting and that the bot may "
+            "post here. Real digests are not affected.",
+        ),
+        ephemeral=True,
+    )
 
 
 async def _sources(core: Services, caller: Caller, cmd: g.ListSources) -> Reply:
@@ -377,6 +481,35 @@ def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
     return None
 
 
+async def _source(core: Services, caller: Caller, cmd: g.SourceChange) -> Reply:
+    text = f"source {cmd.action} {mask_url(cmd.url) if cmd.url else cmd.name}"  # no secrets
+    if cmd.action == "add":
+        text += f" {cmd.name or ''} every {cmd.every_minutes}m".replace("  ", " ")
+    return await change_source(core, _audit(caller, text, "ok"), cmd)
+
+
+async def _mention(core: Services, caller: Caller, cmd: g.AlertMention) -> Reply:
+    text = f"alert mention {cmd.target or 'off'}"
+    spec = g.SPEC_BY_WORDS["alert mention"]
+    wrong = {
+        "slack": (g.DISCORD_ROLE, "On Slack, name a user group: type @ and pick the group."),
+        "discord": (g.SLACK_GROUP, "On Discord, pick a role."),
+    }.get(caller.platform)
+    if cmd.target and wrong and wrong[0].match(cmd.target):
+        await core.store.audit(_audit(caller, text, "rejected"))
+        return error(f"That target belongs to another platform. {wrong[1]}", spec)
+    await core.store.set_mention(caller.channel_key, cmd.target, _audit(caller, text, "ok"))
+    if cmd.target is None:
+        return Reply(title="Alerts in this channel mention nobody now")
+    return Reply(
+        title=f"High-priority instant alerts here will mention {cmd.target}",
+        lines=(
+            "Only alerts from high or urgent watchlists ping; digests and other alerts never do.",
+            "`alert mention off` stops it.",
+        ),
+    )
+
+
 # Edits that bring a new phrase into matching.
 _NEW_PHRASE = ("add", "exclude", "alias")
 
@@ -414,11 +547,16 @@ HANDLERS: dict[type, Handler] = {
     g.Subscribe: _subscribe,
     g.Unsubscribe: _unsubscribe,
     g.ListSubscriptions: _subscriptions,
+    g.ListFilters: _filters,
+    g.Pause: _pause,
     g.DigestPreview: _digest,
+    g.SendTestDigest: _send_test,
     g.ListSources: _sources,
     g.StoryQuery: _story,
     g.Mute: _mute,
     g.WatchlistChange: _change,
+    g.SourceChange: _source,
+    g.AlertMention: _mention,
     g.AuditQuery: _audit_log,
 }
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.caller import Caller
 from bot.registry import Registry
 from bot.replies import Reply
+from bot.sources import Ingestor, SourceConfig
 from bot.store import Store
 from bot.store.records import AuditEntry
 from bot.watchlists import WatchlistEdit
@@ -18,8 +19,9 @@ from bot.watchlists import WatchlistEdit
 
 class Services(Protocol):
     """Storage, the live watchlists, the clock, and the few facade operations
-    that span several parts (an admin edit re-matches stored items; previews
-    and source health read the digest and ingestion machinery)."""
+    that span several parts (an admin edit re-matches stored items; previews,
+    test sends and source health read the digest and ingestion machinery;
+    `source add` probes a feed through the ingestor)."""
 
     @property
     def store(self) -> Store: ...
@@ -38,3 +40,9 @@ class Services(Protocol):
     async def sources_reply(self) -> Reply: ...
 
     async def story_reply(self, story_id: str) -> Reply: ...
+
+    async def send_test_digest(self, caller: Caller) -> tuple[Reply, bool]: ...
+
+    def sources(self) -> list[SourceConfig]: ...
+
+    def ingestor(self) -> Ingestor: ...

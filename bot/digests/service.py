@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot import channels
 from bot.commands.render import group_stories
 from bot.digests.build import build_digest
 from bot.digests.schedule import due_slot, in_quiet_hours
@@ -28,6 +29,7 @@ from bot.watchlists import PRIORITIES, Catalog
 
 ChannelKey = tuple[str, str, str]
 MAX_ITEMS_PER_RUN = 500
+URGENT_ENOUGH = PRIORITIES["high"]  # an alert this important carries the channel's mention
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ class DigestService:
             for s in await self.store.all_subscriptions()
             if channel is None or s.channel == channel
         ]
+        paused = [s for s in subs if s.paused(now)]
+        if paused and not dry_run:
+            await self._skip_paused(paused, now)
         by_channel: dict[ChannelKey, list[Subscription]] = defaultdict(list)
-        for sub in subs:
+        for sub in (s for s in subs if not s.paused(now)):
             by_channel[sub.channel_key].append(sub)
         built: list[Built] = []
         for key, channel_subs in by_channel.items():
@@ -76,17 +81,30 @@ class DigestService:
             )
         return built
 
+    async def _skip_paused(self, paused: Sequence[Subscription], now: datetime) -> None:
+        """Move paused subscriptions past what came in, slot by slot, so a pause
+        skips those items instead of saving them up for the day it ends."""
+        newest = await self.store.max_item_pk()
+        updates = []
+        for sub in paused:
+            slot = due_slot(sub, now)
+            if slot is not None and (sub.cadence != "instant" or newest > sub.cursor_pk):
+                updates.append(CursorUpdate(sub.id or 0, newest, slot, False))
+        if updates:
+            await self.store.enqueue([], updates)
+
     async def _fresh(self, sub: Subscription) -> tuple[list[StoredItem], int]:
-        """New items for a subscription, without the stories its channel muted,
-        and the key the cursor may move to (past muted items too)."""
+        """New items for a subscription, without the stories its channel muted
+        or its filters leave out, and the key the cursor may move to (past
+        those items too)."""
         catalog = self.catalog()
-        spec = catalog.watchlists.get(sub.watchlist)
-        if spec is None or PRIORITIES[spec.priority] < sub.min_priority:
+        if sub.watchlist not in catalog.watchlists:
             return [], sub.cursor_pk
         rows = await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
         last = max((r.pk for r in rows), default=sub.cursor_pk)
         muted = await self.store.muted_stories(sub.channel_key)
-        return ([r for r in rows if r.story_id not in muted] if muted else rows), last
+        kept = [r for r in rows if r.story_id not in muted] if muted else rows
+        return channels.apply_filters(kept, sub, catalog)[0], last
 
     async def _digests(
         self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
@@ -101,6 +119,9 @@ class DigestService:
             fresh = {sub.id: await self._fresh(sub) for sub in due}
             batch = [(sub, fresh[sub.id][0]) for sub in due]
             reply = build_digest(batch, self.catalog())
+            if reply is not None:
+                footer = channels.with_footer(reply.footer, channels.filter_footer(due))
+                reply = replace(reply, footer=footer)
             if reply is None and self.policy.send_empty:
                 reply = Reply(
                     title="policywatch digest: nothing new",
@@ -154,7 +175,16 @@ class DigestService:
                         if story.story_id
                         else ()
                     )
-                    stories.append((story_key, Reply(title=title, items=(story,), actions=mute)))
+                    footer = channels.filter_footer([sub])
+                    stories.append(
+                        (story_key, Reply(title=title, items=(story,), actions=mute, footer=footer))
+                    )
+        mention = await self.store.channel_mention(key)
+        if mention:  # pings are for high-priority alerts only, never for the rest
+            stories = [
+                (k, replace(r, mention=mention) if r.items[0].priority >= URGENT_ENOUGH else r)
+                for k, r in stories
+            ]
         used = await self.store.alerts_since(*key, now - self.policy.burst_window)
         budget = self.policy.burst_limit - used
         if budget <= 0:
@@ -169,6 +199,8 @@ class DigestService:
         else:
             folded = build_digest(waiting, catalog, title="policywatch burst")
             assert folded is not None
+            filtered = channels.filter_footer(sub for sub, _ in waiting)
+            folded = replace(folded, footer=channels.with_footer(folded.footer, filtered))
             messages = [(f"burst:{_key_text(key)}:{last_pk}", "digest", folded)]
         if dry_run:
             return [Built(key, kind, reply, None) for _, kind, reply in messages]

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.store.records import ChatSource
+
 SourceKindName = Literal["rss", "federal_register", "congress", "edgar"]
 DEFAULT_SOURCES_FILE = Path(__file__).with_name("default_sources.yaml")
 
@@ -138,4 +140,16 @@ def fetch_url_source(url: str) -> SourceConfig:
         kind="rss",
         name=parts.hostname,
         url=url.strip(),
+    )
+
+
+def source_config(source: ChatSource) -> SourceConfig:
+    """A chat-added source as the ingestion engine takes it (paused = not fetched)."""
+    return SourceConfig(
+        id=source.id,
+        kind="rss",
+        name=urlsplit(source.url).hostname or source.id,  # what items show as their outlet
+        url=source.url,
+        interval_minutes=source.interval_minutes,
+        enabled=not source.paused,
     )

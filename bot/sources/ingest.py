@@ -166,6 +166,24 @@ class Ingestor:
             finally:
                 await self.state.release_source(source.id, self.owner)
 
+    async def probe(self, source: SourceConfig) -> tuple[str, list[Item]]:
+        """Fetch and parse a source once, recording nothing: what `source add`
+        shows before it saves. Returns the feed format ("RSS", "Atom", "RDF")
+        and its items; raises RefusedURL, FetchError or FeedError with the reason."""
+        url, headers = self._request(source)
+        result = await self.fetcher.fetch(url, headers=headers)
+        items = self._parse(source, result)
+        head = result.body[:4096].lower()
+        kind = next(
+            (
+                name
+                for tag, name in ((b"<rss", "RSS"), (b"<feed", "Atom"), (b"<rdf", "RDF"))
+                if tag in head
+            ),
+            "feed",
+        )
+        return kind, items
+
     def _request(self, source: SourceConfig) -> tuple[str, dict[str, str]]:
         if source.kind == "federal_register":
             return apis.federal_register_url(source), {"Accept": "application/json"}

@@ -12,6 +12,7 @@ from bot.models import Item
 from bot.store.leases import OutboxWait
 from bot.store.records import (
     AuditEntry,
+    ChatSource,
     CursorUpdate,
     Ingested,
     OutboxEntry,
@@ -115,6 +116,49 @@ class Store(ABC):
 
     @abstractmethod
     async def max_item_pk(self) -> int: ...
+
+    @abstractmethod
+    async def set_paused(
+        self,
+        channel: tuple[str, str, str],
+        watchlist: str | None,
+        paused_at: datetime | None,
+        until: datetime | None = None,
+    ) -> int:
+        """Pause (``paused_at`` set; ``until`` None = until resumed) or resume
+        (``paused_at`` None) one watchlist's subscription or, with None, all of
+        a channel's; returns how many subscriptions it touched."""
+
+    # per-channel settings
+    @abstractmethod
+    async def channel_mention(self, channel: tuple[str, str, str]) -> str | None:
+        """Who a high-priority instant alert in this channel mentions (`alert mention`)."""
+
+    @abstractmethod
+    async def all_mentions(self) -> list[tuple[tuple[str, str, str], str]]:
+        """Every channel's mention target (for `policywatch export`)."""
+
+    @abstractmethod
+    async def set_mention(
+        self, channel: tuple[str, str, str], mention: str | None, entry: AuditEntry
+    ) -> None:
+        """Set (or clear, with None) a channel's mention and audit it in one transaction."""
+
+    # sources added from chat
+    @abstractmethod
+    async def chat_sources(self) -> list[ChatSource]: ...
+
+    @abstractmethod
+    async def add_chat_source(self, source: ChatSource, entry: AuditEntry) -> bool:
+        """Save a chat-added source and its audit entry in one transaction;
+        False when its name or URL is already taken (the audit entry is kept)."""
+
+    @abstractmethod
+    async def change_chat_source(
+        self, source_id: str, paused: bool | None, entry: AuditEntry
+    ) -> bool:
+        """Pause or unpause a chat-added source, or remove it (``paused`` None),
+        with its audit entry; False when there is no such source."""
 
     @abstractmethod
     async def disable_channel(

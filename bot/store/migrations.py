@@ -191,6 +191,38 @@ MIGRATIONS.append(
 MIGRATIONS.append(
     (
         7,
+        "channel controls: pauses, per-channel filters, alert mentions, chat-added sources",
+        """
+        ALTER TABLE subscriptions ADD COLUMN paused_at TEXT;
+        ALTER TABLE subscriptions ADD COLUMN paused_until TEXT;
+        ALTER TABLE subscriptions ADD COLUMN only_term TEXT;
+        ALTER TABLE subscriptions ADD COLUMN without_term TEXT;
+        CREATE TABLE channel_settings (
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            mention TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, workspace, channel)
+        );
+        CREATE TABLE chat_sources (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            interval_minutes INTEGER NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL
+        );
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    (
+        8,
         "outbox leases name their owner, so a dead sender's rows are taken over at once",
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;

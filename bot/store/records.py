@@ -48,10 +48,35 @@ class Subscription:
     disabled_reason: str | None = None
     last_due_at: datetime | None = None  # the scheduled time last handled
     cursor_pk: int = 0  # items with a larger key are new for this subscription
+    # Set by `pause`: no digest or alert while paused; ``paused_until`` None means until `resume`.
+    paused_at: datetime | None = None
+    paused_until: datetime | None = None
+    # Per-channel filters (`subscribe … only TERM without TERM`; ``min_priority`` is `min`).
+    only_term: str | None = None
+    without_term: str | None = None
 
     @property
     def channel_key(self) -> tuple[str, str, str]:
         return (self.platform, self.workspace, self.channel)
+
+    def paused(self, now: datetime) -> bool:
+        """Whether a `pause` is in force at ``now`` (a timed pause ends by itself)."""
+        return self.paused_at is not None and (self.paused_until is None or now < self.paused_until)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSource:
+    """A feed an admin added from chat (`source add`): kept in the store, so it
+    survives restarts and every replica sees it, unlike the operator's YAML file."""
+
+    id: str  # the NAME users type in `source remove NAME`
+    url: str
+    interval_minutes: int = 30
+    paused: bool = False
+    added_by: str = ""
+    added_at: datetime | None = None
+    platform: str = ""
+    workspace: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from bot.models import Item
 from bot.store.dialect import Dialect
 from bot.store.records import (
     AuditEntry,
+    ChatSource,
     OutboxEntry,
     OutboxRow,
     SourceState,
@@ -111,6 +112,24 @@ def subscription(r: Any, d: Dialect) -> Subscription:
         quiet_end=r["quiet_end"],
         last_due_at=d.read_time(r["last_due_at"]),
         cursor_pk=int(r["cursor_pk"]),
+        paused_at=d.read_time(r["paused_at"]),
+        paused_until=d.read_time(r["paused_until"]),
+        only_term=r["only_term"],
+        without_term=r["without_term"],
+    )
+
+
+def chat_source(r: Any, d: Dialect) -> ChatSource:
+    """A whole ``chat_sources`` row."""
+    return ChatSource(
+        id=r["id"],
+        url=r["url"],
+        interval_minutes=int(r["interval_minutes"]),
+        paused=bool(r["paused"]),
+        added_by=r["added_by"],
+        added_at=d.read_time(r["added_at"]),
+        platform=r["platform"],
+        workspace=r["workspace"],
     )
 
 

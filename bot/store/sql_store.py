@@ -24,6 +24,7 @@ from bot.store.dialect import Dialect
 from bot.store.leases import OutboxWait, ProcessId, process_gone, this_process
 from bot.store.records import (
     AuditEntry,
+    ChatSource,
     OutboxRow,
     SourceState,
     StoredItem,
@@ -155,14 +156,16 @@ class SQLStore(Store):
         saved = await self._fetch_written(
             """INSERT INTO subscriptions(platform, workspace, channel, watchlist, cadence, at, tz,
                                          weekday, min_priority, created_by, created_at,
-                                         quiet_start, quiet_end, last_due_at, cursor_pk)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                                         quiet_start, quiet_end, last_due_at, only_term,
+                                         without_term, cursor_pk)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                        (SELECT COALESCE(MAX(pk), 0) FROM items))
                ON CONFLICT (platform, workspace, channel, watchlist) DO UPDATE SET
                  cadence = excluded.cadence, at = excluded.at, tz = excluded.tz,
                  weekday = excluded.weekday, min_priority = excluded.min_priority,
                  quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
-                 last_due_at = excluded.last_due_at, disabled_reason = NULL
+                 last_due_at = excluded.last_due_at, only_term = excluded.only_term,
+                 without_term = excluded.without_term, disabled_reason = NULL
                RETURNING *""",
             (
                 sub.platform,
@@ -179,9 +182,30 @@ class SQLStore(Store):
                 sub.quiet_start,
                 sub.quiet_end,
                 self.dialect.time(sub.last_due_at or now_utc()),
+                self.dialect.text(sub.only_term),
+                self.dialect.text(sub.without_term),
             ),
         )
         return rows.subscription(saved[0], self.dialect)
+
+    async def set_paused(
+        self,
+        channel: tuple[str, str, str],
+        watchlist: str | None,
+        paused_at: datetime | None,
+        until: datetime | None = None,
+    ) -> int:
+        d = self.dialect
+        sql = (
+            "UPDATE subscriptions SET paused_at = ?, paused_until = ? "
+            "WHERE platform = ? AND workspace = ? AND channel = ?"
+        )
+        params: list[Any] = [d.time(paused_at), d.time(until), *channel]
+        if watchlist is not None:
+            sql += " AND watchlist = ?"
+            params.append(watchlist)
+        (count,) = await self._execute((sql, params))
+        return count
 
     async def delete_subscriptions(
         self, platform: str, workspace: str, channel: str, watchlist: str | None
@@ -336,6 +360,76 @@ class SQLStore(Store):
             channel,
         )
         return {r[0] for r in found}
+
+    # ------------------------------------------------------------ channel settings
+
+    async def channel_mention(self, channel: tuple[str, str, str]) -> str | None:
+        found = await self._fetch(
+            "SELECT mention FROM channel_settings WHERE platform = ? AND workspace = ? "
+            "AND channel = ?",
+            channel,
+        )
+        return found[0][0] if found else None
+
+    async def all_mentions(self) -> list[tuple[tuple[str, str, str], str]]:
+        found = await self._fetch(
+            "SELECT platform, workspace, channel, mention FROM channel_settings "
+            "WHERE mention IS NOT NULL ORDER BY platform, workspace, channel"
+        )
+        return [((r[0], r[1], r[2]), r[3]) for r in found]
+
+    async def set_mention(
+        self, channel: tuple[str, str, str], mention: str | None, entry: AuditEntry
+    ) -> None:
+        await self._execute(
+            (
+                "INSERT INTO channel_settings(platform, workspace, channel, mention, updated_by, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, workspace, channel) DO UPDATE SET "
+                "mention = excluded.mention, updated_by = excluded.updated_by, "
+                "updated_at = excluded.updated_at",
+                (*channel, mention, entry.user, self.dialect.time(entry.at)),
+            ),
+            self._audit_insert(entry),
+        )
+
+    # ------------------------------------------------------------ chat-added sources
+
+    async def chat_sources(self) -> list[ChatSource]:
+        found = await self._fetch("SELECT * FROM chat_sources ORDER BY id")
+        return [rows.chat_source(r, self.dialect) for r in found]
+
+    async def add_chat_source(self, source: ChatSource, entry: AuditEntry) -> bool:
+        d = self.dialect
+        inserted, _ = await self._execute(
+            (
+                "INSERT INTO chat_sources(id, url, interval_minutes, paused, added_by, added_at, "
+                "platform, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    source.id,
+                    source.url,
+                    source.interval_minutes,
+                    int(source.paused),
+                    source.added_by,
+                    d.time(source.added_at or entry.at),
+                    source.platform,
+                    source.workspace,
+                ),
+            ),
+            self._audit_insert(entry),
+        )
+        return inserted == 1
+
+    async def change_chat_source(
+        self, source_id: str, paused: bool | None, entry: AuditEntry
+    ) -> bool:
+        statement: Statement = (
+            ("DELETE FROM chat_sources WHERE id = ?", (source_id,))
+            if paused is None
+            else ("UPDATE chat_sources SET paused = ? WHERE id = ?", (int(paused), source_id))
+        )
+        changed, _ = await self._execute(statement, self._audit_insert(entry))
+        return changed == 1
 
     # ------------------------------------------------------------ source health
 
