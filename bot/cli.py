@@ -112,9 +112,9 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PIPE_CLOSED, EXIT_INTERRUPTED = 0, 1,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Bad input (arguments, environment values, the database
-    URL, watchlist files) is one line on stderr and status 2; a failure while
-    running (a database that stays unreachable, a failed send) is one line
-    and status 1."""
+    URL) is one line on stderr and status 2; a failure while running (a file
+    that does not load, a database that stays unreachable, a failed send) is
+    one line and status 1."""
     configure_logging(os.environ)
     try:
         args = build_parser().parse_args(argv)
@@ -125,9 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ConfigError, DatabaseURLError, WatchlistFileError) as exc:
+    except (ConfigError, DatabaseURLError) as exc:
         print(f"policywatch: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except WatchlistFileError as exc:  # a file's content, as `watchlists validate` reports it
+        print(f"policywatch: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader went away (`policywatch ... | head`): stop quietly. Point
         # stdout at devnull so the interpreter's final flush cannot complain

@@ -47,7 +47,6 @@ CASES: list[tuple[dict[str, str], list[str], str]] = [
     ({"SLACK_SIGNING_SECRET": "s"}, ["run"], "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN"),
     ({"SLACK_APP_TOKEN": "xapp-1"}, ["run"], "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN"),
     ({"SLACK_SIGNING_SECRET": "s"}, ["digest"], "SLACK_BOT_TOKEN is not"),
-    ({"POLICYWATCH_WATCHLISTS_DIR": "/nonexistent-folder"}, ["sources"], "not a folder"),
     ({}, ["match", "--input", "/nonexistent-file.jsonl"], "cannot read --input"),
     ({}, ["match", "--input", "/"], "cannot read --input"),
     ({}, ["digest", "--now", "yesterday"], "--now must be ISO 8601"),
@@ -80,6 +79,15 @@ def test_bad_input_is_one_line_and_status_two(
     assert says in lines[0], lines[0]
     assert "Traceback" not in result.stderr and "s3cret-pw" not in result.stderr
     assert result.stdout == "" or "policywatch console" not in result.stdout  # nothing started
+
+
+def test_a_watchlist_folder_that_does_not_load_is_one_line_and_status_one(
+    tmp_path: Path,
+) -> None:
+    env = bot_env(tmp_path, POLICYWATCH_WATCHLISTS_DIR="/nonexistent-folder")
+    result = _run(env, "sources")
+    assert result.returncode == 1  # as `watchlists validate` reports a bad file
+    assert result.stderr.splitlines() == ["policywatch: /nonexistent-folder:1: not a folder"]
 
 
 def test_an_unreachable_database_is_one_line_and_status_one(tmp_path: Path) -> None:
