@@ -207,3 +207,32 @@ async def test_postgres_calls_survive_terminated_backends_mid_run() -> None:
             assert (await opened.outbox_counts()) == {"sent": 150}
         finally:
             await opened.close()
+
+
+async def test_a_connection_that_stays_lost_ends_in_one_clear_error() -> None:
+    import asyncpg
+
+    from bot.store.postgres import RETRY_ATTEMPTS, DatabaseUnavailable, retry_transient
+
+    calls = 0
+
+    @retry_transient
+    async def always_cut() -> None:
+        nonlocal calls
+        calls += 1
+        raise asyncpg.ConnectionDoesNotExistError(
+            "connection was closed in the middle of operation"
+        )
+
+    with pytest.raises(DatabaseUnavailable) as caught:
+        await always_cut()
+    assert calls == RETRY_ATTEMPTS
+    assert str(caught.value).startswith("lost the connection to PostgreSQL and 5 tries over")
+    assert isinstance(caught.value, OSError)  # the CLI prints it as one line, exit 1
+
+    @retry_transient
+    async def a_bug() -> None:
+        raise asyncpg.UndefinedTableError("relation does not exist")
+
+    with pytest.raises(asyncpg.UndefinedTableError):  # not a connection problem: no retry
+        await a_bug()
