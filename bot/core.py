@@ -10,12 +10,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from bot.caller import Caller
 from bot.commands.handlers import REMATCH_LIMIT, execute
 from bot.config import Settings
-from bot.digests.build import build_digest
-from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.digests.schedule import next_slot
+from bot.digests.service import (
+    MAX_ITEMS_PER_RUN,
+    Built,
+    DigestPolicy,
+    DigestService,
+    first_digest_cursor,
+)
 from bot.models import Item
 from bot.ops import METRICS
 from bot.registry import Registry
@@ -232,7 +239,8 @@ class PolicyWatch:
     # ------------------------------------------------------------ digests
 
     async def preview_digest(self, caller: Caller) -> Reply:
-        """What this channel's next digest would say if it were sent now."""
+        """What this channel's next digest would say if it were sent now, and
+        when it is due; a channel that never had one sees its first digest."""
         subs = await self.store.channel_subscriptions(
             caller.platform, caller.workspace, caller.channel
         )
@@ -242,11 +250,33 @@ class PolicyWatch:
                 title="This channel has no active subscriptions",
                 lines=("Try `subscribe ev-tariffs`.",),
             )
+        now = self.clock()
+        scheduled = [s for s in active if s.cadence != "instant"]
+        soonest = min(scheduled, key=lambda s: next_slot(s, now), default=None)
+        first = any(s.last_digest_at is None for s in scheduled)
+        when = (
+            f"{'First' if first else 'Next'} digest due "
+            f"{_moment(next_slot(soonest, now), soonest.tz)}."
+            if soonest
+            else "Instant alerts only: stories are posted as they come in."
+        )
         batch = [
-            (sub, await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200)) for sub in active
+            (
+                sub,
+                await self.store.new_matches(
+                    sub.watchlist,
+                    await first_digest_cursor(self.store, sub, next_slot(sub, now))
+                    if sub.cadence != "instant"
+                    else sub.cursor_pk,
+                    MAX_ITEMS_PER_RUN,
+                ),
+            )
+            for sub in active
         ]
-        reply = build_digest(batch, self.registry.catalog, title="Preview of the next digest")
-        return reply or Reply(title="Nothing new since this channel's last digest")
+        title = "Preview of the first digest" if first else "Preview of the next digest"
+        reply = await self.digests.build(batch, title=title, lines=(when,))
+        nothing = "Nothing stored yet for it" if first else "Nothing new since the last digest"
+        return reply or Reply(title=f"{nothing}. {when}")
 
     async def run_digests(
         self, now: datetime | None = None, *, channel: str | None = None, dry_run: bool = False
@@ -292,6 +322,13 @@ class PolicyWatch:
 
     async def story_reply(self, story_id: str) -> Reply:
         return await thread_reply(self.store, self.registry.catalog, story_id)
+
+
+def _moment(moment: datetime, tz: str) -> str:
+    """ "Tue 8 Dec 09:00 America/New_York": when a digest is due, in the
+    zone the channel subscribed in."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local:%a} {local.day} {local:%b %H:%M} {tz}"
 
 
 def describe_source(source: SourceConfig, state: SourceState | None, disabled: str | None) -> str:

@@ -39,6 +39,6 @@ class RecordingAdapter(Adapter):
 
     async def already_delivered(self, delivery: Delivery) -> str | None:
         for index, earlier in enumerate(self.sent, 1):
-            if earlier.outbox_id == delivery.outbox_id:
+            if (earlier.outbox_id, earlier.part) == (delivery.outbox_id, delivery.part):
                 return f"m{index}"
         return None

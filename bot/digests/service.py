@@ -24,10 +24,24 @@ from bot.digests.schedule import due_slot, in_quiet_hours
 from bot.replies import Action, Reply
 from bot.store import Store
 from bot.store.records import CursorUpdate, OutboxEntry, StoredItem, Subscription
+from bot.storylines import claim_notes
 from bot.watchlists import PRIORITIES, Catalog
 
 ChannelKey = tuple[str, str, str]
 MAX_ITEMS_PER_RUN = 500
+#: What a channel's first digest covers: what the bot stored in the last day
+#: (daily) or week (weekly) before it is due, rather than nothing.
+FIRST_DIGEST_WINDOW = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+async def first_digest_cursor(store: Store, sub: Subscription, due: datetime) -> int:
+    """The cursor a subscription's digest due at ``due`` starts from: its own,
+    or for a channel that never received a digest of it, the start of the
+    first digest's window (whichever reaches further back)."""
+    window = FIRST_DIGEST_WINDOW.get(sub.cadence)
+    if window is None or sub.last_digest_at is not None:
+        return sub.cursor_pk
+    return min(sub.cursor_pk, await store.last_pk_before(due - window))
 
 
 @dataclass(frozen=True)
@@ -76,14 +90,18 @@ class DigestService:
             )
         return built
 
-    async def _fresh(self, sub: Subscription) -> tuple[list[StoredItem], int]:
+    async def _fresh(
+        self, sub: Subscription, due: datetime | None = None
+    ) -> tuple[list[StoredItem], int]:
         """New items for a subscription, without the stories its channel muted,
-        and the key the cursor may move to (past muted items too)."""
+        and the key the cursor may move to (past muted items too). ``due``:
+        the digest slot, which places a first digest's window."""
         catalog = self.catalog()
         spec = catalog.watchlists.get(sub.watchlist)
         if spec is None or PRIORITIES[spec.priority] < sub.min_priority:
             return [], sub.cursor_pk
-        rows = await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
+        start = await first_digest_cursor(self.store, sub, due) if due else sub.cursor_pk
+        rows = await self.store.new_matches(sub.watchlist, start, MAX_ITEMS_PER_RUN)
         last = max((r.pk for r in rows), default=sub.cursor_pk)
         muted = await self.store.muted_stories(sub.channel_key)
         return ([r for r in rows if r.story_id not in muted] if muted else rows), last
@@ -98,9 +116,9 @@ class DigestService:
                 by_slot[slot].append(sub)
         out: list[Built] = []
         for slot, due in sorted(by_slot.items()):
-            fresh = {sub.id: await self._fresh(sub) for sub in due}
+            fresh = {sub.id: await self._fresh(sub, slot) for sub in due}
             batch = [(sub, fresh[sub.id][0]) for sub in due]
-            reply = build_digest(batch, self.catalog())
+            reply = await self.build(batch)
             if reply is None and self.policy.send_empty:
                 reply = Reply(
                     title="policywatch digest: nothing new",
@@ -122,6 +140,19 @@ class DigestService:
             if reply is not None:
                 out.append(Built(key, "digest", reply, ids[0] if ids else None))
         return out
+
+    async def build(
+        self,
+        batch: Sequence[tuple[Subscription, Sequence[StoredItem]]],
+        *,
+        title: str = "policywatch digest",
+        lines: Sequence[str] = (),
+    ) -> Reply | None:
+        """A digest of ``batch`` with claims and their answers threaded, as ``company`` shows them."""
+        catalog = self.catalog()
+        stories = {row.story_id for _, rows in batch for row in rows if row.story_id}
+        notes = await claim_notes(self.store, catalog, stories)
+        return build_digest(batch, catalog, title=title, notes=notes, lines=lines)
 
     async def _alerts(
         self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
@@ -167,7 +198,7 @@ class DigestService:
                 for story_key, reply in stories
             ]
         else:
-            folded = build_digest(waiting, catalog, title="policywatch burst")
+            folded = await self.build(waiting, title="policywatch burst")
             assert folded is not None
             messages = [(f"burst:{_key_text(key)}:{last_pk}", "digest", folded)]
         if dry_run:

@@ -112,6 +112,12 @@ class Store(ABC):
     async def max_item_pk(self) -> int: ...
 
     @abstractmethod
+    async def last_pk_before(self, stored_at: datetime) -> int:
+        """The key of the newest item the bot stored before ``stored_at`` (0 if
+        none): a cursor from which a channel's first digest covers what was
+        stored since then."""
+
+    @abstractmethod
     async def disable_channel(
         self, platform: str, workspace: str, channel: str, reason: str
     ) -> int:

@@ -118,6 +118,12 @@ class SQLStore(Store):
     async def max_item_pk(self) -> int:
         return await self._count("SELECT COALESCE(MAX(pk), 0) FROM items")
 
+    async def last_pk_before(self, stored_at: datetime) -> int:
+        return await self._count(
+            "SELECT COALESCE(MAX(pk), 0) FROM items WHERE fetched_at < ?",
+            [self.dialect.time(stored_at)],
+        )
+
     async def _hydrate(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:
         """Items selected with ``ITEM_COLUMNS``, in the query's order, with their matches."""
         found = await self._fetch(sql, params)
