@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.replies import Action, Reply, ReplyItem
+from bot.replies import Action, Reply, ReplyItem, event_label, outlets_text
 
 #: Slack's hard limits for messages and blocks.
 MAX_BLOCKS = 50
@@ -362,3 +362,150 @@ def render(
         page=page,
         pages=len(pages),
     )
+
+
+# -- digests: delivered whole, in as many messages as Slack's limits need ----------
+
+#: Slack refuses a message whose blocks hold much more than ~12,000 characters
+#: in all (``msg_blocks_too_long``, not documented, observed near 13,000) and
+#: truncates a ``text`` past 40,000. A digest message keeps its block text and
+#: its fallback text each under this, so both always fit.
+DIGEST_MESSAGE_CHARS = 11_000
+DETAILS_LABEL = "Details"
+HIGHLIGHT_MARK = ":small_red_triangle:"
+
+
+def digest_item_text(item: ReplyItem) -> str:
+    """One story as a reader wants it: the linked headline, then its outlets,
+    the day of its first report, what kind of event it is and its answer, if
+    any ("denied by Ford, 31 Jan"). No story ids or matching reasons: the
+    Details button shows those."""
+    label = link_label(item.title or "(untitled)", 400)
+    url = safe_url(item.url)
+    title = f"<{url}|{label}>" if url else label
+    head = f"{HIGHLIGHT_MARK + ' ' if item.highlight else ''}*{title}*"
+    meta = [escape_clip(outlets_text(item), 200), format_date(item.published)]
+    if kind := event_label(item.event_type):
+        meta.append(kind)
+    if item.note:
+        meta.append(f"_{escape_clip(item.note, 200)}_")
+    return f"{head}\n{' · '.join(meta)}"[:MAX_SECTION_TEXT]
+
+
+def _fallback_line(item: ReplyItem) -> str:
+    """A story in the plain-text fallback: the linked headline, outlet and date."""
+    label = link_label(item.title or "(untitled)", 400)
+    url = safe_url(item.url)
+    linked = f"<{url}|{label}>" if url else label
+    outlet = escape_clip(item.source or "unknown source", 120)
+    return f"• {linked} ({outlet}, {format_date(item.published)})"
+
+
+def _text_chars(block: Block) -> int:
+    """Characters of text a block carries (what Slack's size check counts)."""
+    count = len(block.get("text", {}).get("text", ""))
+    accessory = block.get("accessory")
+    if accessory:
+        count += len(accessory["text"]["text"]) + len(accessory.get("value", ""))
+    for element in block.get("elements", []):
+        text = element.get("text")
+        count += len(text["text"] if isinstance(text, dict) else text or "")
+        count += len(element.get("value", ""))
+    return count
+
+
+@dataclass
+class _Draft:
+    """A digest message being filled."""
+
+    blocks: list[Block] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    chars: int = 0
+    heading: str | None = None  # the section the last block belongs to
+
+    def fits(self, blocks: Sequence[Block], lines: Sequence[str], reserve: int) -> bool:
+        chars = self.chars + sum(_text_chars(b) for b in blocks)
+        text = sum(len(t) + 1 for t in (*self.text, *lines))
+        return (
+            len(self.blocks) + len(blocks) <= MAX_BLOCKS - reserve
+            and chars <= DIGEST_MESSAGE_CHARS
+            and text <= DIGEST_MESSAGE_CHARS
+        )
+
+    def add(self, blocks: Sequence[Block], lines: Sequence[str]) -> None:
+        self.blocks.extend(blocks)
+        self.text.extend(lines)
+        self.chars += sum(_text_chars(b) for b in blocks)
+
+    def message(self) -> SlackMessage:
+        return SlackMessage(text="\n".join(self.text)[:40_000], blocks=self.blocks)
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _head(reply: Reply) -> tuple[list[Block], list[str]]:
+    """The digest's header: its title, its lines (when it is due, the sections'
+    sizes), the footer, and what the mark means when some story carries it."""
+    title = reply.title or "PolicyWatch"
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip_plain(title, 150)}}
+    ]
+    blocks += [_mrkdwn(chunk) for chunk in chunk_lines(reply.lines)[:MAX_LINE_BLOCKS]]
+    notes = [escape_clip(reply.footer, 1000)] if reply.footer else []
+    if any(item.highlight for item in reply.all_items()):
+        notes.append(f"{HIGHLIGHT_MARK} marks the few stories to read first.")
+    if notes:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}
+        )
+    text = [escape_clip(title, 300), *(escape_clip(line, 1000) for line in reply.lines)]
+    return blocks, text
+
+
+def digest_messages(reply: Reply) -> list[SlackMessage]:
+    """A digest (or alert) as Slack messages, every story in one of them.
+
+    A digest with sections is a short header message (title, when it is due,
+    the sections' sizes, the buttons) followed by the stories, as many per
+    message as Slack's limits allow: 50 blocks, 3,000 characters a section,
+    about 12,000 in all. A reply without sections (an alert) is one message,
+    continued only if it could not fit. Each message's ``text`` (the fallback
+    Slack shows in notifications, and posts alone if it refuses the blocks)
+    carries the headlines and links of its stories.
+    """
+    head_blocks, head_text = _head(reply)
+    actions = _action_buttons(reply.actions, MAX_ACTIONS_ELEMENTS)
+    tail = [{"type": "actions", "elements": actions}] if actions else []
+    messages: list[SlackMessage] = []
+    draft = _Draft()
+    draft.add(head_blocks, head_text)
+    if reply.sections:  # the header stands alone, with the buttons
+        draft.add(tail, [])
+        messages.append(draft.message())
+        draft, tail = _Draft(), []
+    for index, unit in enumerate(_units(reply)):
+        item = unit.item
+        block = _mrkdwn(digest_item_text(item))
+        if item.story_id:
+            command = f"story {item.story_id}"
+            # Ids past any reply action's, so they stay unique in an alert's one message.
+            action_id = f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}"
+            block["accessory"] = _button(DETAILS_LABEL, action_id, command)
+        blocks, lines = [block], [_fallback_line(item)]
+        if unit.heading is not None and unit.heading != draft.heading:
+            blocks.insert(0, _mrkdwn(f"*{escape_clip(unit.heading, 300)}*"))
+            lines.insert(0, escape_clip(unit.heading, 300))
+        if draft.blocks and not draft.fits(blocks, lines, reserve=len(tail)):
+            messages.append(draft.message())
+            draft = _Draft()
+            if unit.heading is not None:  # a section carried over says so
+                heading = f"{escape_clip(unit.heading, 300)} (continued)"
+                blocks, lines = [_mrkdwn(f"*{heading}*"), block], [heading, lines[-1]]
+        draft.add(blocks, lines)
+        draft.heading = unit.heading
+    draft.add(tail, [])
+    if draft.blocks:
+        messages.append(draft.message())
+    return messages

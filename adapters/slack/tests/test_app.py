@@ -241,7 +241,7 @@ async def test_deliver_posts_with_metadata_and_is_found_again(
     [call] = fake.of("chat.postMessage")
     assert call.args["metadata"] == {
         "event_type": "policywatch_digest",
-        "event_payload": {"outbox_id": 7},
+        "event_payload": {"outbox_id": 7, "part": 0},
     }
     assert "<!channel>" not in _all_text(call.args)
     assert await adapter.already_delivered(delivery) == ts
@@ -285,7 +285,7 @@ async def test_deliver_falls_back_to_text_when_blocks_refused(
     assert await adapter.deliver(_delivery())
     first, second = fake.of("chat.postMessage")
     assert first.args.get("blocks") and not second.args.get("blocks")
-    assert second.args["metadata"]["event_payload"] == {"outbox_id": 7}
+    assert second.args["metadata"]["event_payload"] == {"outbox_id": 7, "part": 0}
 
 
 async def test_event_retry_is_answered_once(fake: FakeSlack, post: Poster) -> None:
