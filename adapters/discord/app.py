@@ -172,9 +172,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "watchlist-delete",
-        "Delete a watchlist",
+        "Delete a watchlist (asks first)",
         "watchlist delete",
         (_WATCHLIST,),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "watchlist-restore",
+        "Bring back a deleted watchlist",
+        "watchlist restore",
+        (Option("watchlist", "Id of the deleted watchlist", required=True),),
         admin=True,
         private=True,
     ),

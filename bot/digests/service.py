@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.commands.render import group_stories
 from bot.digests.build import build_digest
@@ -59,6 +60,15 @@ class Built:
     kind: str
     reply: Reply
     outbox_id: int | None
+
+
+def digest_title(subs: Sequence[Subscription], slot: datetime) -> str:
+    """ "Daily digest, Tue 8 Dec": the day in the channel's own zone, which also
+    tells two digests of one channel apart."""
+    sub = subs[0]
+    local = slot.astimezone(ZoneInfo("UTC" if sub.tz.upper() == "UTC" else sub.tz))
+    cadence = "Weekly" if all(s.cadence == "weekly" for s in subs) else "Daily"
+    return f"{cadence} digest, {local:%a} {local.day} {local:%b}"
 
 
 class DigestService:
@@ -118,7 +128,7 @@ class DigestService:
         for slot, due in sorted(by_slot.items()):
             fresh = {sub.id: await self._fresh(sub, slot) for sub in due}
             batch = [(sub, fresh[sub.id][0]) for sub in due]
-            reply = await self.build(batch)
+            reply = await self.build(batch, title=digest_title(due, slot))
             if reply is None and self.policy.send_empty:
                 reply = Reply(
                     title="policywatch digest: nothing new",

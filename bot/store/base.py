@@ -123,6 +123,12 @@ class Store(ABC):
     ) -> int:
         """Pause every subscription of a channel the platform says is gone."""
 
+    @abstractmethod
+    async def pause_watchlist(self, watchlist: str, reason: str | None, was: str = "") -> int:
+        """Pause every subscription to ``watchlist`` with ``reason`` (shown in
+        ``subscriptions``), or with None resume those paused with reason
+        ``was``, leaving subscriptions paused for another reason alone."""
+
     # outbox: digests and alerts waiting to be sent
     @abstractmethod
     async def enqueue(

@@ -207,6 +207,19 @@ class SQLStore(Store):
         )
         return count
 
+    async def pause_watchlist(self, watchlist: str, reason: str | None, was: str = "") -> int:
+        if reason is not None:
+            sql = "UPDATE subscriptions SET disabled_reason = ? WHERE watchlist = ?"
+            params: tuple[Any, ...] = (reason, watchlist)
+        else:
+            sql = (
+                "UPDATE subscriptions SET disabled_reason = NULL "
+                "WHERE watchlist = ? AND disabled_reason = ?"
+            )
+            params = (watchlist, was)
+        (count,) = await self._execute((sql, params))
+        return count
+
     # ------------------------------------------------------------ outbox
 
     async def mark_sent(self, outbox_id: int, message_id: str) -> None:
