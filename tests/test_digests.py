@@ -332,3 +332,18 @@ async def test_a_muted_story_stays_out_of_alerts_and_digests(core: PolicyWatch) 
     assert await core.store.muted_stories(other.channel_key) == set()  # per channel
     assert "Unmuted" in (await core.handle(CHANNEL, f"unmute {story.story_id}")).title
     assert (await core.handle(CHANNEL, "mute nope")).is_error
+
+
+async def test_a_claim_and_its_denial_are_one_digest_line(core: PolicyWatch) -> None:
+    """The sample's Ford-Xiaomi report and Ford's denial, in one first digest:
+    one line, the denial marked on it as `company ford` shows it."""
+    now = datetime.now(UTC)  # the sample corpus was stored by the wall clock
+    await _subscribe(core, "subscribe all daily at 09:00 tz UTC", now)
+    [built] = await core.run_digests(now + timedelta(days=1))
+    lines = built.reply.all_items()
+    [claim] = [line for line in lines if "Xiaomi" in line.title]
+    assert claim.note is not None and claim.note.startswith("denied by Ford, ")
+    assert not any("completely false" in line.title.lower() for line in lines)
+    company = await core.handle(CHANNEL, "company ford")
+    [same] = [item for item in company.items if item.story_id == claim.story_id]
+    assert same.note == claim.note

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.replies import Reply, ReplyItem, ReplyKind, event_label, outlets_text
+from bot.replies import Reply, ReplyItem, ReplyKind, event_label, outlets_text, short_date
 
 # Discord's documented embed limits.
 MAX_EMBEDS = 10
@@ -87,7 +87,7 @@ def embed_chars(embed: discord.Embed) -> int:
 
 
 def _date(item: ReplyItem) -> str:
-    return item.published.strftime("%d %b %Y") if item.published else "undated"
+    return short_date(item.published)
 
 
 def _http_url(url: str | None) -> str | None:
@@ -102,19 +102,17 @@ def priority_colour(priority: int) -> int:
 
 
 def item_embed(item: ReplyItem, section: str | None = None) -> discord.Embed:
-    """One item: linked title, then source · date, note, why it matched, other outlets."""
-    meta = [f"**{safe(_one_line(item.source))}**" if item.source else "unknown source", _date(item)]
-    if item.event_type:
-        meta.append(safe(item.event_type))
+    """One item: linked title, then its outlets (each once), the day of its
+    first report and its kind, its note, and the command that opens its thread.
+    The matching reasons (``why``, kept for the console) are not shown."""
+    meta = [safe(_one_line(outlets_text(item))), _date(item)]
+    if kind := event_label(item.event_type):
+        meta.append(kind)
     lines = [" · ".join(meta)]
     if item.note:
         lines.append(f"**Note:** {safe(_one_line(item.note))}")
-    if item.why:
-        lines.append(f"**Why:** {safe(_one_line(item.why))}")
-    if item.sources:
-        lines.append("**Also in:** " + ", ".join(safe(_one_line(s)) for s in item.sources[:10]))
     if item.story_id:
-        lines.append(f"**Story:** {safe(item.story_id)}")
+        lines.append(f"Thread: `story {neutralise_mentions(item.story_id)}`")
     embed = discord.Embed(
         title=clip(safe(_one_line(item.title)) or "(untitled)", MAX_TITLE),
         url=_http_url(item.url),

@@ -41,6 +41,8 @@ DEFAULT_PER_PAGE = 10
 MAX_LINE_BLOCKS = 20
 
 ACTION_ID = "pw_action"
+DETAILS_LABEL = "Details"  # an item's button: its story thread, with the reasons it matched
+HIGHLIGHT_MARK = ":small_red_triangle:"  # one of the few stories a digest says to read first
 MORE_ACTION_ID = "pw_more"
 PAGE_PREFIX = "page:"
 
@@ -114,33 +116,24 @@ def format_date(moment: datetime | None) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-_PRIORITY_MARK = {3: ":rotating_light: ", 2: ":small_red_triangle: "}
-
-
 def item_text(item: ReplyItem) -> str:
-    """The mrkdwn text of one item; always within :data:`MAX_SECTION_TEXT`."""
-    label = link_label(item.title or "(untitled)", 400)
-    url = safe_url(item.url)
-    title = f"<{url}|{label}>" if url else label
-    head = f"{_PRIORITY_MARK.get(item.priority, '')}*{title}*"
-    if item.note:
-        head += f"  ·  _{escape_clip(item.note, 150)}_"
-    meta = [escape_clip(item.source or "unknown source", 120), format_date(item.published)]
-    if item.story_id:
-        meta.append(f"story `{escape_clip(item.story_id, 60)}`")
-    if item.event_type:
-        meta.append(escape_clip(item.event_type, 40))
-    lines = [head, " · ".join(meta)]
-    if item.sources:
-        also = ", ".join(item.sources[:5])
-        more = len(item.sources) - 5
-        if more > 0:
-            also += f" and {more} more"
-        lines.append("also: " + escape_clip(also, 300))
-    if item.why:
-        lines.append("_why: " + escape_clip(item.why, 600) + "_")
-    text = "\n".join(lines)
-    return text[:MAX_SECTION_TEXT]
+    """The mrkdwn text of one item; always within :data:`MAX_SECTION_TEXT`.
+
+    Reader's words only: outlets (each once), the day of the first report and
+    the kind of event. The story id and the matching reasons (``why``, kept for
+    the console and ``policywatch ask``) are not shown: the item's Details
+    button opens the story's thread."""
+    return digest_item_text(item)
+
+
+def item_block(item: ReplyItem, index: int) -> Block:
+    """A section for one item, with a Details button (``story ID``) when it is a story."""
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": item_text(item)}}
+    if item.story_id and len(item.story_id) < 100:
+        # Ids past any reply action's, so they stay unique within a message.
+        action_id = f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}"
+        block["accessory"] = _button(DETAILS_LABEL, action_id, f"story {item.story_id}")
+    return block
 
 
 def chunk_lines(lines: Iterable[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -320,7 +313,7 @@ def render(
                 }
             )
         last_heading = unit.heading
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": item_text(unit.item)}})
+        blocks.append(item_block(unit.item, len(blocks)))
 
     if reply.footer:
         blocks.append(
@@ -371,8 +364,6 @@ def render(
 #: truncates a ``text`` past 40,000. A digest message keeps its block text and
 #: its fallback text each under this, so both always fit.
 DIGEST_MESSAGE_CHARS = 11_000
-DETAILS_LABEL = "Details"
-HIGHLIGHT_MARK = ":small_red_triangle:"
 
 
 def digest_item_text(item: ReplyItem) -> str:
@@ -487,12 +478,7 @@ def digest_messages(reply: Reply) -> list[SlackMessage]:
         draft, tail = _Draft(), []
     for index, unit in enumerate(_units(reply)):
         item = unit.item
-        block = _mrkdwn(digest_item_text(item))
-        if item.story_id:
-            command = f"story {item.story_id}"
-            # Ids past any reply action's, so they stay unique in an alert's one message.
-            action_id = f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}"
-            block["accessory"] = _button(DETAILS_LABEL, action_id, command)
+        block = item_block(item, index)
         blocks, lines = [block], [_fallback_line(item)]
         if unit.heading is not None and unit.heading != draft.heading:
             blocks.insert(0, _mrkdwn(f"*{escape_clip(unit.heading, 300)}*"))

@@ -133,8 +133,7 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
 async def test_feed_text_cannot_ping(tmp_path: Path) -> None:
     hostile = ReplyItem(
         title="@everyone look <@&123> and <@&123456789012345678>",
-        source="@here news",
-        why="matched **bold** _x_",
+        source="@here **bold** news",
     )
     core = StubCore({"search": Reply(title="Results @everyone", items=(hostile,))})
     async with running_bot(core, tmp_path) as (fake, _adapter):

@@ -60,9 +60,9 @@ async def test_slash_command_lists_ford_items_not_doug_ford(fake: FakeSlack, pos
     text = _all_text(reply)
     assert reply["response_type"] == "in_channel"
     assert reply["blocks"][0]["type"] == "header"
-    sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
-    assert sections and all("Ford" in s for s in sections if s.startswith("*<"))
-    assert "Doug Ford" not in text
+    stories = [b for b in reply["blocks"] if b["type"] == "section" and "accessory" in b]
+    assert stories and all(b["accessory"]["value"].startswith("story s") for b in stories)
+    assert "Doug Ford" not in text and "why:" not in text
     assert reply["text"]  # plain fallback present
 
 

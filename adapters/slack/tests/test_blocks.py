@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,14 +73,27 @@ def test_fallback_text_is_escaped() -> None:
     assert "<" not in message.text and "&lt;!channel&gt;" in message.text
 
 
-def test_item_layout() -> None:
-    item = _item(1, why='matched "Ford" in title', note="3 sources", story_id="st-9", priority=3)
-    text = item_text(item)
-    first, second, *rest = text.split("\n")
-    assert first.startswith(":rotating_light: *<https://example.com/1|Item 1>*")
-    assert "3 sources" in first
-    assert second == "Reuters · 31 Jan 2026 · story `st-9`"
-    assert rest[-1] == '_why: matched "Ford" in title_'
+def test_item_layout_speaks_a_readers_words() -> None:
+    item = _item(
+        1,
+        why="other: no event cue",
+        note="denied by Ford, 31 Jan",
+        story_id="st-9",
+        priority=3,
+        sources=("Reuters", "CNBC", "AP", "Politico"),
+        event_type="tax_guidance",
+    )
+    first, second = item_text(item).split("\n")
+    assert first == "*<https://example.com/1|Item 1>*"  # priority alone marks nothing
+    # Each outlet once (not "Reuters · also: Reuters"), the kind in words, the answer.
+    assert second == (
+        "Reuters, CNBC, AP and 1 more · 31 Jan 2026 · Tax guidance · _denied by Ford, 31 Jan_"
+    )
+    assert item_text(replace(item, event_type="other")).split("\n")[1].count("·") == 2
+    marked = item_text(replace(item, highlight=True))
+    assert marked.startswith(":small_red_triangle: *<https://example.com/1|Item 1>*")
+    [block] = render(Reply(title="x", items=(item,))).blocks[1:]
+    assert block["accessory"]["value"] == "story st-9"  # the thread, behind a button
 
 
 def test_unsafe_urls_are_not_linked() -> None:
@@ -149,7 +163,13 @@ def test_limits_hold_for_huge_replies() -> None:
     # every item shows on exactly one page
     first = render(reply, command="digest", per_page=10)
     seen = sum(
-        len([b for b in render(reply, command="digest", page=p).blocks if "why:" in str(b)])
+        len(
+            [
+                b
+                for b in render(reply, command="digest", page=p).blocks
+                if "https://example.com/" in str(b)
+            ]
+        )
         for p in range(1, first.pages + 1)
     )
     assert seen == 200
