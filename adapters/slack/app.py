@@ -365,7 +365,9 @@ class SlackAdapter(Adapter):
         await ack()
 
         async def work() -> None:
-            value = str(action.get("value") or "")
+            # A button carries its command as its value; a "⋯" menu, as the chosen option's.
+            chosen = action.get("selected_option") or {}
+            value = str(action.get("value") or chosen.get("value") or "")
             paged = parse_page_value(value)
             page, text = paged if paged is not None else (1, value)
             user = body.get("user") or {}

@@ -41,7 +41,7 @@ DEFAULT_PER_PAGE = 10
 MAX_LINE_BLOCKS = 20
 
 ACTION_ID = "pw_action"
-DETAILS_LABEL = "Details"  # an item's button: its story thread, with the reasons it matched
+DETAILS_LABEL = "Story details"  # an item's menu entry: its thread, in time order
 HIGHLIGHT_MARK = ":small_red_triangle:"  # one of the few stories a digest says to read first
 MORE_ACTION_ID = "pw_more"
 PAGE_PREFIX = "page:"
@@ -127,12 +127,21 @@ def item_text(item: ReplyItem) -> str:
 
 
 def item_block(item: ReplyItem, index: int) -> Block:
-    """A section for one item, with a Details button (``story ID``) when it is a story."""
+    """A section for one item. A story gets a quiet "⋯" menu whose one entry
+    opens its thread (``story ID``): the way to ask why it was picked."""
     block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": item_text(item)}}
     if item.story_id and len(item.story_id) < 100:
-        # Ids past any reply action's, so they stay unique within a message.
-        action_id = f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}"
-        block["accessory"] = _button(DETAILS_LABEL, action_id, f"story {item.story_id}")
+        block["accessory"] = {
+            "type": "overflow",
+            # Ids past any reply action's, so they stay unique within a message.
+            "action_id": f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}",
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": DETAILS_LABEL},
+                    "value": f"story {item.story_id}",
+                }
+            ],
+        }
     return block
 
 
@@ -395,9 +404,8 @@ def _fallback_line(item: ReplyItem) -> str:
 def _text_chars(block: Block) -> int:
     """Characters of text a block carries (what Slack's size check counts)."""
     count = len(block.get("text", {}).get("text", ""))
-    accessory = block.get("accessory")
-    if accessory:
-        count += len(accessory["text"]["text"]) + len(accessory.get("value", ""))
+    for option in (block.get("accessory") or {}).get("options", []):
+        count += len(option["text"]["text"]) + len(option["value"])
     for element in block.get("elements", []):
         text = element.get("text")
         count += len(text["text"] if isinstance(text, dict) else text or "")
@@ -483,11 +491,15 @@ def digest_messages(reply: Reply) -> list[SlackMessage]:
         if unit.heading is not None and unit.heading != draft.heading:
             blocks.insert(0, _mrkdwn(f"*{escape_clip(unit.heading, 300)}*"))
             lines.insert(0, escape_clip(unit.heading, 300))
+            if draft.blocks:  # a new section in the middle of a message
+                blocks.insert(0, {"type": "divider"})
         if draft.blocks and not draft.fits(blocks, lines, reserve=len(tail)):
             messages.append(draft.message())
-            draft = _Draft()
-            if unit.heading is not None:  # a section carried over says so
-                heading = f"{escape_clip(unit.heading, 300)} (continued)"
+            draft_heading, draft = draft.heading, _Draft()
+            if unit.heading is not None:  # a new message names its section again
+                heading = escape_clip(unit.heading, 300)
+                if unit.heading == draft_heading:
+                    heading += " (continued)"
                 blocks, lines = [_mrkdwn(f"*{heading}*"), block], [heading, lines[-1]]
         draft.add(blocks, lines)
         draft.heading = unit.heading

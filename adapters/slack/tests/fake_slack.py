@@ -337,8 +337,18 @@ def action_body(
     team: str = "T1",
     channel: str = "C1",
     user: str = "U1",
+    menu: bool = False,
 ) -> tuple[str, str]:
-    """A block_actions interactivity payload (form field ``payload``)."""
+    """A block_actions interactivity payload (form field ``payload``): a button
+    click, or with ``menu`` the choice of an overflow menu's option."""
+    clicked: dict[str, Any] = (
+        {
+            "type": "overflow",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+        }
+        if menu
+        else {"type": "button", "value": value}
+    )
     payload = {
         "type": "block_actions",
         "team": {"id": team, "domain": team.lower()},
@@ -350,10 +360,9 @@ def action_body(
         "response_url": response_url,
         "actions": [
             {
-                "type": "button",
+                **clicked,
                 "action_id": action_id,
                 "block_id": "b1",
-                "value": value,
                 "action_ts": str(time.time()),
             }
         ],

@@ -21,6 +21,7 @@ from adapters.slack.tests.fake_slack import (
     command_body,
     event_body,
 )
+from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
@@ -61,7 +62,9 @@ async def test_slash_command_lists_ford_items_not_doug_ford(fake: FakeSlack, pos
     assert reply["response_type"] == "in_channel"
     assert reply["blocks"][0]["type"] == "header"
     stories = [b for b in reply["blocks"] if b["type"] == "section" and "accessory" in b]
-    assert stories and all(b["accessory"]["value"].startswith("story s") for b in stories)
+    assert stories and all(
+        b["accessory"]["options"][0]["value"].startswith("story s") for b in stories
+    )
     assert "Doug Ford" not in text and "why:" not in text
     assert reply["text"]  # plain fallback present
 
@@ -146,6 +149,20 @@ async def test_button_click_runs_its_command(fake: FakeSlack, post: Poster) -> N
     assert call.args["_name"] == "b"
     assert call.args["replace_original"] is False
     assert "Ford" in _all_text(call.args)
+
+
+async def test_a_storys_menu_opens_its_thread(
+    fake: FakeSlack, post: Poster, core: PolicyWatch
+) -> None:
+    ford = await core.handle(Caller("slack", "T1", "C1", "U1"), "company ford")
+    story = ford.items[0].story_id
+    body = action_body(
+        f"story {story}", response_url=fake.response_url("m"), action_id="pw_action:31", menu=True
+    )
+    status, _ = await post(body)
+    assert status == 200
+    [call] = await fake.wait_calls("response_url")
+    assert call.args["blocks"][0]["text"]["text"].startswith(f"Story {story}")
 
 
 async def test_more_button_replaces_with_next_page(

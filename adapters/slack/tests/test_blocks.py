@@ -93,7 +93,7 @@ def test_item_layout_speaks_a_readers_words() -> None:
     marked = item_text(replace(item, highlight=True))
     assert marked.startswith(":small_red_triangle: *<https://example.com/1|Item 1>*")
     [block] = render(Reply(title="x", items=(item,))).blocks[1:]
-    assert block["accessory"]["value"] == "story st-9"  # the thread, behind a button
+    assert block["accessory"]["options"][0]["value"] == "story st-9"  # the thread, in a menu
 
 
 def test_unsafe_urls_are_not_linked() -> None:
