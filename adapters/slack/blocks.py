@@ -466,21 +466,29 @@ def _head(reply: Reply) -> tuple[list[Block], list[str]]:
 def digest_messages(reply: Reply) -> list[SlackMessage]:
     """A digest (or alert) as Slack messages, every story in one of them.
 
-    A digest with sections is a short header message (title, when it is due,
-    the sections' sizes, the buttons) followed by the stories, as many per
-    message as Slack's limits allow: 50 blocks, 3,000 characters a section,
-    about 12,000 in all. A reply without sections (an alert) is one message,
-    continued only if it could not fit. Each message's ``text`` (the fallback
-    Slack shows in notifications, and posts alone if it refuses the blocks)
-    carries the headlines and links of its stories.
+    A digest that fits one message (50 blocks, 3,000 characters a section,
+    about 12,000 in all) is one message. A longer one is a short header
+    message (title, when it is due, the sections' sizes, the buttons) followed
+    by the stories, as many per message as those limits allow. Each message's
+    ``text`` (the fallback Slack shows in notifications, and posts alone if it
+    refuses the blocks) carries the headlines and links of its stories.
     """
+    whole = _pack(reply, header_alone=False)
+    if len(whole) == 1 or not reply.sections:
+        return whole
+    return _pack(reply, header_alone=True)
+
+
+def _pack(reply: Reply, *, header_alone: bool) -> list[SlackMessage]:
+    """Fill messages in order; with ``header_alone`` the header (and the
+    buttons) is a message of its own, otherwise the buttons close the last."""
     head_blocks, head_text = _head(reply)
     actions = _action_buttons(reply.actions, MAX_ACTIONS_ELEMENTS)
     tail = [{"type": "actions", "elements": actions}] if actions else []
     messages: list[SlackMessage] = []
     draft = _Draft()
     draft.add(head_blocks, head_text)
-    if reply.sections:  # the header stands alone, with the buttons
+    if header_alone:
         draft.add(tail, [])
         messages.append(draft.message())
         draft, tail = _Draft(), []

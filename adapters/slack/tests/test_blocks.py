@@ -11,6 +11,7 @@ from adapters.slack.app import slack_to_plain
 from adapters.slack.blocks import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
+    digest_messages,
     escape,
     escape_clip,
     item_text,
@@ -209,3 +210,37 @@ def test_slack_markup_back_to_chat_text() -> None:
         "search x.example AT&T"
     )
     assert slack_to_plain("search &lt;b&gt;") == "search <b>"
+
+
+def test_a_short_digest_is_one_message_a_long_one_a_header_and_parts() -> None:
+    short = Reply(
+        title="Daily digest",
+        sections=(("EV tariffs", tuple(_item(n) for n in range(3))),),
+        actions=(Action("Subscriptions", "subscriptions"),),
+    )
+    [one] = digest_messages(short)
+    assert one.blocks[0]["type"] == "header" and one.blocks[-1]["type"] == "actions"
+    long = Reply(
+        title="Daily digest",
+        sections=(
+            ("EV tariffs", tuple(_item(n) for n in range(70))),
+            ("EV tax credits", tuple(_item(n) for n in range(70, 100))),
+        ),
+        actions=(Action("Subscriptions", "subscriptions"),),
+    )
+    header, *parts = digest_messages(long)
+    assert [b["type"] for b in header.blocks] == ["header", "actions"]
+    assert parts and all(len(m.blocks) <= MAX_BLOCKS for m in parts)
+    texts = [b.get("text", {}).get("text", "") for m in parts for b in m.blocks]
+    shown = [t for t in texts if t.startswith("*") and not t.startswith("*<")]
+    assert shown[0] == "*EV tariffs*" and "*EV tariffs (continued)*" in shown
+    assert "*EV tax credits*" in shown
+    items = [
+        b for m in parts for b in m.blocks if "example.com/" in b.get("text", {}).get("text", "")
+    ]
+    assert len(items) == 100
+    for message in parts:  # each message's own fallback carries its own headlines
+        for block in message.blocks:
+            text = block.get("text", {}).get("text", "")
+            if text.startswith("*<"):
+                assert text.split("|")[0][2:] in message.text
