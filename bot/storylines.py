@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.replies import Action, Reply, ReplyItem, ReplyKind
+from bot.replies import Action, Reply, ReplyItem, ReplyKind, event_label
 from bot.store import Store, StoredItem
 from bot.store.records import StoryRecord
 from bot.watchlists import Catalog
@@ -96,11 +96,11 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
     items = []
     for row in sorted(rows, key=lambda r: (r.item.published or r.fetched_at, r.pk)):
         record = by_story[row.story_id or ""]
-        role = (
-            "claim"
-            if record.id == root.id
-            else (row.event_type or record.event_type).replace("_", " ")
-        )
+        kind = event_label(row.event_type or record.event_type)
+        if record.id == root.id and record.event_type in ("deal_report", "other"):
+            role = "claim"  # a report others answer; a letter or a rule is not a "claim"
+        else:
+            role = kind.lower() if kind else "follow-up"
         items.append(
             ReplyItem(
                 title=row.item.title,

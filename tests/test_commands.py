@@ -320,3 +320,14 @@ async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> Non
         assert story.sources == ("Financial Times", "Reuters")
     finally:
         await reopened.close()
+
+
+async def test_a_thread_names_a_letter_a_letter_not_a_claim(
+    core: PolicyWatch, user: Caller
+) -> None:
+    found = await core.handle(user, "search Moolenaar Presses Ford")
+    [letter] = [i for i in found.items if i.title.startswith("Chairman Moolenaar Presses Ford")]
+    assert letter.story_id
+    thread = await core.handle(user, f"story {letter.story_id}")
+    assert thread.items[0].note == "letter"
+    assert "claim" not in [i.note for i in thread.items]

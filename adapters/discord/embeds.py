@@ -194,14 +194,15 @@ class _Block:
     is_item: bool
 
 
-def render_pages(reply: Reply, marker: str = "") -> list[list[discord.Embed]]:
-    """Split a reply into pages of embeds, each page a valid single message.
+def render_pages(reply: Reply) -> list[list[discord.Embed]]:
+    """Split a command's reply into pages of embeds (Previous/Next buttons
+    page through them), each page a valid single message.
 
     Page 1 starts with the header; items follow, at most :data:`ITEMS_PER_PAGE`
-    per page, with digest section headings shown as each item's author line.
-    Every page's last embed carries the footer, the ``marker`` (a digest's
-    "digest 42", by which it is found in channel history after a crash) and
-    "Page i/n", so that a page shown on its own still says where it is.
+    per page, with section headings shown as each item's author line. Every
+    page's last embed carries the footer and "Page i/n", so that a page shown
+    on its own still says where it is. (Digests are not paged:
+    :func:`digest_pages` delivers them whole.)
     """
     blocks = [_Block(e, False) for e in header_embeds(reply)]
     blocks += [_Block(item_embed(item), True) for item in reply.items]
@@ -233,7 +234,7 @@ def render_pages(reply: Reply, marker: str = "") -> list[list[discord.Embed]]:
         clip(neutralise_mentions(_one_line(reply.footer)), _FOOTER_LIMIT) if reply.footer else ""
     )
     for number, page in enumerate(pages, 1):
-        parts = [part for part in (footer, marker) if part]
+        parts = [footer] if footer else []
         if len(pages) > 1:
             parts.append(f"Page {number}/{len(pages)}")
         if parts:

@@ -286,8 +286,8 @@ def render(
     """Render one page of ``reply``.
 
     ``command`` is the chat text that produced the reply; with it a "More"
-    button is added when there are further pages. Without it (digests) the
-    message holds as many whole items as fit and says how many were left out.
+    button is added when there are further pages. (Digests are not paged:
+    :func:`digest_messages` delivers them whole.)
     """
     tail = 3  # footer context, page context, actions block
     header_blocks = 1
@@ -339,14 +339,11 @@ def render(
         shown_before = sum(len(p) for p in pages[: page - 1])
         total = sum(len(p) for p in pages)
         first, last = shown_before + 1, shown_before + len(units)
+        note = f"Items {first}–{last} of {total}"
         if command is not None:
-            note = f"Items {first}–{last} of {total}"
             value = page_value(page + 1, command) if page < len(pages) else None
             if value is not None:
                 more = _button("More", MORE_ACTION_ID, value, "primary")
-        else:
-            left = total - last
-            note = f"Items {first}–{last} of {total}; {left} more not shown"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
 
     room = MAX_ACTIONS_ELEMENTS - (1 if more else 0)

@@ -176,15 +176,6 @@ def test_limits_hold_for_huge_replies() -> None:
     assert seen == 200
 
 
-def test_digest_without_command_says_what_was_left_out() -> None:
-    reply = Reply(title="Digest", sections=(("EV tariffs", tuple(_item(n) for n in range(60))),))
-    message = render(reply, command=None, per_page=40)
-    notes = [b for b in message.blocks if b["type"] == "context"]
-    assert notes and "20 more not shown" in notes[-1]["elements"][0]["text"]
-    assert not any(b["type"] == "actions" for b in message.blocks)
-    assert message.blocks[1]["text"]["text"] == "*EV tariffs*"
-
-
 def test_actions_become_buttons() -> None:
     reply = Reply(
         title="Help",
