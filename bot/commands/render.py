@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 
 from bot.replies import ReplyItem
 from bot.store.records import StoredItem
@@ -55,19 +54,14 @@ def group_stories(
     groups: dict[str, list[StoredItem]] = {}
     for row in rows:
         groups.setdefault(story_key(row), []).append(row)
-    lines = []
-    newest: dict[int, datetime] = {}
+    ranked: list[tuple[int, float, ReplyItem]] = []
     for members in groups.values():
         members.sort(key=lambda r: (r.item.published or r.fetched_at, r.pk))
         lead = reply_item(members[0], catalog, focus)
         outlets = tuple(dict.fromkeys(m.item.source or "unknown source" for m in members))
         note = notes.get(lead.story_id) if notes and lead.story_id else None
-        line = replace(lead, sources=outlets, note=note)
-        newest[id(line)] = max((m.item.published or m.fetched_at) for m in members)
-        lines.append(line)
-
-    def order(line: ReplyItem) -> tuple[int, float]:
-        return (-line.priority if by_priority else 0, -newest[id(line)].timestamp())
-
-    lines.sort(key=order)
-    return lines
+        newest = max((m.item.published or m.fetched_at) for m in members)
+        priority = -lead.priority if by_priority else 0
+        ranked.append((priority, -newest.timestamp(), replace(lead, sources=outlets, note=note)))
+    ranked.sort(key=lambda entry: entry[:2])  # stable: ties keep the order they came in
+    return [line for _, _, line in ranked]
