@@ -218,6 +218,23 @@ async def test_resend_after_crash_checks_the_platform_first(core: PolicyWatch) -
     assert row.status == "sent"
 
 
+async def test_a_digest_cut_short_resumes_with_the_parts_not_yet_sent(
+    core: PolicyWatch,
+) -> None:
+    await _queue_daily_digest(core)
+    platform = RecordingAdapter(core, core.settings)
+    platform.parts, platform.busy_at_part = 3, 2  # Slack says "later" before the last part
+    sender = OutboxSender(core.store, {"console": platform}, FAST)
+    first = await sender.drain()
+    assert first.retried == 1 and [d.part for d in platform.sent] == [0, 1]
+    [row] = await core.store.outbox()
+    await core.store.mark_retry(row.id, "try now", datetime.now(UTC))  # the backoff is over
+    assert (await sender.drain()).sent == 1
+    assert [d.part for d in platform.sent] == [0, 1, 2]  # parts 0 and 1 found, not resent
+    [row] = await core.store.outbox()
+    assert row.status == "sent" and row.message_id == "m1"  # the first part's id
+
+
 async def test_retry_then_permanent_failure_disables_the_subscription(core: PolicyWatch) -> None:
     await _queue_daily_digest(core)
     platform = RecordingAdapter(core, core.settings)
