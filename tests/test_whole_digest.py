@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from adapters.slack.blocks import escape
 from adapters.slack.tests.fake_slack import FakeSlack
 from bot.config import Settings
 from bot.core import PolicyWatch
+from bot.delivery import Delivery
 from bot.digests.sender import OutboxSender, Pacing
 from bot.replies import Reply
 from bot.store.records import OutboxEntry
@@ -136,3 +138,27 @@ async def test_a_120_story_digest_reaches_discord_whole(core: PolicyWatch, tmp_p
         assert len(holders) == 1, headline(n)
     shown = json.dumps(posts)
     assert "Page " not in shown and "digest 1" not in shown and '"footer"' not in shown
+
+
+async def test_discord_resumes_a_digest_cut_short_without_repeating_a_part(
+    core: PolicyWatch, tmp_path: Path
+) -> None:
+    """A sender that died after posting two parts, minutes ago (Discord's
+    nonce window has passed): the next sender finds those two parts in the
+    channel's history by their content and posts only the rest."""
+    reply = await _queue(core, "discord", str(GUILD_A), str(CHANNEL_B))
+    async with running_bot(core, tmp_path) as (fake, adapter):
+        [row] = await core.store.claim_outbox(datetime.now(UTC), 10, timedelta(seconds=0))
+        for part in (0, 1):
+            await adapter.deliver(Delivery(row.id, str(GUILD_A), str(CHANNEL_B), reply, part))
+        fake.forget_nonces()
+        report = await OutboxSender(core.store, {"discord": adapter}, FAST).drain()
+        assert report.sent == 1
+        posts = [
+            r.body
+            for r in fake.requests
+            if r.method == "POST" and r.path == f"/api/v10/channels/{CHANNEL_B}/messages"
+        ]
+    assert len(posts) == adapter.part_count(reply) == 4
+    shown = json.dumps(posts)
+    assert all(shown.count(f"{headline(n)}]") == 1 for n in range(STORIES))
