@@ -331,3 +331,8 @@ async def test_a_thread_names_a_letter_a_letter_not_a_claim(
     thread = await core.handle(user, f"story {letter.story_id}")
     assert thread.items[0].note == "letter"
     assert "claim" not in [i.note for i in thread.items]
+    # Opening the thread is how a reader asks why it reached the channel.
+    assert any(
+        line.startswith("Picked for ") and "House China Committee: matched" in line
+        for line in thread.lines
+    )
