@@ -125,6 +125,12 @@ class SQLStore(Store):
     async def max_item_pk(self) -> int:
         return await self._count("SELECT COALESCE(MAX(pk), 0) FROM items")
 
+    async def last_pk_before(self, stored_at: datetime) -> int:
+        return await self._count(
+            "SELECT COALESCE(MAX(pk), 0) FROM items WHERE fetched_at < ?",
+            [self.dialect.time(stored_at)],
+        )
+
     async def _hydrate(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:
         """Items selected with ``ITEM_COLUMNS``, in the query's order, with their matches."""
         found = await self._fetch(sql, params)
@@ -229,6 +235,19 @@ class SQLStore(Store):
                 (reason, platform, workspace, channel),
             )
         )
+        return count
+
+    async def pause_watchlist(self, watchlist: str, reason: str | None, was: str = "") -> int:
+        if reason is not None:
+            sql = "UPDATE subscriptions SET disabled_reason = ? WHERE watchlist = ?"
+            params: tuple[Any, ...] = (reason, watchlist)
+        else:
+            sql = (
+                "UPDATE subscriptions SET disabled_reason = NULL "
+                "WHERE watchlist = ? AND disabled_reason = ?"
+            )
+            params = (watchlist, was)
+        (count,) = await self._execute((sql, params))
         return count
 
     # ------------------------------------------------------------ outbox
