@@ -109,6 +109,43 @@ def strip_html(text: str | None) -> str:
     return collapse_ws(plain)
 
 
+# Tags that make an RSS title or description HTML; anything else in angle brackets
+# ("Vec<T>", "<Section 301>") is text that was escaped once, as feedparser decides.
+_HTML_MARKUP = re.compile(
+    r"</?(?:a|abbr|acronym|address|article|aside|audio|b|big|blockquote|body|br|caption|center|"
+    r"cite|code|dd|del|details|dfn|div|dl|dt|em|embed|figcaption|figure|font|footer|form|h[1-6]|"
+    r"head|header|hr|html|i|iframe|img|input|ins|kbd|li|link|main|mark|meta|nav|noscript|object|"
+    r"ol|p|picture|pre|q|s|samp|script|section|small|source|span|strike|strong|style|sub|"
+    r"summary|sup|table|tbody|td|template|tfoot|th|thead|time|title|tr|tt|u|ul|var|video)"
+    r"(?:\s[^>]*)?/?>|<!--|&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});",
+    re.IGNORECASE,
+)
+# C1 controls come from ``&#146;``-style references meant as windows-1252 (feedparser
+# and browsers map them the same way); the five code points it leaves undefined stay.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_TO_CP1252 = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+
+
+def fix_c1(text: str) -> str:
+    """Replace C1 control characters with the windows-1252 characters they stand for."""
+    return text.translate(_C1_TO_CP1252) if _C1.search(text) else text
+
+
+def feed_text(text: str | None, kind: str = "") -> str:
+    """Plain text of a feed field: ``kind`` "text" is plain, "html" is markup, and ""
+    (RSS, which never says) is markup only when it contains a real tag or entity."""
+    if not text:
+        return ""
+    text = fix_c1(text)
+    if kind == "text" or (kind != "html" and not _HTML_MARKUP.search(text)):
+        return collapse_ws(text)
+    return strip_html(text)
+
+
 def from_struct_time(value: time.struct_time | None) -> datetime | None:
     """feedparser's ``*_parsed`` values are UTC struct_times; make them aware datetimes."""
     if value is None:

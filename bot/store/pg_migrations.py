@@ -190,6 +190,13 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX handled_events_at ON handled_events (at);
         """,
     ),
+    (
+        7,
+        "source health says what the last parse dropped and why",
+        """
+        ALTER TABLE source_state ADD COLUMN notes TEXT;
+        """,
+    ),
 ]
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1][0]
