@@ -159,6 +159,10 @@ def _congress_rows(data: bytes) -> list[dict[str, Any]]:
 _TITLE_KEYS = ("title", "shortTitle", "displayTitle", "officialTitle")
 
 
+def _bills(count: int) -> str:
+    return f"{count} bill" if count == 1 else f"{count} bills"
+
+
 def bill_title(bill: Mapping[str, Any]) -> str:
     """The best title text an answer gives for one bill, or "" when it has none."""
     for key in _TITLE_KEYS:
@@ -232,9 +236,9 @@ def parse_congress(
             )
         )
     if fetched:
-        parsed.notes.append(f"{fetched} bill titles taken from the bill endpoint")
+        parsed.notes.append(f"{_bills(fetched)} titled from the bill endpoint")
     if from_action:
-        parsed.notes.append(f"{from_action} bills had no title; titled by their latest action")
+        parsed.notes.append(f"{_bills(from_action)} without a title, titled by latest action")
     return parsed
 
 

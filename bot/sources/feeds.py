@@ -94,6 +94,10 @@ def _feedparser(data: bytes) -> Any:
     return parsed
 
 
+def _is_web_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
 def _detail_type(detail: Any) -> str:
     kind = str((detail or {}).get("type") or "")
     return "html" if "html" in kind else "text" if kind else ""
@@ -102,25 +106,30 @@ def _detail_type(detail: Any) -> str:
 def _feedparser_entries(parsed: Any, document_url: str) -> Iterator[RawEntry]:
     own = urljoin(document_url, parsed.feed.get("link") or "") if document_url else ""
     own = own or str(parsed.feed.get("link") or "")
-    base = own if own.startswith(("http://", "https://")) else document_url
+    base = own if _is_web_url(own) else document_url
+    # RSS never says whether a field is HTML; feedparser's guess ("text/html") is not
+    # evidence, so RSS fields are typed "" and normalisation decides, as on the fast path.
+    typed = str(parsed.get("version") or "").startswith("atom")
     for entry in parsed.entries:
         summary_html = entry.get("summary") or ""
-        summary_type = _detail_type(entry.get("summary_detail"))
+        summary_type = _detail_type(entry.get("summary_detail")) if typed else ""
         if not summary_html and entry.get("content"):
             summary_html = entry["content"][0].get("value", "")
-            summary_type = _detail_type(entry["content"][0])
+            summary_type = _detail_type(entry["content"][0]) if typed else ""
         # dict.get bypasses feedparser's deprecated updated→published key aliasing.
         published = from_struct_time(
             dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
         )
         link = entry.get("link")
+        if link and entry.get("guidislink") and not _is_web_url(link):
+            link = None  # a default-permalink guid is a URL only when absolute
         yield RawEntry(
             title=entry.get("title") or "",
             link=urljoin(base, link) if link else None,
             guid=entry.get("id") or None,
             published=published,
             summary_html=summary_html,
-            title_type=_detail_type(entry.get("title_detail")),
+            title_type=_detail_type(entry.get("title_detail")) if typed else "",
             summary_type=summary_type,
         )
 

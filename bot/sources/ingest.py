@@ -305,6 +305,7 @@ _JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 def parse_file(path: Path | str) -> Parsed:
     """Items from a local file for ``policywatch ingest --file``: a saved Federal
     Register, Congress.gov or EDGAR answer (told by its shape), JSONL items, or a feed.
+    A ValueError says what is wrong (the caller names the file; JSONL errors add the line).
 
     The feed path goes through the same DTD refusal and normalisation as fetched feeds;
     a saved API answer gives the same items as the live source.
@@ -321,19 +322,19 @@ def parse_file(path: Path | str) -> Parsed:
             try:
                 parsed = apis.parse_answer(data, kind, target.name)
             except apis.ApiError as exc:
-                raise ValueError(f"{target}: {exc}") from None
+                raise ValueError(str(exc)) from None
             parsed.items = _dedupe(parsed.items)
             return parsed
         if doc is not None and len(data.strip().splitlines()) > 1:
             raise ValueError(
-                f"{target}: JSON that is neither JSONL items nor a saved Federal Register, "
+                "JSON that is neither JSONL items nor a saved Federal Register, "
                 "Congress.gov or EDGAR answer"
             )
         return Parsed(_dedupe(_jsonl_items(target, data)))
     try:
         parsed = parse_feed(data, source=target.name, source_kind="news")
     except FeedError as exc:
-        raise ValueError(f"{target}: {exc}") from None
+        raise ValueError(str(exc)) from None
     parsed.items = _dedupe(parsed.items)
     return parsed
 

@@ -20,6 +20,7 @@ _SECRET_PARAM = re.compile(
     re.IGNORECASE,
 )
 _URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+""")
+_TRAILING = ".,;:!?)]}"  # punctuation after a URL in a sentence, not part of it
 
 
 def is_secret_param(name: str) -> bool:
@@ -50,4 +51,10 @@ def redact_text(text: str) -> str:
     """``text`` with every URL in it masked (error messages from libraries quote URLs)."""
     if "://" not in text:
         return text
-    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+
+    def masked(match: re.Match[str]) -> str:
+        url = match.group(0)
+        core = url.rstrip(_TRAILING)
+        return mask_url(core) + url[len(core) :]
+
+    return _URL_IN_TEXT.sub(masked, text)
