@@ -33,6 +33,7 @@ _WIDE_SNIFF = (
     (b"\x00<\x00", "utf-16-be"),
     (b"<\x00", "utf-16-le"),
 )
+_WIDE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
 # Python codec names whose labels browsers read as windows-1252.
 _AS_WINDOWS_1252 = frozenset({"iso8859-1", "ascii", "cp1252"})
 WINDOWS_1252 = "windows-1252"
@@ -97,6 +98,8 @@ def to_utf8(data: bytes, content_type: str = "") -> tuple[bytes, str | None]:
         ("utf-8", "default"),
     )
     codec = _codec(label)
+    if codec in _WIDE and where == "XML declaration":
+        codec = "utf-8"  # the declaration was readable as ASCII, so it is wrong (WHATWG)
     note = None if codec else f"unknown encoding {label!r} in the {where}"
     if codec is not None:
         try:
