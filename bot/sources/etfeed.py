@@ -71,7 +71,9 @@ def _base(parent: str, element: Element) -> str:
 
 def _resolve(base: str, link: str) -> str:
     link = link.strip()
-    return urljoin(base, link) if base and link else link
+    if not base or not link or _is_web_url(link):
+        return link  # absolute already (the common case): urljoin costs microseconds
+    return urljoin(base, link)
 
 
 def _is_web_url(value: str) -> bool:

@@ -132,7 +132,9 @@ _C1_TO_CP1252 = {
 
 def fix_c1(text: str) -> str:
     """Replace C1 control characters with the windows-1252 characters they stand for."""
-    return text.translate(_C1_TO_CP1252) if _C1.search(text) else text
+    if text.isascii() or not _C1.search(text):
+        return text
+    return text.translate(_C1_TO_CP1252)
 
 
 def feed_text(text: str | None, kind: str = "") -> str:
@@ -141,7 +143,9 @@ def feed_text(text: str | None, kind: str = "") -> str:
     if not text:
         return ""
     text = fix_c1(text)
-    if kind == "text" or (kind != "html" and not _HTML_MARKUP.search(text)):
+    if kind == "html":
+        return strip_html(text)
+    if kind == "text" or ("<" not in text and "&" not in text) or not _HTML_MARKUP.search(text):
         return collapse_ws(text)
     return strip_html(text)
 
