@@ -22,10 +22,12 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from bot.sources.limits import BodyTooLarge, BoundedDecoder, FetchLimits
-from bot.sources.redact import mask_url, redact_text
+from bot.sources.redact import RedactURLs, mask_url, redact_text
 from bot.sources.ssrf import AddressGuard, GuardedBackend, RefusedURL
 
 logger = logging.getLogger("policywatch.sources")
+for _library in ("httpx", "httpcore"):
+    logging.getLogger(_library).addFilter(RedactURLs())
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

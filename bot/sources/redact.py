@@ -7,6 +7,7 @@ that may quote one goes through here, so there is one rule for what is a secret.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -58,3 +59,15 @@ def redact_text(text: str) -> str:
         return mask_url(core) + url[len(core) :]
 
     return _URL_IN_TEXT.sub(masked, text)
+
+
+class RedactURLs(logging.Filter):
+    """Masks URLs in records of loggers we do not own: httpx logs every request URL
+    (query included) at INFO, which would put a feed's token in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True

@@ -92,3 +92,16 @@ def test_sources_file_error_has_no_password() -> None:
     with pytest.raises(SourceConfigError) as caught:
         parse_sources({"sources": [{"id": "x", "url": "gopher://user:hunter2@feeds.example/"}]})
     assert "hunter2" not in str(caught.value) and "***@feeds.example" in str(caught.value)
+
+
+async def test_a_token_in_a_feed_url_stays_out_of_library_logs(
+    feed_server: FeedServer, ingestor: Ingestor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    report = await ingestor.fetch_one(fetch_url_source(feed_server.url("/rss.xml?token=t0k3n")))
+    assert report.status == "ok" and feed_server.queries["/rss.xml"] == "token=t0k3n"
+    ours = "\n".join(  # the test server's own access log is not the bot's
+        r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp")
+    )
+    assert "HTTP Request: GET" in ours  # httpx did log the request …
+    assert "t0k3n" not in ours and "token=***" in ours  # … masked
