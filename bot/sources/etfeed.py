@@ -105,11 +105,13 @@ def _feedparser_date(text: str) -> datetime | None:
 
 def _rss_title(item: Element, ns: str) -> str:
     """``title``, else ``dc:title``, else a ``media:title`` anywhere in the item."""
-    for element in (item.find(f"{ns}title"), item.find(f"{DC}title")):
-        text = _text(element).strip()
-        if text:
-            return text
-    return _text(next(item.iter(f"{MEDIA}title"), None)).strip()
+    title = _text(item.find(f"{ns}title"))
+    if title.strip():
+        return title
+    title = _text(item.find(f"{DC}title"))
+    if title.strip():
+        return title
+    return _text(next(item.iter(f"{MEDIA}title"), None))
 
 
 def _rss_link(item: Element, ns: str, base: str) -> tuple[str | None, str | None]:

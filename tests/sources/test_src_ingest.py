@@ -239,3 +239,18 @@ async def test_fetch_url_source(feed_server: FeedServer, ingestor: Ingestor) -> 
     assert source.kind == "rss" and source.id.startswith("feed-")
     report = await ingestor.fetch_one(source)
     assert report.status == "ok" and len(report.items) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/deep/path/not-located.xml", "/deep/releases/2026-02-05.html"),  # the fetch URL
+        ("/deep/path/located.xml", "/feeds/releases/2026-02-05.html"),  # Content-Location
+    ],
+)
+async def test_relative_links_use_content_location_then_the_fetch_url(
+    feed_server: FeedServer, ingestor: Ingestor, path: str, expected: str
+) -> None:
+    report = await ingestor.fetch_one(rss(feed_server, path))
+    assert report.status == "ok", report.error
+    assert [i.url for i in report.items] == [feed_server.url(expected)]
