@@ -50,6 +50,7 @@ _TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WS = re.compile(r"\s+")
+_DROPPED_TAG = re.compile(r"<(?:script|style|noscript|template)\b", re.IGNORECASE)
 ID_LENGTH = 20
 
 
@@ -96,14 +97,17 @@ def strip_html(text: str | None) -> str:
     """Plain text of an HTML fragment, parsed with selectolax (regexes miss edge cases).
 
     Script and style bodies are dropped; entities are decoded; whitespace collapsed.
+    The CSS query that finds them costs as much as the parse itself, so it runs only
+    when such a start tag is in the text (the HTML tokenizer needs ``<`` and the name).
     """
     if not text:
         return ""
     if "<" not in text and "&" not in text:
         return collapse_ws(text)
     tree = LexborHTMLParser(text)
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
+    if _DROPPED_TAG.search(text):
+        for node in tree.css("script, style, noscript, template"):
+            node.decompose()
     root = tree.body or tree.root
     plain = root.text(separator=" ") if root is not None else ""
     return collapse_ws(plain)
