@@ -392,6 +392,8 @@ def describe_source(source: SourceConfig, state: SourceState | None, disabled: s
         return f"{source.id} — {source.name}: not fetched yet"
     when = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
     line = f"{source.id} — {source.name}: {'ok' if state.healthy else 'FAILING'}; last success {when}; {state.item_count} items"
+    if state.notes:
+        line += f" ({state.notes})"
     if state.last_error:
         at = f" at {state.last_error_at:%Y-%m-%d %H:%M} UTC" if state.last_error_at else ""
         line += f"; last error{at}: {state.last_error}"

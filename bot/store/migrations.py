@@ -220,4 +220,14 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        8,
+        "source health says what the last parse dropped and why",
+        """
+        ALTER TABLE source_state ADD COLUMN notes TEXT;
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

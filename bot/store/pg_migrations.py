@@ -219,6 +219,13 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        8,
+        "source health says what the last parse dropped and why",
+        """
+        ALTER TABLE source_state ADD COLUMN notes TEXT;
+        """,
+    ),
 ]
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1][0]

@@ -407,14 +407,15 @@ class SQLStore(Store):
         await self._execute(
             (
                 """INSERT INTO source_state(source_id, etag, last_modified, last_success, last_error,
-                                            last_error_at, item_count, consecutive_failures, next_fetch_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            last_error_at, item_count, consecutive_failures,
+                                            next_fetch_at, notes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (source_id) DO UPDATE SET
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_success = excluded.last_success, last_error = excluded.last_error,
                      last_error_at = excluded.last_error_at, item_count = excluded.item_count,
                      consecutive_failures = excluded.consecutive_failures,
-                     next_fetch_at = excluded.next_fetch_at""",
+                     next_fetch_at = excluded.next_fetch_at, notes = excluded.notes""",
                 (
                     state.source_id,
                     d.text(state.etag),
@@ -425,6 +426,7 @@ class SQLStore(Store):
                     state.item_count,
                     state.consecutive_failures,
                     d.time(state.next_fetch_at),
+                    d.text(state.notes),
                 ),
             )
         )
