@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from bot.delivery import Delivery
+from bot.replies import Reply
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -36,21 +37,30 @@ class Adapter(ABC):
     async def stop(self) -> None:
         """Disconnect cleanly."""
 
+    def part_count(self, reply: Reply) -> int:
+        """How many platform messages ``reply`` is posted as (parts 0..n-1).
+
+        Must depend on the reply alone, so that a sender resuming after a crash
+        splits a queued digest exactly as the first attempt did."""
+        return 1
+
     @abstractmethod
     async def deliver(self, delivery: Delivery) -> str:
-        """Post a digest or alert; return the platform message id.
+        """Post part ``delivery.part`` of a digest or alert; return its message id.
 
         Raise :class:`bot.delivery.RetryLater` or
         :class:`bot.delivery.PermanentDeliveryError` on failure.
         """
 
     async def already_delivered(self, delivery: Delivery) -> str | None:
-        """The message id if this outbox message is already on the platform.
+        """The message id if part ``delivery.part`` of this outbox message is
+        already on the platform.
 
         Called before resending a message whose earlier attempt may have
-        succeeded before a crash. Adapters that can look it up (Slack message
-        metadata, Discord nonces, a console log) override this; the default
-        cannot tell, and the sender then resends (at-least-once)."""
+        posted some of its parts before a crash. Adapters that can look it up
+        (Slack message metadata, Discord channel history, a console log)
+        override this; the default cannot tell, and the sender then resends
+        (at-least-once)."""
         return None
 
     def notice(self, text: str) -> None:

@@ -40,7 +40,7 @@ class RateLimitedSlack:
         self.channel_interval = channel_interval
         self.recent: deque[float] = deque()
         self.last_in_channel: dict[str, float] = {}
-        self.posted: Counter[int] = Counter()
+        self.posted: Counter[tuple[int, int]] = Counter()  # (outbox id, part)
         self.limited = 0
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -67,7 +67,8 @@ class RateLimitedSlack:
         metadata = json.loads(raw) if isinstance(raw, str) else raw
         if not isinstance(metadata, dict):
             return web.json_response({"ok": False, "error": "metadata missing"}, status=400)
-        self.posted[int(metadata["event_payload"]["outbox_id"])] += 1
+        payload = metadata["event_payload"]
+        self.posted[int(payload["outbox_id"]), int(payload.get("part", 0))] += 1
         return web.json_response({"ok": True, "channel": channel, "ts": f"{now:.6f}"})
 
     async def __aenter__(self) -> RateLimitedSlack:
@@ -141,10 +142,13 @@ async def run(channels: int, global_rate: float) -> None:
             report.failed += more.failed
         drained = time.perf_counter() - start
         await core.close()
-    minimum = channels / global_rate
-    lost = channels - len(fake.posted)
+    messages = sum(adapter.part_count(b.reply) for b in built)  # a digest may be several
+    minimum = messages / global_rate
+    lost = messages - len(fake.posted)
     duplicated = sum(count - 1 for count in fake.posted.values() if count > 1)
-    print(f"channels {channels}, digests built {len(built)} (setup {setup:.1f} s)")
+    print(
+        f"channels {channels}, digests built {len(built)}, {messages} messages (setup {setup:.1f} s)"
+    )
     print(
         f"sent {report.sent}, retried {report.retried}, failed {report.failed}, 429s from the fake {fake.limited}"
     )

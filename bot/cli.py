@@ -26,7 +26,7 @@ from bot.core import PolicyWatch, sample_items
 from bot.logs import configure_logging
 from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
-from bot.sources import fetch_url_source, parse_file
+from bot.sources import SourceConfigError, fetch_url_source, parse_file
 from bot.store import DatabaseURLError
 from bot.stories import EVENT_RULES, StoryIndex
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
@@ -199,21 +199,27 @@ async def _ask(core: PolicyWatch, args: argparse.Namespace) -> int:
 
 
 async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
-    """Without options: every configured source. Exit 1 when any source failed."""
+    """Without options: every configured source. Exit 1 when any source failed,
+    2 (before fetching anything) when a --feed is not a URL."""
+    try:
+        sources = [fetch_url_source(url) for url in args.feed]
+    except SourceConfigError as exc:
+        raise UsageError(f"policywatch ingest: {exc}") from None
     failures = 0
     if args.sample:
         result = await core.ingest(sample_items())
         print(f"sample: {result.new} new, {result.duplicates} duplicates")
     for path in args.file:
         try:
-            items = parse_file(path)
+            parsed = parse_file(path)
         except (OSError, ValueError) as exc:
             print(f"{path}: error: {exc}")
             failures += 1
             continue
-        result = await core.ingest(items)
-        print(f"{path}: {result.new} new, {result.duplicates} duplicates")
-    sources = [fetch_url_source(url) for url in args.feed]
+        result = await core.ingest(parsed.items)
+        print(
+            f"{path}: {result.new} new, {result.duplicates} duplicates{_notes(parsed.describe())}"
+        )
     if not (args.sample or args.file or args.feed):
         sources = await core.all_sources()
     for report, result in await core.fetch_and_store(sources, only_due=False):
@@ -227,9 +233,15 @@ async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
         else:
             print(
                 f"{report.source_id}: {len(report.items)} items, {result.new} new, "
-                f"{result.duplicates} duplicates ({report.requests} requests, {report.elapsed_s:.1f} s)"
+                f"{result.duplicates} duplicates ({report.requests} requests, "
+                f"{report.elapsed_s:.1f} s){_notes(report.notes)}"
             )
     return 1 if failures else 0
+
+
+def _notes(notes: str | None) -> str:
+    """What the parse dropped or guessed, appended to an ingest line ("; 3 entries had no link")."""
+    return f"; {notes}" if notes else ""
 
 
 async def _digest(core: PolicyWatch, args: argparse.Namespace) -> int:

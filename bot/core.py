@@ -10,13 +10,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from bot import channels
 from bot.caller import Caller
 from bot.commands.handlers import REMATCH_LIMIT, execute
 from bot.config import Settings
-from bot.digests.build import build_digest
-from bot.digests.service import Built, DigestPolicy, DigestService
+from bot.digests.schedule import next_slot
+from bot.digests.service import (
+    MAX_ITEMS_PER_RUN,
+    Built,
+    DigestPolicy,
+    DigestService,
+    first_digest_cursor,
+)
 from bot.digests.trial import queue_test_digest
 from bot.models import Item
 from bot.ops import METRICS
@@ -240,7 +247,8 @@ class PolicyWatch:
     # ------------------------------------------------------------ digests
 
     async def preview_digest(self, caller: Caller) -> Reply:
-        """What this channel's next digest would say if it were sent now."""
+        """What this channel's next digest would say if it were sent now, and
+        when it is due; a channel that never had one sees its first digest."""
         subs = await self.store.channel_subscriptions(
             caller.platform, caller.workspace, caller.channel
         )
@@ -252,19 +260,39 @@ class PolicyWatch:
                 title=f"This channel has no active subscriptions{paused}",
                 lines=("Try `subscribe ev-tariffs`.",),
             )
+        now = self.clock()
+        scheduled = [s for s in active if s.cadence != "instant"]
+        soonest = min(scheduled, key=lambda s: next_slot(s, now), default=None)
+        first = any(s.last_digest_at is None for s in scheduled)
+        when = (
+            f"{'First' if first else 'Next'} digest due "
+            f"{_moment(next_slot(soonest, now), soonest.tz)}."
+            if soonest
+            else "Instant alerts only: stories are posted as they come in."
+        )
         catalog = self.registry.catalog
         batch = [
             (
                 sub,
                 channels.apply_filters(
-                    await self.store.new_matches(sub.watchlist, sub.cursor_pk, 200), sub, catalog
+                    await self.store.new_matches(
+                        sub.watchlist,
+                        await first_digest_cursor(self.store, sub, next_slot(sub, now))
+                        if sub.cadence != "instant"
+                        else sub.cursor_pk,
+                        MAX_ITEMS_PER_RUN,
+                    ),
+                    sub,
+                    catalog,
                 )[0],
             )
             for sub in active
         ]
-        reply = build_digest(batch, catalog, title="Preview of the next digest")
+        title = "Preview of the first digest" if first else "Preview of the next digest"
+        reply = await self.digests.build(batch, title=title, lines=(when,))
         if reply is None:
-            return Reply(title="Nothing new since this channel's last digest")
+            nothing = "Nothing stored yet for it" if first else "Nothing new since the last digest"
+            return Reply(title=f"{nothing}. {when}")
         return replace(
             reply, footer=channels.with_footer(reply.footer, channels.filter_footer(active))
         )
@@ -350,6 +378,13 @@ class PolicyWatch:
         return await thread_reply(self.store, self.registry.catalog, story_id)
 
 
+def _moment(moment: datetime, tz: str) -> str:
+    """ "Tue 8 Dec 09:00 America/New_York": when a digest is due, in the
+    zone the channel subscribed in."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local:%a} {local.day} {local:%b %H:%M} {tz}"
+
+
 def describe_source(source: SourceConfig, state: SourceState | None, disabled: str | None) -> str:
     """One line for the ``sources`` command: health, last success, last error, items."""
     if disabled:
@@ -358,6 +393,8 @@ def describe_source(source: SourceConfig, state: SourceState | None, disabled: s
         return f"{source.id} — {source.name}: not fetched yet"
     when = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
     line = f"{source.id} — {source.name}: {'ok' if state.healthy else 'FAILING'}; last success {when}; {state.item_count} items"
+    if state.notes:
+        line += f" ({state.notes})"
     if state.last_error:
         at = f" at {state.last_error_at:%Y-%m-%d %H:%M} UTC" if state.last_error_at else ""
         line += f"; last error{at}: {state.last_error}"

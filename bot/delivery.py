@@ -15,13 +15,19 @@ from bot.replies import Reply
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One message to post. ``outbox_id`` lets an adapter post idempotently
-    (Slack message metadata, Discord nonce) so a resend after a crash is detectable."""
+    """One message to post, or one part of it. ``outbox_id`` and ``part`` let an
+    adapter post idempotently (Slack message metadata, Discord nonce) so that a
+    resend after a crash is detectable part by part.
+
+    A long digest is posted as several platform messages (parts, numbered from
+    0 in the order they are posted); how many is the adapter's call, since the
+    limits are the platform's (:meth:`adapters.base.Adapter.part_count`)."""
 
     outbox_id: int
     workspace: str
     channel: str
     reply: Reply
+    part: int = 0
 
 
 class DeliveryError(Exception):
@@ -53,6 +59,8 @@ class Courier(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    def part_count(self, reply: Reply) -> int: ...
 
     async def deliver(self, delivery: Delivery) -> str: ...
 

@@ -32,8 +32,46 @@ class ReplyItem:
     story_id: str | None = None
     note: str | None = None  # e.g. "3 sources" or "denied by Ford, 31 Jan"
     priority: int = 0  # highest priority of the watchlists it matched (0-3)
-    sources: tuple[str, ...] = ()  # other outlets carrying the same story
+    sources: tuple[str, ...] = ()  # every outlet carrying the story, the first report's first
     event_type: str | None = None
+    highlight: bool = False  # one of the few stories a digest marks as most important
+
+
+#: Event types as a reader says them; ``other`` says nothing.
+EVENT_LABELS = {
+    "deal_report": "Deal report",
+    "deal_confirmed": "Deal confirmed",
+    "denial": "Denial",
+    "letter": "Letter",
+    "hearing": "Hearing",
+    "bill": "Bill",
+    "rule": "Rule",
+    "study": "Study",
+    "filing": "Filing",
+    "tariff_action": "Tariff action",
+    "tax_guidance": "Tax guidance",
+    "financial": "Financial results",
+}
+
+
+def event_label(event_type: str | None) -> str | None:
+    """ "Tax guidance" for ``tax_guidance``; None for ``other`` and unknown
+    types, which would only tell a reader that the typing found no cue."""
+    return EVENT_LABELS.get(event_type or "")
+
+
+def outlets_text(item: ReplyItem, shown: int = 3) -> str:
+    """ "Reuters, CNBC and 2 more": the item's own outlet first, each outlet once."""
+    outlets = list(dict.fromkeys([item.source or "unknown source", *item.sources]))
+    text = ", ".join(outlets[:shown])
+    if len(outlets) > shown:
+        text += f" and {len(outlets) - shown} more"
+    return text
+
+
+def short_date(moment: datetime | None) -> str:
+    """ "31 Jan 2026": the day of the first report, unambiguous anywhere."""
+    return f"{moment.day} {moment:%b %Y}" if moment else "undated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +149,15 @@ class Reply:
 
 
 def _item_text(number: int, item: ReplyItem) -> list[str]:
-    date = item.published.strftime("%Y-%m-%d") if item.published else "undated"
-    head = f"{number}. {item.title}"
+    head = f"{number}. {'[top] ' if item.highlight else ''}{item.title}"
     if item.note:
         head += f"  [{item.note}]"
-    meta = f"   {item.source or 'unknown source'} · {date}"
+    meta = [outlets_text(item), short_date(item.published)]
+    if label := event_label(item.event_type):
+        meta.append(label)
     if item.story_id:
-        meta += f" · story {item.story_id}"
-    lines = [head, meta]
+        meta.append(f"story {item.story_id}")
+    lines = [head, "   " + " · ".join(meta)]
     if item.url:
         lines.append(f"   {item.url}")
     if item.why:

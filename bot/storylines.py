@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.replies import Action, Reply, ReplyItem, ReplyKind
+from bot.replies import Action, Reply, ReplyItem, ReplyKind, event_label
 from bot.store import Store, StoredItem
 from bot.store.records import StoryRecord
 from bot.watchlists import Catalog
@@ -65,6 +65,21 @@ async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) 
     )
 
 
+def _picked_for(rows: list[StoredItem], catalog: Catalog) -> str | None:
+    """Why the thread reached a channel's digest, shown when a reader opens it:
+    the watchlists the first report matched and on what ("CATL licensing:
+    matched "CATL" in title")."""
+    if not rows:
+        return None
+    first = min(rows, key=lambda r: (r.item.published or r.fetched_at, r.pk))
+    reasons = [
+        f"{catalog.watchlists[key].name}: {why}"
+        for key, why in first.why.items()
+        if why and key in catalog.watchlists
+    ]
+    return "Picked for " + "; ".join(reasons) + "." if reasons else None
+
+
 async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
     """The claim, its answers and follow-ups, every item in time order."""
     story = await store.story(story_id)
@@ -96,11 +111,11 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
     items = []
     for row in sorted(rows, key=lambda r: (r.item.published or r.fetched_at, r.pk)):
         record = by_story[row.story_id or ""]
-        role = (
-            "claim"
-            if record.id == root.id
-            else (row.event_type or record.event_type).replace("_", " ")
-        )
+        kind = event_label(row.event_type or record.event_type)
+        if record.id == root.id and record.event_type in ("deal_report", "other"):
+            role = "claim"  # a report others answer; a letter or a rule is not a "claim"
+        else:
+            role = kind.lower() if kind else "follow-up"
         items.append(
             ReplyItem(
                 title=row.item.title,
@@ -109,13 +124,15 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
                 published=row.item.published or row.fetched_at,
                 why=row.event_reason or "",
                 story_id=record.id,
-                note=role,
-                event_type=row.event_type,
+                note=role,  # the kind of event, in words: no second label beside it
             )
         )
     lines = [
         f"{len(thread)} linked stor{'y' if len(thread) == 1 else 'ies'}, {len(rows)} items, oldest first."
     ]
+    picked = _picked_for(rows, catalog)
+    if picked:
+        lines.append(picked)
     related = sorted({r for s in thread for r in s.related} - seen)
     if related:
         lines.append(

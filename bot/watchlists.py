@@ -314,15 +314,28 @@ def validate_folder(folder: Path) -> list[WatchlistFileError]:
 class WatchlistEdit:
     """One admin change, replayed in order over the shipped catalog."""
 
-    action: str  # create | add | exclude | remove | delete | alias
+    action: str  # create | add | exclude | remove | delete | restore | alias
     target: str  # watchlist id, or company id for "alias"
     value: str = ""  # the term, alias, or the new watchlist's name
+
+
+def deleted_watchlists(base: Catalog, edits: Iterable[WatchlistEdit]) -> set[str]:
+    """Ids of watchlists deleted by an edit and not restored since: what
+    ``watchlist restore`` can bring back."""
+    gone: set[str] = set()
+    for edit in edits:
+        if edit.action == "delete":
+            gone.add(edit.target)
+        elif edit.action in ("restore", "create"):
+            gone.discard(edit.target)
+    return gone
 
 
 def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
     """Return a new catalog with admin edits applied; the base is not changed."""
     watchlists = {k: v.model_copy(deep=True) for k, v in base.watchlists.items()}
     companies = {k: v.model_copy(deep=True) for k, v in base.companies.items()}
+    deleted: dict[str, WatchlistSpec] = {}  # what "restore" brings back, edits and all
     for edit in edits:
         if edit.action == "create":
             # A new watchlist matches nothing until an admin adds terms to it.
@@ -337,7 +350,11 @@ def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
                 companies=[],
             )
         elif edit.action == "delete":
-            watchlists.pop(edit.target, None)
+            if edit.target in watchlists:
+                deleted[edit.target] = watchlists.pop(edit.target)
+        elif edit.action == "restore":
+            if edit.target in deleted and edit.target not in watchlists:
+                watchlists[edit.target] = deleted.pop(edit.target)
         elif edit.action == "alias" and edit.target in companies:
             company = companies[edit.target]
             if edit.value not in company.aliases:

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.base import Adapter
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.replies import Reply
 
 
 class RecordingAdapter(Adapter):
@@ -21,6 +22,11 @@ class RecordingAdapter(Adapter):
         self.sent: list[Delivery] = []
         self.gone_channels: set[str] = set()
         self.busy_answers = 0
+        self.parts = 1  # messages each reply becomes
+        self.busy_at_part: int | None = None  # answer "try later" once, at this part
+
+    def part_count(self, reply: Reply) -> int:
+        return self.parts
 
     async def start(self) -> None:
         return None
@@ -34,11 +40,14 @@ class RecordingAdapter(Adapter):
         if self.busy_answers > 0:
             self.busy_answers -= 1
             raise RetryLater("rate limited", after_seconds=0.0)
+        if delivery.part == self.busy_at_part:
+            self.busy_at_part = None
+            raise RetryLater("rate limited", after_seconds=0.0)
         self.sent.append(delivery)
         return f"m{len(self.sent)}"
 
     async def already_delivered(self, delivery: Delivery) -> str | None:
         for index, earlier in enumerate(self.sent, 1):
-            if earlier.outbox_id == delivery.outbox_id:
+            if (earlier.outbox_id, earlier.part) == (delivery.outbox_id, delivery.part):
                 return f"m{index}"
         return None

@@ -150,7 +150,7 @@ async def test_create_add_delete_watchlist_and_alias(
     topic = await core.handle(user, "topic lfp-plants")
     assert topic.items and all("LFP" in (i.title + i.why) for i in topic.items)
     assert (await core.handle(admin, "watchlist add lfp-plants LFP")).kind is ReplyKind.ERROR
-    assert (await core.handle(admin, "watchlist delete lfp-plants")).kind is ReplyKind.OK
+    assert (await core.handle(admin, "watchlist delete lfp-plants confirm")).kind is ReplyKind.OK
     assert (await core.handle(user, "topic lfp-plants")).kind is ReplyKind.ERROR
     assert (await core.handle(admin, "company alias nobody Foo")).kind is ReplyKind.ERROR
     assert (await core.handle(admin, "company alias ford Tesla")).kind is ReplyKind.ERROR
@@ -193,6 +193,36 @@ async def test_autocomplete(core: PolicyWatch) -> None:
     assert ("Ford Motor Company", "ford") in names
     assert len(core.complete("name", "")) <= 25
     assert [v for _, v in core.complete("watchlist", "tar")] == ["ev-tariffs"]
+
+
+async def test_delete_asks_first_pauses_subscriptions_and_can_be_undone(
+    core: PolicyWatch, admin: Caller, user: Caller
+) -> None:
+    assert (await core.handle(user, "subscribe ev-tariffs daily")).kind is ReplyKind.OK
+    await core.handle(admin, "watchlist add ev-tariffs solid-state separator")
+    asked = await core.handle(admin, "watchlist delete ev-tariffs")
+    assert asked.title == "Delete EV tariffs (ev-tariffs)?"
+    assert "1 subscription" in asked.lines[0]
+    assert [a.command for a in asked.actions] == ["watchlist delete ev-tariffs confirm"]
+    assert "ev-tariffs" in core.registry.catalog.watchlists  # nothing happened yet
+    done = await core.handle(admin, asked.actions[0].command)  # the button, or typing it
+    assert done.kind is ReplyKind.OK and "1 subscription paused" in done.lines[1]
+    assert "ev-tariffs" not in core.registry.catalog.watchlists
+    listed = await core.handle(user, "subscriptions")
+    assert "PAUSED: watchlist ev-tariffs was deleted" in listed.lines[0]
+    assert (await core.handle(admin, "watchlist restore ev-tariffs")).lines[1] == (
+        "1 subscription resumed."
+    )
+    restored = core.registry.catalog.watchlists["ev-tariffs"]
+    assert "solid-state separator" in restored.include  # with the edits made before
+    assert "PAUSED" not in (await core.handle(user, "subscriptions")).lines[0]
+    again = await core.handle(admin, "watchlist restore ev-tariffs")
+    assert again.kind is ReplyKind.ERROR and "not deleted" in again.title
+    never = await core.handle(admin, "watchlist restore no-such-list")
+    assert never.kind is ReplyKind.ERROR and "audit trail" in never.title
+    log = await core.handle(admin, "audit 5")
+    assert any("watchlist restore ev-tariffs" in line for line in log.lines)
+    assert any("watchlist delete ev-tariffs" in line for line in log.lines)
 
 
 async def test_claim_and_denial_are_one_thread(core: PolicyWatch, user: Caller) -> None:
@@ -401,3 +431,19 @@ async def test_any_text_gets_a_reply_never_a_traceback(
     reply = await core.handle(admin, text)
     assert reply.title
     assert not reply.title.startswith("Something went wrong on our side"), text
+
+
+async def test_a_thread_names_a_letter_a_letter_not_a_claim(
+    core: PolicyWatch, user: Caller
+) -> None:
+    found = await core.handle(user, "search Moolenaar Presses Ford")
+    [letter] = [i for i in found.items if i.title.startswith("Chairman Moolenaar Presses Ford")]
+    assert letter.story_id
+    thread = await core.handle(user, f"story {letter.story_id}")
+    assert thread.items[0].note == "letter"
+    assert "claim" not in [i.note for i in thread.items]
+    # Opening the thread is how a reader asks why it reached the channel.
+    assert any(
+        line.startswith("Picked for ") and "House China Committee: matched" in line
+        for line in thread.lines
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.caller import Caller
 from bot.core import PolicyWatch
-from bot.digests.build import MAX_STORIES_PER_SECTION, build_digest
+from bot.digests.build import build_digest
 from bot.digests.schedule import due_slot, in_quiet_hours, latest_slot, next_slot
 from bot.digests.sender import OutboxSender, Pacing
 from bot.models import Item
@@ -122,8 +123,10 @@ async def _queue_daily_digest(core: PolicyWatch) -> None:
 async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyWatch) -> None:
     start = utc(2026, 11, 24, 12)
     await _subscribe(core, "subscribe ev-tariffs daily at 09:00 tz UTC", start)
-    # The sample corpus was loaded before subscribing: none of it is "new".
-    assert await core.run_digests(utc(2026, 11, 25, 9, 1)) == []
+    # The first digest covers what the bot stored in the day before it was due
+    # (here the sample corpus; the wall clock stored it); the next only what is new.
+    [first] = await core.run_digests(utc(2026, 11, 25, 9, 1))
+    assert len(first.reply.all_items()) >= 3
     await core.ingest(
         [
             _news(1, "US raises tariffs on Chinese EVs to 125%", "Reuters", utc(2026, 11, 25, 10)),
@@ -141,38 +144,47 @@ async def test_digest_has_only_new_items_grouped_and_is_built_once(core: PolicyW
     # Two outlets, one event: one line, both sources listed.
     assert [i.title for i in stories] == ["US raises tariffs on Chinese EVs to 125%"]
     assert stories[0].sources == ("Reuters", "Bloomberg")
-    assert stories[0].note == "2 sources"
+    assert stories[0].note is None  # the outlets are listed; no "2 sources" besides
     titles = [i.title for i in stories]
     assert all("Doug Ford" not in t for t in titles)
     # Running the same slot again (a restart, a second replica) builds nothing new.
     assert await core.run_digests(utc(2026, 11, 26, 9, 5)) == []
-    assert len(await core.store.outbox()) == 1
+    assert len(await core.store.outbox()) == 2
     # The next day has nothing new: empty digests are skipped.
     assert await core.run_digests(utc(2026, 11, 27, 9, 0)) == []
 
 
-def test_a_long_section_says_how_many_more_and_how_to_see_them() -> None:
+def test_a_long_digest_keeps_every_story_and_marks_only_a_few() -> None:
     catalog = load_catalog(shipped_watchlists_dir())
     sub = Subscription("console", "W1", "C9", "ev-tariffs", "weekly", "09:00", "UTC", id=1)
     rows = [
         StoredItem(
             pk=n,
-            item=_news(n, f"Tariff news {n}", "Reuters", utc(2026, 11, 20, n)),
-            fetched_at=utc(2026, 11, 20, n),
+            item=_news(n, f"Tariff news {n}", "Reuters", utc(2026, 11, 20) + timedelta(hours=n)),
+            fetched_at=utc(2026, 11, 20) + timedelta(hours=n),
             watchlists=("ev-tariffs",),
             story_id=f"s{n}",
+            event_type="tariff_action" if n == 7 else "other",
         )
-        for n in range(1, MAX_STORIES_PER_SECTION + 3)
+        for n in range(1, 61)
+    ]
+    # Story 5 is told by three outlets: it stands out.
+    rows += [
+        replace(rows[4], pk=100 + n, item=replace(rows[4].item, id=f"x{n}", source=outlet))
+        for n, outlet in enumerate(("CNBC", "Bloomberg"))
     ]
     reply = build_digest([(sub, rows)], catalog)
     assert reply is not None
     [(_, shown)] = reply.sections
-    assert len(shown) == MAX_STORIES_PER_SECTION
-    assert reply.title.endswith(f"{MAX_STORIES_PER_SECTION + 2} new stories")
-    assert reply.footer == "2 more in EV tariffs: `topic ev-tariffs 7d`"
-    # The newest are shown: the two left out are the oldest.
-    assert {line.title for line in shown}.isdisjoint({"Tariff news 1", "Tariff news 2"})
-    assert build_digest([(sub, rows[:3])], catalog).footer is None  # type: ignore[union-attr]
+    assert len(shown) == 60  # the cursor moves past all of them: none may be left out
+    assert reply.footer is None
+    marked = [line.title for line in shown if line.highlight]
+    assert marked == ["Tariff news 5", "Tariff news 7"]  # marked, and listed first
+    assert [line.title for line in shown[:2]] == marked
+    assert all(line.why == "" for line in shown)  # no debugging reasons in a digest
+    [five] = [line for line in shown if line.title == "Tariff news 5"]
+    assert five.sources == ("Reuters", "CNBC", "Bloomberg")
+    assert five.published == utc(2026, 11, 20, 5)  # dated by its first report
 
 
 async def test_outbox_sends_once_and_survives_a_lost_acknowledgement(core: PolicyWatch) -> None:
@@ -204,6 +216,23 @@ async def test_resend_after_crash_checks_the_platform_first(core: PolicyWatch) -
     assert len(platform.sent) == 1  # found on the platform, not sent twice
     [row] = await core.store.outbox()
     assert row.status == "sent"
+
+
+async def test_a_digest_cut_short_resumes_with_the_parts_not_yet_sent(
+    core: PolicyWatch,
+) -> None:
+    await _queue_daily_digest(core)
+    platform = RecordingAdapter(core, core.settings)
+    platform.parts, platform.busy_at_part = 3, 2  # Slack says "later" before the last part
+    sender = OutboxSender(core.store, {"console": platform}, FAST)
+    first = await sender.drain()
+    assert first.retried == 1 and [d.part for d in platform.sent] == [0, 1]
+    [row] = await core.store.outbox()
+    await core.store.mark_retry(row.id, "try now", datetime.now(UTC))  # the backoff is over
+    assert (await sender.drain()).sent == 1
+    assert [d.part for d in platform.sent] == [0, 1, 2]  # parts 0 and 1 found, not resent
+    [row] = await core.store.outbox()
+    assert row.status == "sent" and row.message_id == "m1"  # the first part's id
 
 
 async def test_retry_then_permanent_failure_disables_the_subscription(core: PolicyWatch) -> None:
@@ -264,16 +293,29 @@ async def test_instant_alerts_wait_out_quiet_hours(core: PolicyWatch) -> None:
     assert len(await core.run_digests(utc(2026, 11, 25, 12))) == 1
 
 
-async def test_preview_shows_what_is_new_for_this_channel(core: PolicyWatch) -> None:
+async def test_preview_shows_the_first_digest_then_what_is_new(core: PolicyWatch) -> None:
     assert "no active subscriptions" in (await core.handle(CHANNEL, "digest")).title
-    await _subscribe(core, "subscribe ev-tariffs", utc(2026, 11, 24, 12))
-    assert "Nothing new" in (await core.handle(CHANNEL, "digest")).title
+    now = datetime.now(UTC)  # the sample corpus was stored by the wall clock
+    await _subscribe(core, "subscribe ev-tariffs daily at 09:00 tz UTC", now)
+    core.clock = lambda: now
+    first = await core.handle(CHANNEL, "digest")
+    # Never had a digest: the preview is the first one, with what the bot stored
+    # in the day before it is due, and says when that is.
+    assert first.title.startswith("Preview of the first digest: ")
+    assert first.lines[0].startswith("First digest due ")
+    assert first.lines[0].endswith(" 09:00 UTC.")
+    previewed = {item.title for item in first.all_items()}
+    assert previewed
+    [sent] = await core.run_digests(now + timedelta(days=1))
+    assert {item.title for item in sent.reply.all_items()} == previewed
+    core.clock = lambda: now + timedelta(days=1, minutes=1)
+    after = await core.handle(CHANNEL, "digest")
+    assert after.title.startswith("Nothing new since the last digest. Next digest due ")
     await core.ingest([EV_TARIFFS_NEWS])
     preview = await core.handle(CHANNEL, "digest")
-    assert (
-        preview.sections and preview.sections[0][1][0].title == "US raises tariffs on Chinese EVs"
-    )
-    assert await core.store.outbox() == []  # a preview sends nothing
+    assert preview.title.startswith("Preview of the next digest")
+    assert [item.title for item in preview.all_items()] == ["US raises tariffs on Chinese EVs"]
+    assert len(await core.store.outbox()) == 1  # previews send nothing
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
@@ -307,3 +349,18 @@ async def test_a_muted_story_stays_out_of_alerts_and_digests(core: PolicyWatch) 
     assert await core.store.muted_stories(other.channel_key) == set()  # per channel
     assert "Unmuted" in (await core.handle(CHANNEL, f"unmute {story.story_id}")).title
     assert (await core.handle(CHANNEL, "mute nope")).is_error
+
+
+async def test_a_claim_and_its_denial_are_one_digest_line(core: PolicyWatch) -> None:
+    """The sample's Ford-Xiaomi report and Ford's denial, in one first digest:
+    one line, the denial marked on it as `company ford` shows it."""
+    now = datetime.now(UTC)  # the sample corpus was stored by the wall clock
+    await _subscribe(core, "subscribe all daily at 09:00 tz UTC", now)
+    [built] = await core.run_digests(now + timedelta(days=1))
+    lines = built.reply.all_items()
+    [claim] = [line for line in lines if "Xiaomi" in line.title]
+    assert claim.note is not None and claim.note.startswith("denied by Ford, ")
+    assert not any("completely false" in line.title.lower() for line in lines)
+    company = await core.handle(CHANNEL, "company ford")
+    [same] = [item for item in company.items if item.story_id == claim.story_id]
+    assert same.note == claim.note

@@ -37,7 +37,7 @@ async def _set_up(core: PolicyWatch) -> None:
         (SLACK, "watchlist exclude ev-tariffs tariff refund"),
         (SLACK, "watchlist create solar-tariffs Solar tariffs"),
         (SLACK, "watchlist add solar-tariffs solar panel tariff"),
-        (SLACK, "watchlist delete house-china-committee"),
+        (SLACK, "watchlist delete house-china-committee confirm"),
         (SLACK, "company alias ford Blue Oval Co"),
     ]:
         reply = await core.handle(dataclasses.replace(caller, platform_admin=True), text)

@@ -56,6 +56,11 @@ from bot.commands.tokens import line_count, quote, tokenize
         ),
         ("watchlist remove ev-tariffs levy", g.WatchlistChange("remove", "ev-tariffs", "levy")),
         ("watchlist delete lfp-plants", g.WatchlistChange("delete", "lfp-plants")),
+        (
+            "watchlist delete lfp-plants confirm",
+            g.WatchlistChange("delete", "lfp-plants", "confirm"),
+        ),
+        ("watchlist restore lfp-plants", g.WatchlistChange("restore", "lfp-plants")),
         ("company alias ford Blue Oval", g.WatchlistChange("alias", "ford", "Blue Oval")),
         ("audit", g.AuditQuery()),
         ("audit 5", g.AuditQuery(5)),

@@ -1,5 +1,7 @@
 """Crash the sender at every step, in a real subprocess, and check that each
-digest reaches the (fake) Slack exactly once after a restart.
+digest reaches the (fake) Slack exactly once after a restart, part by part:
+a digest is a header message and its stories in as many messages as needed,
+and a crash between two parts resumes with the parts not yet posted.
 
 The bot process is ``policywatch digest`` with the Slack adapter pointed at a
 local fake Slack; ``POLICYWATCH_FAULT`` makes it SIGKILL itself at one step:
@@ -26,12 +28,15 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack.blocks import escape
 from adapters.slack.tests.fake_slack import FakeSlack
 from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.models import Item
+from bot.store.records import OutboxEntry
 from tests.conftest import NO_SOURCES
+from tests.long_digest import long_digest
 from tests.test_store_backends import fresh_pg_schema
 
 CHANNELS = ("C1", "C2", "C3")
@@ -115,14 +120,16 @@ async def _run_digest(
     return process.returncode
 
 
-def _delivered(fake: FakeSlack) -> list[tuple[str, int]]:
+def _delivered(fake: FakeSlack) -> list[tuple[str, int, int]]:
+    """(channel, outbox id, part) of every digest message Slack accepted."""
     out = []
     for call in fake.of("chat.postMessage"):
         metadata = call.args.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
         if metadata:
-            out.append((call.args["channel"], metadata["event_payload"]["outbox_id"]))
+            payload = metadata["event_payload"]
+            out.append((call.args["channel"], payload["outbox_id"], payload["part"]))
     return out
 
 
@@ -136,11 +143,43 @@ async def test_each_digest_arrives_exactly_once_whatever_step_crashes(
     assert first == (-signal.SIGKILL if fault else 0)
     assert await _run_digest(db, fake, None) == 0  # the restart
     delivered = _delivered(fake)
-    assert sorted(channel for channel, _ in delivered) == sorted(CHANNELS)
-    assert len({outbox for _, outbox in delivered}) == len(CHANNELS)
+    # Each channel got its one-message digest, once.
+    assert sorted((channel, part) for channel, _, part in delivered) == [
+        (channel, 0) for channel in sorted(CHANNELS)
+    ]
+    assert len({outbox for _, outbox, _ in delivered}) == len(CHANNELS)
     # A third run has nothing left to do.
     assert await _run_digest(db, fake, None) == 0
     assert len(_delivered(fake)) == len(CHANNELS)
+
+
+async def _queue_long_digest(db: Path) -> list[str]:
+    """A 120-story digest waiting in the outbox for channel C1; its headlines."""
+    settings = Settings(data_dir=db.parent, database_url=f"sqlite:///{db}", sources_file=NO_SOURCES)
+    core = await PolicyWatch.open(settings)
+    try:
+        reply = long_digest(120)
+        entry = OutboxEntry("digest:long", "digest", "slack", "T1", "C1", reply.to_json())
+        await core.store.enqueue([entry], [])
+    finally:
+        await core.close()
+    return [escape(item.title) for item in reply.all_items()]
+
+
+@pytest.mark.parametrize("parts_before_crash", [1, 2, 3])
+async def test_a_crash_between_parts_resumes_without_repeating_one(
+    tmp_path: Path, fake: FakeSlack, parts_before_crash: int
+) -> None:
+    db = tmp_path / "bot.db"
+    headlines = await _queue_long_digest(db)
+    fault = f"after_send#{parts_before_crash}"
+    assert await _run_digest(db, fake, fault) == -signal.SIGKILL
+    assert len(_delivered(fake)) == parts_before_crash
+    assert await _run_digest(db, fake, None) == 0  # the restart
+    parts = [part for _, _, part in _delivered(fake)]
+    assert parts == list(range(len(parts))) and len(parts) > parts_before_crash
+    texts = "\n".join(json.dumps(call.args.get("blocks")) for call in fake.of("chat.postMessage"))
+    assert all(texts.count(headline) == 1 for headline in headlines)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -161,7 +200,7 @@ async def test_a_killed_senders_rows_are_taken_over_at_once(
         said: list[str] = []
         assert await _run_digest(db, fake, None, url=url, lease="120", out=said) == 0
         delivered = _delivered(fake)
-        assert sorted(channel for channel, _ in delivered) == sorted(CHANNELS)
-        assert len({outbox for _, outbox in delivered}) == len(CHANNELS)
+        assert sorted(channel for channel, _, _ in delivered) == sorted(CHANNELS)
+        assert len({outbox for _, outbox, _ in delivered}) == len(CHANNELS)
         assert "3 held by a sender that stopped (pid " in said[0], said[0]
         assert "sent 3," in said[0]

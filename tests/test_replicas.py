@@ -175,13 +175,14 @@ def _terms(replica: Replica) -> list[tuple[float, float]]:
     return terms
 
 
-def _outbox_id(call: Any) -> int:
+def _part(call: Any) -> tuple[int, int]:
+    """(outbox id, part) of a posted digest message."""
     meta = call.args.get("metadata") or {}
     if isinstance(meta, str):
         import json
 
         meta = json.loads(meta)
-    return int(meta["event_payload"]["outbox_id"])
+    return int(meta["event_payload"]["outbox_id"]), int(meta["event_payload"]["part"])
 
 
 def _expected_slots(until: datetime) -> set[str]:
@@ -289,10 +290,15 @@ async def test_three_replicas_survive_a_killed_leader_and_send_each_digest_once(
         missing = expected - keys
         assert not missing, (sorted(missing), logs)
         assert not pending, (pending, logs)
-        posted = [_outbox_id(c) for c in fake.of("chat.postMessage")]
+        posted = [_part(c) for c in fake.of("chat.postMessage")]
         duplicates = {i for i in posted if posted.count(i) > 1}
         assert not duplicates, (f"posted more than once: {sorted(duplicates)}", logs)
-        assert sorted(posted) == sorted(r["id"] for r in rows)  # every row, once
+        # Every row, each of its parts once, and all of them (parts are numbered from 0).
+        by_row: dict[int, list[int]] = {}
+        for outbox_id, part in posted:
+            by_row.setdefault(outbox_id, []).append(part)
+        assert sorted(by_row) == sorted(r["id"] for r in rows)
+        assert all(sorted(parts) == list(range(len(parts))) for parts in by_row.values())
         # Slots after the kill were built by the new leader.
         after_kill = {
             k for k in expected if datetime.fromisoformat(k.split(":", 2)[2]) > kill_virtual

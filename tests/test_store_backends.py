@@ -587,6 +587,7 @@ async def test_source_state_round_trip(store: Store) -> None:
         last_success=datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC),
         item_count=12,
         next_fetch_at=datetime(2026, 1, 1, 12, 30, tzinfo=UTC),
+        notes="2 entries had no link",
     )
     await store.save_state(state)
     got = await store.get_state("fr")

@@ -40,7 +40,9 @@ from adapters.discord.embeds import (
     REF_MARK,
     action_custom_id,
     button_label,
+    digest_pages,
     page_custom_id,
+    page_fingerprint,
     render_pages,
 )
 from bot.caller import Caller
@@ -197,9 +199,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "watchlist-delete",
-        "Delete a watchlist",
+        "Delete a watchlist (asks first)",
         "watchlist delete",
         (_WATCHLIST,),
+        admin=True,
+        private=True,
+    ),
+    Subcommand(
+        "watchlist-restore",
+        "Bring back a deleted watchlist",
+        "watchlist restore",
+        (Option("watchlist", "Id of the deleted watchlist", required=True),),
         admin=True,
         private=True,
     ),
@@ -703,64 +713,47 @@ class DiscordAdapter(Adapter):
 
     # -- digests -----------------------------------------------------------------------
 
-    async def deliver(self, delivery: Delivery) -> str:
-        """Post a digest; idempotent per outbox id thanks to ``nonce`` + ``enforce_nonce``.
+    def part_count(self, reply: Reply) -> int:
+        return len(digest_pages(reply))
 
-        A long digest becomes several messages, each with its own nonce, so a retry
-        after a partial failure gets the already-posted pages back instead of duplicates.
-        Each page's footer names the digest ("digest 42") for :meth:`already_delivered`.
-        Returns the id of the first message.
-        """
+    async def deliver(self, delivery: Delivery) -> str:
+        """Post one part of a digest; idempotent per part thanks to ``nonce`` +
+        ``enforce_nonce`` (a retry within Discord's window gets the posted
+        message back). The last part carries the digest's buttons."""
         channel = self._digest_channel(delivery)
-        pages = render_pages(delivery.reply, digest_marker(delivery.outbox_id))
-        first: str | None = None
-        for number, embeds in enumerate(pages):
-            view = (
-                self.build_view(delivery.reply, "digest", 0, 1)
-                if number == len(pages) - 1
-                else None
-            )
-            nonce = delivery_nonce(delivery.outbox_id, number)
-            ping = role_ping(delivery.reply) if number == 0 else {}
-            try:
-                if view is None:
-                    message = await channel.send(embeds=embeds, nonce=nonce, **ping)
-                else:
-                    message = await channel.send(embeds=embeds, view=view, nonce=nonce, **ping)
-            except _TALKING_FAILED as exc:
-                raise _delivery_error(exc) from None
-            first = first or str(message.id)
-        assert first is not None
-        return first
+        pages = digest_pages(delivery.reply)
+        embeds = pages[delivery.part]
+        view = (
+            self.build_view(delivery.reply, "digest", 0, 1)
+            if delivery.part == len(pages) - 1
+            else None
+        )
+        nonce = delivery_nonce(delivery.outbox_id, delivery.part)
+        ping = role_ping(delivery.reply) if delivery.part == 0 else {}
+        try:
+            if view is None:
+                message = await channel.send(embeds=embeds, nonce=nonce, **ping)
+            else:
+                message = await channel.send(embeds=embeds, view=view, nonce=nonce, **ping)
+        except _TALKING_FAILED as exc:
+            raise _delivery_error(exc) from None
+        return str(message.id)
 
     async def already_delivered(self, delivery: Delivery, limit: int = 200) -> str | None:
-        """The id of the digest's first message if every page of it is in the
-        channel's recent history (the nonce only guards a resend for minutes).
-
-        Pages go out in order, so finding the last page means all were sent; a
-        digest cut short by a crash is sent again whole (inside the nonce window
-        Discord hands the sent pages back). Without Read Message History the
-        answer is "cannot tell", and the sender resends.
-        """
+        """The id of a message of ours in the channel's recent history that is
+        this part, recognised by its content (nonces are not kept in history,
+        and a digest shows no internal id). Without Read Message History the
+        answer is "cannot tell", and the sender resends."""
         channel = self._digest_channel(delivery)
         client = self.client
         assert client is not None and client.user is not None
-        marker = digest_marker(delivery.outbox_id)
-        pages = len(render_pages(delivery.reply, marker))  # as deliver() split it
-        first: str | None = None
-        complete = False
+        wanted = page_fingerprint(digest_pages(delivery.reply)[delivery.part])
         try:
             async for message in channel.history(limit=limit):
-                if message.author.id != client.user.id:
-                    continue
-                for embed in message.embeds:
-                    page = _digest_page(embed.footer.text or "", marker)
-                    if page == 1:
-                        first = str(message.id)
-                    if page == pages:
-                        complete = True
-                if first is not None and complete:
-                    return first
+                if message.author.id == client.user.id and (
+                    page_fingerprint(message.embeds) == wanted
+                ):
+                    return str(message.id)
         except discord.Forbidden:
             log.info(
                 "no Read Message History in %s: resending outbox %s",
@@ -798,23 +791,6 @@ def role_ping(reply: Reply) -> dict[str, Any]:
         "content": reply.mention,
         "allowed_mentions": discord.AllowedMentions(everyone=False, users=False, roles=[role]),
     }
-
-
-def digest_marker(outbox_id: int) -> str:
-    """What a digest's footer says to be found again: "digest 42"."""
-    return f"digest {outbox_id}"
-
-
-def _digest_page(footer: str, marker: str) -> int | None:
-    """The page number of a footer carrying ``marker`` ("digest 42 · Page 2/3"
-    is page 2; a one-page digest says no page), or None."""
-    parts = footer.split(" · ")
-    if marker not in parts:
-        return None
-    for part in parts:
-        if part.startswith("Page ") and "/" in part:
-            return int(part[5:].split("/")[0])
-    return 1
 
 
 def delivery_nonce(outbox_id: int, page: int = 0) -> str:
@@ -859,6 +835,5 @@ __all__: Sequence[str] = (
     "PolicyWatchClient",
     "caller_for",
     "delivery_nonce",
-    "digest_marker",
     "to_chat_text",
 )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.replies import Reply, ReplyItem, ReplyKind
+from bot.replies import Reply, ReplyItem, ReplyKind, event_label, outlets_text, short_date
 
 # Discord's documented embed limits.
 MAX_EMBEDS = 10
@@ -87,7 +87,7 @@ def embed_chars(embed: discord.Embed) -> int:
 
 
 def _date(item: ReplyItem) -> str:
-    return item.published.strftime("%d %b %Y") if item.published else "undated"
+    return short_date(item.published)
 
 
 def _http_url(url: str | None) -> str | None:
@@ -102,19 +102,17 @@ def priority_colour(priority: int) -> int:
 
 
 def item_embed(item: ReplyItem, section: str | None = None) -> discord.Embed:
-    """One item: linked title, then source · date, note, why it matched, other outlets."""
-    meta = [f"**{safe(_one_line(item.source))}**" if item.source else "unknown source", _date(item)]
-    if item.event_type:
-        meta.append(safe(item.event_type))
+    """One item: linked title, then its outlets (each once), the day of its
+    first report and its kind, its note, and the command that opens its thread.
+    The matching reasons (``why``, kept for the console) are not shown."""
+    meta = [safe(_one_line(outlets_text(item))), _date(item)]
+    if kind := event_label(item.event_type):
+        meta.append(kind)
     lines = [" · ".join(meta)]
     if item.note:
         lines.append(f"**Note:** {safe(_one_line(item.note))}")
-    if item.why:
-        lines.append(f"**Why:** {safe(_one_line(item.why))}")
-    if item.sources:
-        lines.append("**Also in:** " + ", ".join(safe(_one_line(s)) for s in item.sources[:10]))
     if item.story_id:
-        lines.append(f"**Story:** {safe(item.story_id)}")
+        lines.append(f"Thread: `story {neutralise_mentions(item.story_id)}`")
     embed = discord.Embed(
         title=clip(safe(_one_line(item.title)) or "(untitled)", MAX_TITLE),
         url=_http_url(item.url),
@@ -196,14 +194,15 @@ class _Block:
     is_item: bool
 
 
-def render_pages(reply: Reply, marker: str = "") -> list[list[discord.Embed]]:
-    """Split a reply into pages of embeds, each page a valid single message.
+def render_pages(reply: Reply) -> list[list[discord.Embed]]:
+    """Split a command's reply into pages of embeds (Previous/Next buttons
+    page through them), each page a valid single message.
 
     Page 1 starts with the header; items follow, at most :data:`ITEMS_PER_PAGE`
-    per page, with digest section headings shown as each item's author line.
-    Every page's last embed carries the footer, the ``marker`` (a digest's
-    "digest 42", by which it is found in channel history after a crash) and
-    "Page i/n", so that a page shown on its own still says where it is.
+    per page, with section headings shown as each item's author line. Every
+    page's last embed carries the footer and "Page i/n", so that a page shown
+    on its own still says where it is. (Digests are not paged:
+    :func:`digest_pages` delivers them whole.)
     """
     blocks = [_Block(e, False) for e in header_embeds(reply)]
     blocks += [_Block(item_embed(item), True) for item in reply.items]
@@ -235,12 +234,114 @@ def render_pages(reply: Reply, marker: str = "") -> list[list[discord.Embed]]:
         clip(neutralise_mentions(_one_line(reply.footer)), _FOOTER_LIMIT) if reply.footer else ""
     )
     for number, page in enumerate(pages, 1):
-        parts = [part for part in (footer, marker) if part]
+        parts = [footer] if footer else []
         if len(pages) > 1:
             parts.append(f"Page {number}/{len(pages)}")
         if parts:
             page[-1].set_footer(text=" · ".join(parts))
     return pages
+
+
+# -- digests: delivered whole, in as few messages as Discord's limits allow --------
+
+#: Kept under Discord's 6,000 characters a message, for the rounding of a few
+#: characters Discord may count differently (it counts what it stores).
+DIGEST_MESSAGE_CHARS = MAX_TOTAL_CHARS - 100
+SECTION_COLOUR = 0x4F545C
+HIGHLIGHT_MARK = "🔺"
+
+
+def digest_story(item: ReplyItem, this_year: int | None = None) -> str:
+    """One story as embed markdown, kept short because four messages must hold
+    a long digest: the linked headline (bold when marked), then its first
+    outlet and how many more, the day of its first report (the year only when
+    it is not ``this_year``), its kind and its answer ("denied by Ford,
+    31 Jan"). No story ids or matching reasons: ``story ID`` shows those."""
+    title = clip(safe(_one_line(item.title)) or "(untitled)", 300)
+    url = _http_url(item.url)
+    if url:  # inside [...](...), a "]" or ")" would end the label or the link early
+        label = title.replace("[", "\\[").replace("]", "\\]")
+        target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        title = f"[{label}]({target})"
+    if item.highlight:
+        title = f"{HIGHLIGHT_MARK} **{title}**"
+    when = item.published
+    date = "undated" if when is None else f"{when.day} {when:%b}"
+    if when is not None and when.year != this_year:
+        date += f" {when.year}"
+    meta = [safe(_one_line(outlets_text(item, shown=1))), date]
+    if kind := event_label(item.event_type):
+        meta.append(kind)
+    if item.note:
+        meta.append(f"*{safe(_one_line(item.note))}*")
+    return clip(f"{title}\n{' · '.join(meta)}", 1500)
+
+
+def _digest_header(reply: Reply) -> discord.Embed:
+    lines = [safe_line(line) for line in reply.lines]
+    if any(item.highlight for item in reply.all_items()):
+        lines.append(f"{HIGHLIGHT_MARK} marks the few stories to read first.")
+    if reply.footer:
+        lines.append(safe_line(reply.footer))
+    return discord.Embed(
+        title=clip(safe(_one_line(reply.title)) or "policywatch", MAX_TITLE),
+        description=clip("\n".join(lines), 2000) or None,
+        colour=header_colour(reply),
+    )
+
+
+def digest_pages(reply: Reply) -> list[list[discord.Embed]]:
+    """A digest (or alert) as Discord messages, every story in one of them and
+    as few messages as the limits allow: 10 embeds and 6,000 characters a
+    message, 4,096 a description.
+
+    The first message opens with a header embed (title, when it is due, the
+    sections' sizes). Each section is an embed whose author line names it,
+    its stories one after another in the description; a section that does not
+    fit goes on in another embed, marked "(continued)". Nothing in a message
+    is an internal id: a resent part is recognised by its content
+    (:func:`page_fingerprint`).
+    """
+    pages: list[list[discord.Embed]] = []
+    page: list[discord.Embed] = [_digest_header(reply)]
+    used = embed_chars(page[0])
+    sections = list(reply.sections)
+    if reply.items:
+        sections.insert(0, ("", reply.items))
+    dates = [item.published for item in reply.all_items() if item.published]
+    this_year = max(dates).year if dates else None
+    for heading, items in sections:
+        name = clip(neutralise_mentions(_one_line(heading)), MAX_AUTHOR - 12)
+        embed: discord.Embed | None = None
+        for item in items:
+            story = digest_story(item, this_year)
+            if embed is not None:
+                text = f"{embed.description}\n\n{story}"
+                if len(text) <= MAX_DESCRIPTION and used + len(story) + 2 <= DIGEST_MESSAGE_CHARS:
+                    embed.description = text
+                    used += len(story) + 2
+                    continue
+            author = name if embed is None else f"{name} (continued)" if name else ""
+            if len(page) >= MAX_EMBEDS or used + len(author) + len(story) > DIGEST_MESSAGE_CHARS:
+                pages.append(page)
+                page, used = [], 0
+                author = f"{name} (continued)" if name and embed is not None else name
+            embed = discord.Embed(description=story, colour=SECTION_COLOUR)
+            if author:
+                embed.set_author(name=author)
+            page.append(embed)
+            used += len(author) + len(story)
+    pages.append(page)
+    return pages
+
+
+def page_fingerprint(embeds: Sequence[discord.Embed]) -> tuple[tuple[str, str, str], ...]:
+    """What a posted part is recognised by in channel history: its embeds'
+    titles, author lines and descriptions, which differ between any two parts
+    (every story is in one digest only, and headers name their day)."""
+    return tuple(
+        (e.title or "", e.author.name or "", (e.description or "").strip()) for e in embeds
+    )
 
 
 def message_chars(embeds: Sequence[discord.Embed]) -> int:

@@ -44,6 +44,7 @@ from adapters.base import Adapter
 from adapters.slack.blocks import (
     DEFAULT_PER_PAGE,
     SlackMessage,
+    digest_messages,
     parse_page_value,
     render,
 )
@@ -80,7 +81,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 #: Errors caused by the message itself; retried once as plain text before giving up.
-CONTENT_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_metadata_format"})
+CONTENT_ERRORS = frozenset(
+    {"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "invalid_metadata_format"}
+)
 # Where Slack's response_urls point (commercial and GovSlack).
 SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 
@@ -427,7 +430,9 @@ class SlackAdapter(Adapter):
         await ack()
 
         async def work() -> None:
-            value = str(action.get("value") or "")
+            # A button carries its command as its value; a "⋯" menu, as the chosen option's.
+            chosen = action.get("selected_option") or {}
+            value = str(action.get("value") or chosen.get("value") or "")
             paged = parse_page_value(value)
             page, text = paged if paged is not None else (1, value)
             user = body.get("user") or {}
@@ -584,24 +589,32 @@ class SlackAdapter(Adapter):
 
     # ------------------------------------------------------------------ digests
 
+    def part_count(self, reply: Reply) -> int:
+        return len(digest_messages(reply))
+
     async def deliver(self, delivery: Delivery) -> str:
-        """Post a digest with the outbox id in message metadata; return its ts.
+        """Post one part of a digest, with the outbox id and the part number in
+        message metadata (invisible to readers); return its ts.
 
         The metadata is what :meth:`already_delivered` looks for after a crash,
         since Slack itself does not deduplicate a repeated chat.postMessage.
+        When Slack refuses the blocks, the part's plain text goes out instead:
+        it carries every headline and link of the part.
         """
-        message = render(delivery.reply, command=None, per_page=40)
+        message = digest_messages(delivery.reply)[delivery.part]
         metadata = {
             "event_type": DIGEST_EVENT_TYPE,
-            "event_payload": {"outbox_id": delivery.outbox_id},
+            "event_payload": {"outbox_id": delivery.outbox_id, "part": delivery.part},
         }
         try:
             return await self._post_digest(delivery.channel, message, metadata, blocks=True)
         except SlackApiError as error:
             if _error_code(error) not in CONTENT_ERRORS:
                 raise _delivery_error(error) from None
+            log.warning(
+                "slack refused digest blocks (%s); posting its plain text", _error_code(error)
+            )
         try:
-            # Our blocks were refused: better a plain digest than none.
             return await self._post_digest(delivery.channel, message, metadata, blocks=False)
         except SlackApiError as error:
             raise _delivery_error(error) from None
@@ -623,11 +636,12 @@ class SlackAdapter(Adapter):
         return str(response.get("ts") or "")
 
     async def already_delivered(self, delivery: Delivery, max_pages: int = 5) -> str | None:
-        """The ts of a message already carrying this outbox id, if any.
+        """The ts of a message already carrying this outbox id and part, if any.
 
         Only recent history is scanned (``max_pages`` of 100): the outbox
         re-sends soon after a crash, so an old match is not worth the calls.
         """
+        wanted = (str(delivery.outbox_id), delivery.part)
         cursor: str | None = None
         for _ in range(max_pages):
             try:
@@ -643,10 +657,10 @@ class SlackAdapter(Adapter):
                 raise RetryLater(f"slack unreachable: {type(error).__name__}") from None
             for msg in response.get("messages") or []:
                 meta = msg.get("metadata") or {}
+                if meta.get("event_type") != DIGEST_EVENT_TYPE:
+                    continue
                 payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == DIGEST_EVENT_TYPE and str(
-                    payload.get("outbox_id")
-                ) == str(delivery.outbox_id):
+                if (str(payload.get("outbox_id")), payload.get("part", 0)) == wanted:
                     return str(msg.get("ts"))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:

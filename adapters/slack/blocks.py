@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.commands.grammar import SLACK_GROUP
-from bot.replies import Action, Reply, ReplyItem
+from bot.replies import Action, Reply, ReplyItem, event_label, outlets_text
 
 #: Slack's hard limits for messages and blocks.
 MAX_BLOCKS = 50
@@ -42,6 +42,8 @@ DEFAULT_PER_PAGE = 10
 MAX_LINE_BLOCKS = 20
 
 ACTION_ID = "pw_action"
+DETAILS_LABEL = "Story details"  # an item's menu entry: its thread, in time order
+HIGHLIGHT_MARK = ":small_red_triangle:"  # one of the few stories a digest says to read first
 MORE_ACTION_ID = "pw_more"
 PAGE_PREFIX = "page:"
 
@@ -115,33 +117,33 @@ def format_date(moment: datetime | None) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-_PRIORITY_MARK = {3: ":rotating_light: ", 2: ":small_red_triangle: "}
-
-
 def item_text(item: ReplyItem) -> str:
-    """The mrkdwn text of one item; always within :data:`MAX_SECTION_TEXT`."""
-    label = link_label(item.title or "(untitled)", 400)
-    url = safe_url(item.url)
-    title = f"<{url}|{label}>" if url else label
-    head = f"{_PRIORITY_MARK.get(item.priority, '')}*{title}*"
-    if item.note:
-        head += f"  ·  _{escape_clip(item.note, 150)}_"
-    meta = [escape_clip(item.source or "unknown source", 120), format_date(item.published)]
-    if item.story_id:
-        meta.append(f"story `{escape_clip(item.story_id, 60)}`")
-    if item.event_type:
-        meta.append(escape_clip(item.event_type, 40))
-    lines = [head, " · ".join(meta)]
-    if item.sources:
-        also = ", ".join(item.sources[:5])
-        more = len(item.sources) - 5
-        if more > 0:
-            also += f" and {more} more"
-        lines.append("also: " + escape_clip(also, 300))
-    if item.why:
-        lines.append("_why: " + escape_clip(item.why, 600) + "_")
-    text = "\n".join(lines)
-    return text[:MAX_SECTION_TEXT]
+    """The mrkdwn text of one item; always within :data:`MAX_SECTION_TEXT`.
+
+    Reader's words only: outlets (each once), the day of the first report and
+    the kind of event. The story id and the matching reasons (``why``, kept for
+    the console and ``policywatch ask``) are not shown: the item's Details
+    button opens the story's thread."""
+    return digest_item_text(item)
+
+
+def item_block(item: ReplyItem, index: int) -> Block:
+    """A section for one item. A story gets a quiet "⋯" menu whose one entry
+    opens its thread (``story ID``): the way to ask why it was picked."""
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": item_text(item)}}
+    if item.story_id and len(item.story_id) < 100:
+        block["accessory"] = {
+            "type": "overflow",
+            # Ids past any reply action's, so they stay unique within a message.
+            "action_id": f"{ACTION_ID}:{MAX_ACTIONS_ELEMENTS + index}",
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": DETAILS_LABEL},
+                    "value": f"story {item.story_id}",
+                }
+            ],
+        }
+    return block
 
 
 def chunk_lines(lines: Iterable[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -293,8 +295,8 @@ def render(
     """Render one page of ``reply``.
 
     ``command`` is the chat text that produced the reply; with it a "More"
-    button is added when there are further pages. Without it (digests) the
-    message holds as many whole items as fit and says how many were left out.
+    button is added when there are further pages. (Digests are not paged:
+    :func:`digest_messages` delivers them whole.)
     """
     tail = 3  # footer context, page context, actions block
     header_blocks = 1
@@ -314,10 +316,7 @@ def render(
             "text": {"type": "plain_text", "text": clip_plain(title, MAX_HEADER_TEXT)},
         }
     ]
-    mention = slack_mention(reply)
     if page == 1:
-        if mention:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": mention}})
         blocks.extend(
             {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in line_chunks
         )
@@ -332,7 +331,7 @@ def render(
                 }
             )
         last_heading = unit.heading
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": item_text(unit.item)}})
+        blocks.append(item_block(unit.item, len(blocks)))
 
     if reply.footer:
         blocks.append(
@@ -349,14 +348,11 @@ def render(
         shown_before = sum(len(p) for p in pages[: page - 1])
         total = sum(len(p) for p in pages)
         first, last = shown_before + 1, shown_before + len(units)
+        note = f"Items {first}–{last} of {total}"
         if command is not None:
-            note = f"Items {first}–{last} of {total}"
             value = page_value(page + 1, command) if page < len(pages) else None
             if value is not None:
                 more = _button("More", MORE_ACTION_ID, value, "primary")
-        else:
-            left = total - last
-            note = f"Items {first}–{last} of {total}; {left} more not shown"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
 
     room = MAX_ACTIONS_ELEMENTS - (1 if more else 0)
@@ -369,9 +365,164 @@ def render(
     count = sum(len(p) for p in pages)
     text = fallback_text(reply, count)
     return SlackMessage(
-        text=f"{mention} {text}" if mention and page == 1 else text,
+        text=text,
         blocks=blocks,
         ephemeral=is_ephemeral(reply),
         page=page,
         pages=len(pages),
     )
+
+
+# -- digests: delivered whole, in as many messages as Slack's limits need ----------
+
+#: Slack refuses a message whose blocks hold much more than ~12,000 characters
+#: in all (``msg_blocks_too_long``, not documented, observed near 13,000) and
+#: truncates a ``text`` past 40,000. A digest message keeps its block text and
+#: its fallback text each under this, so both always fit.
+DIGEST_MESSAGE_CHARS = 11_000
+
+
+def digest_item_text(item: ReplyItem) -> str:
+    """One story as a reader wants it: the linked headline, then its outlets,
+    the day of its first report, what kind of event it is and its answer, if
+    any ("denied by Ford, 31 Jan"). No story ids or matching reasons: the
+    Details button shows those."""
+    label = link_label(item.title or "(untitled)", 400)
+    url = safe_url(item.url)
+    title = f"<{url}|{label}>" if url else label
+    head = f"{HIGHLIGHT_MARK + ' ' if item.highlight else ''}*{title}*"
+    meta = [escape_clip(outlets_text(item), 200), format_date(item.published)]
+    if kind := event_label(item.event_type):
+        meta.append(kind)
+    if item.note:
+        meta.append(f"_{escape_clip(item.note, 200)}_")
+    return f"{head}\n{' · '.join(meta)}"[:MAX_SECTION_TEXT]
+
+
+def _fallback_line(item: ReplyItem) -> str:
+    """A story in the plain-text fallback: the linked headline, outlet and date."""
+    label = link_label(item.title or "(untitled)", 400)
+    url = safe_url(item.url)
+    linked = f"<{url}|{label}>" if url else label
+    outlet = escape_clip(item.source or "unknown source", 120)
+    return f"• {linked} ({outlet}, {format_date(item.published)})"
+
+
+def _text_chars(block: Block) -> int:
+    """Characters of text a block carries (what Slack's size check counts)."""
+    count = len(block.get("text", {}).get("text", ""))
+    for option in (block.get("accessory") or {}).get("options", []):
+        count += len(option["text"]["text"]) + len(option["value"])
+    for element in block.get("elements", []):
+        text = element.get("text")
+        count += len(text["text"] if isinstance(text, dict) else text or "")
+        count += len(element.get("value", ""))
+    return count
+
+
+@dataclass
+class _Draft:
+    """A digest message being filled."""
+
+    blocks: list[Block] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    chars: int = 0
+    heading: str | None = None  # the section the last block belongs to
+
+    def fits(self, blocks: Sequence[Block], lines: Sequence[str], reserve: int) -> bool:
+        chars = self.chars + sum(_text_chars(b) for b in blocks)
+        text = sum(len(t) + 1 for t in (*self.text, *lines))
+        return (
+            len(self.blocks) + len(blocks) <= MAX_BLOCKS - reserve
+            and chars <= DIGEST_MESSAGE_CHARS
+            and text <= DIGEST_MESSAGE_CHARS
+        )
+
+    def add(self, blocks: Sequence[Block], lines: Sequence[str]) -> None:
+        self.blocks.extend(blocks)
+        self.text.extend(lines)
+        self.chars += sum(_text_chars(b) for b in blocks)
+
+    def message(self) -> SlackMessage:
+        return SlackMessage(text="\n".join(self.text)[:40_000], blocks=self.blocks)
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _head(reply: Reply) -> tuple[list[Block], list[str]]:
+    """The digest's header: its title, its lines (when it is due, the sections'
+    sizes), the footer, and what the mark means when some story carries it."""
+    title = reply.title or "PolicyWatch"
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip_plain(title, 150)}}
+    ]
+    mention = slack_mention(reply)  # a channel's user group, on high-priority alerts only
+    if mention:
+        blocks.append(_mrkdwn(mention))
+    blocks += [_mrkdwn(chunk) for chunk in chunk_lines(reply.lines)[:MAX_LINE_BLOCKS]]
+    notes = [escape_clip(reply.footer, 1000)] if reply.footer else []
+    if any(item.highlight for item in reply.all_items()):
+        notes.append(f"{HIGHLIGHT_MARK} marks the few stories to read first.")
+    if notes:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}
+        )
+    heading = f"{mention} {escape_clip(title, 300)}" if mention else escape_clip(title, 300)
+    text = [heading, *(escape_clip(line, 1000) for line in reply.lines)]
+    return blocks, text
+
+
+def digest_messages(reply: Reply) -> list[SlackMessage]:
+    """A digest (or alert) as Slack messages, every story in one of them.
+
+    A digest that fits one message (50 blocks, 3,000 characters a section,
+    about 12,000 in all) is one message. A longer one is a short header
+    message (title, when it is due, the sections' sizes, the buttons) followed
+    by the stories, as many per message as those limits allow. Each message's
+    ``text`` (the fallback Slack shows in notifications, and posts alone if it
+    refuses the blocks) carries the headlines and links of its stories.
+    """
+    whole = _pack(reply, header_alone=False)
+    if len(whole) == 1 or not reply.sections:
+        return whole
+    return _pack(reply, header_alone=True)
+
+
+def _pack(reply: Reply, *, header_alone: bool) -> list[SlackMessage]:
+    """Fill messages in order; with ``header_alone`` the header (and the
+    buttons) is a message of its own, otherwise the buttons close the last."""
+    head_blocks, head_text = _head(reply)
+    actions = _action_buttons(reply.actions, MAX_ACTIONS_ELEMENTS)
+    tail = [{"type": "actions", "elements": actions}] if actions else []
+    messages: list[SlackMessage] = []
+    draft = _Draft()
+    draft.add(head_blocks, head_text)
+    if header_alone:
+        draft.add(tail, [])
+        messages.append(draft.message())
+        draft, tail = _Draft(), []
+    for index, unit in enumerate(_units(reply)):
+        item = unit.item
+        block = item_block(item, index)
+        blocks, lines = [block], [_fallback_line(item)]
+        if unit.heading is not None and unit.heading != draft.heading:
+            blocks.insert(0, _mrkdwn(f"*{escape_clip(unit.heading, 300)}*"))
+            lines.insert(0, escape_clip(unit.heading, 300))
+            if draft.blocks:  # a new section in the middle of a message
+                blocks.insert(0, {"type": "divider"})
+        if draft.blocks and not draft.fits(blocks, lines, reserve=len(tail)):
+            messages.append(draft.message())
+            draft_heading, draft = draft.heading, _Draft()
+            if unit.heading is not None:  # a new message names its section again
+                heading = escape_clip(unit.heading, 300)
+                if unit.heading == draft_heading:
+                    heading += " (continued)"
+                blocks, lines = [_mrkdwn(f"*{heading}*"), block], [heading, lines[-1]]
+        draft.add(blocks, lines)
+        draft.heading = unit.heading
+    draft.add(tail, [])
+    if draft.blocks:
+        messages.append(draft.message())
+    return messages

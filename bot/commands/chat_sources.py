@@ -24,7 +24,8 @@ from bot.models import Item
 from bot.replies import Reply, ReplyKind
 from bot.sources.config import source_config
 from bot.sources.feeds import FeedError
-from bot.sources.fetch import FetchError, mask_url
+from bot.sources.fetch import FetchError
+from bot.sources.redact import mask_url
 from bot.sources.ssrf import RefusedURL
 from bot.store.records import AuditEntry, ChatSource
 

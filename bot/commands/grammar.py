@@ -72,7 +72,18 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "watchlist remove", "watchlist remove ID TERM", "remove a phrase or exclusion", admin=True
     ),
-    Spec("watchlist delete", "watchlist delete ID", "delete a watchlist", admin=True),
+    Spec(
+        "watchlist delete",
+        "watchlist delete ID [confirm]",
+        "delete a watchlist (asks first; its subscriptions pause)",
+        admin=True,
+    ),
+    Spec(
+        "watchlist restore",
+        "watchlist restore ID",
+        "bring back a deleted watchlist and resume its subscriptions",
+        admin=True,
+    ),
     Spec(
         "company alias",
         "company alias ID ALIAS",
@@ -237,7 +248,8 @@ class Mute:
 
 @dataclass(frozen=True)
 class WatchlistChange:
-    """An admin edit; ``action`` is create/add/exclude/remove/delete/alias."""
+    """An admin edit; ``action`` is create/add/exclude/remove/delete/restore/alias.
+    A delete's ``value`` is "confirm" once the admin repeated it."""
 
     action: str
     target: str
@@ -554,7 +566,7 @@ def _check_cadence(cadence: str | None, given: dict[str, Any], target: str, spec
 
 
 def _parse_watchlist(args: list[str]) -> Command:
-    actions = ("create", "add", "exclude", "remove", "delete")
+    actions = ("create", "add", "exclude", "remove", "delete", "restore")
     if not args:
         raise ParseError(
             "watchlist needs an action: " + ", ".join(actions), SPEC_BY_WORDS["watchlist add"]
@@ -565,9 +577,15 @@ def _parse_watchlist(args: list[str]) -> Command:
         spec = SPEC_BY_WORDS[f"watchlist {guess[0]}"] if guess else SPEC_BY_WORDS["watchlist add"]
         raise ParseError(f"unknown watchlist action '{args[0]}'", spec, spec.words)
     spec = SPEC_BY_WORDS[f"watchlist {action}"]
-    if action == "delete":
+    if action == "restore":
         if len(args) != 2:
-            raise ParseError("watchlist delete needs exactly one watchlist id", spec)
+            raise ParseError("watchlist restore needs exactly one watchlist id", spec)
+        return WatchlistChange("restore", args[1].lower())
+    if action == "delete":
+        if len(args) == 3 and keyword(args[2]) == "confirm":
+            return WatchlistChange("delete", args[1].lower(), "confirm")
+        if len(args) != 2:
+            raise ParseError("watchlist delete needs one watchlist id (then `confirm`)", spec)
         return WatchlistChange("delete", args[1].lower())
     if len(args) < 3:
         need = "a name" if action == "create" else "a term"
@@ -778,7 +796,10 @@ def _render_source(cmd: SourceChange) -> str:
 
 def _render_change(cmd: WatchlistChange) -> str:
     head = "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
-    value = f" {quote_words(cmd.value)}" if cmd.action != "delete" else ""
+    if cmd.action in ("delete", "restore"):  # a delete's value is the word "confirm" or nothing
+        value = f" {cmd.value}" if cmd.value else ""
+    else:
+        value = f" {quote_words(cmd.value)}"
     return f"{head} {quote(cmd.target)}{value}"
 
 

@@ -32,7 +32,7 @@ from bot.terms import (
     term_problem,
     visible,
 )
-from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
+from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit, deleted_watchlists
 
 FILTER_CHECK_ITEMS = 200  # a new filter is tried on this many of the newest stored items
 RESULT_LIMIT = 20  # stories per reply
@@ -428,22 +428,57 @@ async def _mute(core: Services, caller: Caller, cmd: g.Mute) -> Reply:
 
 
 async def _change(core: Services, caller: Caller, cmd: g.WatchlistChange) -> Reply:
-    problem = _check_change(core, cmd) or await _too_broad(core, cmd)
+    problem = await _check_change(core, cmd) or await _too_broad(core, cmd)
     if problem:
         spec = g.SPEC_BY_WORDS[
             "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
         ]
         await core.store.audit(_audit(caller, g.to_text(cmd), f"rejected: {problem}"))
         return error(problem, spec)
-    edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
+    if cmd.action == "delete" and cmd.value != "confirm":
+        return await _confirm_delete(core, cmd.target)
+    edit = WatchlistEdit(cmd.action, cmd.target, "" if cmd.action == "delete" else cmd.value)
     await core.apply_edit(edit, _audit(caller, g.to_text(cmd), "ok"))
+    lines = ["In effect now; recent items were re-matched."]
+    if cmd.action == "delete":
+        paused = await core.store.pause_watchlist(cmd.target, deleted_reason(cmd.target))
+        lines.append(f"{_subs(paused)} paused. Undo with `watchlist restore {cmd.target}`.")
+    elif cmd.action == "restore":
+        resumed = await core.store.pause_watchlist(cmd.target, None, deleted_reason(cmd.target))
+        lines.append(f"{_subs(resumed)} resumed.")
+    return Reply(title=f"Done: {g.to_text(cmd)}", lines=tuple(lines))
+
+
+def deleted_reason(watchlist: str) -> str:
+    """Why a subscription is paused, as ``subscriptions`` shows it."""
+    return f"watchlist {watchlist} was deleted; an admin can `watchlist restore {watchlist}`"
+
+
+def _subs(count: int) -> str:
+    return f"{count} subscription{'s' if count != 1 else ''}"
+
+
+async def _confirm_delete(core: Services, wl_id: str) -> Reply:
+    """Deleting takes a watchlist's terms away from every channel: say what
+    goes, and ask for the id again (or the button) before doing it."""
+    spec = core.registry.catalog.watchlists[wl_id]
+    subscribed = sum(1 for s in await core.store.all_subscriptions() if s.watchlist == wl_id)
+    terms = len(spec.include) + len(spec.exclude)
+    confirm = f"watchlist delete {wl_id} confirm"
     return Reply(
-        title=f"Done: {g.to_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
+        title=f"Delete {spec.name} ({wl_id})?",
+        lines=(
+            f"It has {terms} terms and {_subs(subscribed)}, which would pause.",
+            f"To delete it, type `{confirm}`. It can be undone with `watchlist restore {wl_id}`.",
+        ),
+        actions=(Action(f"Delete {wl_id}", confirm, "danger"),),
+        ephemeral=True,
     )
 
 
-def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
-    """Why the edit cannot be made, from what it says and the live catalog."""
+async def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
+    """Why the edit cannot be made, from what it says, the live catalog and
+    (for a restore) the audit trail of edits."""
     catalog = core.registry.catalog
     what = "an alias" if cmd.action == "alias" else "a term"
     if cmd.action in _NEW_PHRASE and (problem := term_problem(cmd.value, what)):
@@ -456,6 +491,12 @@ def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
         owner = core.registry.resolve_company(cmd.value)
         if owner and owner.exact and owner.company.id != cmd.target:
             return f"'{cmd.value}' already names {owner.company.name}."
+        return None
+    if cmd.action == "restore":
+        if cmd.target in catalog.watchlists:
+            return f"Watchlist '{cmd.target}' is not deleted."
+        if cmd.target not in deleted_watchlists(core.registry.base, await core.store.edits()):
+            return f"No deleted watchlist '{cmd.target}' in the audit trail."
         return None
     if cmd.action == "create":
         if len(cmd.value) > MAX_LENGTH:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from bot.replies import ReplyItem
 from bot.store.records import StoredItem
@@ -48,28 +47,21 @@ def group_stories(
     by_priority: bool = True,
     notes: dict[str, str] | None = None,
 ) -> list[ReplyItem]:
-    """One reply line per story: the earliest item's headline, every outlet
-    listed, newest first (after priority, for digests). ``notes`` (by story id)
-    mark claims that were answered, e.g. "denied by Ford, 31 Jan"."""
+    """One reply line per story: the first report's headline and date, every
+    outlet listed (the first report's first), newest news first (after
+    priority, for digests). ``notes`` (by story id) mark claims that were
+    answered, e.g. "denied by Ford, 31 Jan"."""
     groups: dict[str, list[StoredItem]] = {}
     for row in rows:
         groups.setdefault(story_key(row), []).append(row)
-    lines = []
+    ranked: list[tuple[int, float, ReplyItem]] = []
     for members in groups.values():
         members.sort(key=lambda r: (r.item.published or r.fetched_at, r.pk))
         lead = reply_item(members[0], catalog, focus)
         outlets = tuple(dict.fromkeys(m.item.source or "unknown source" for m in members))
+        note = notes.get(lead.story_id) if notes and lead.story_id else None
         newest = max((m.item.published or m.fetched_at) for m in members)
-        parts = [f"{len(outlets)} sources"] if len(outlets) > 1 else []
-        if notes and lead.story_id and lead.story_id in notes:
-            parts.append(notes[lead.story_id])
-        lines.append(
-            replace(lead, sources=outlets, note="; ".join(parts) or None, published=newest)
-        )
-
-    def order(line: ReplyItem) -> tuple[int, float]:
-        moment = (line.published or datetime.min.replace(tzinfo=UTC)).timestamp()
-        return (-line.priority if by_priority else 0, -moment)
-
-    lines.sort(key=order)
-    return lines
+        priority = -lead.priority if by_priority else 0
+        ranked.append((priority, -newest.timestamp(), replace(lead, sources=outlets, note=note)))
+    ranked.sort(key=lambda entry: entry[:2])  # stable: ties keep the order they came in
+    return [line for _, _, line in ranked]

@@ -1,12 +1,15 @@
 """The outbox sender: deliver queued messages through the adapters, exactly
 once per message as far as the platform can tell us.
 
-Guarantee: every queued message is delivered at least once; a message whose
-send may have happened before a crash (its row is still "sending" when it is
-claimed again) is first looked up on the platform (Slack message metadata,
-Discord nonce) through the adapter's ``already_delivered`` and not sent
-again when found. Where an adapter cannot look, the resend is the at-least-once
-fallback.
+Guarantee: every queued message is delivered at least once, and a long
+digest whole: the adapter splits it into parts (platform messages) and each
+part is exactly-once on its own. When a row is claimed again (a crash, or a
+retry after a part failed), its parts are looked up on the platform in order
+(Slack message metadata, Discord channel history) through the adapter's
+``already_delivered``; the parts found are not sent again and the first part
+missing is where sending resumes. Parts go out in order, so every part after
+a missing one is missing too. Where an adapter cannot look, the resend is the
+at-least-once fallback.
 
 Rows are claimed with a lease, so several senders (or replicas) never send the
 same row at the same time; a row whose sender provably died is taken over at
@@ -133,23 +136,28 @@ class OutboxSender:
     async def _send(self, row: OutboxRow, report: SendReport) -> None:
         entry = row.entry
         adapter = self.adapters[entry.platform]
-        delivery = Delivery(row.id, entry.workspace, entry.channel, Reply.from_json(entry.payload))
+        reply = Reply.from_json(entry.payload)
         try:
-            if row.attempts > 1:
-                earlier = await adapter.already_delivered(delivery)
+            first: str | None = None
+            checking = row.attempts > 1  # an earlier attempt may have posted some parts
+            for part in range(adapter.part_count(reply)):
+                delivery = Delivery(row.id, entry.workspace, entry.channel, reply, part)
+                earlier = await adapter.already_delivered(delivery) if checking else None
                 if earlier is not None:
                     log.info(
-                        "outbox %s was delivered before a restart (%s); not resending",
+                        "outbox %s part %s was delivered before (%s); not resending",
                         row.id,
+                        part,
                         earlier,
                     )
-                    await self.store.mark_sent(row.id, earlier)
-                    report.sent += 1
-                    return
-            await self._pacer.wait((entry.platform, entry.workspace, entry.channel))
-            message_id = await adapter.deliver(delivery)
-            faults.checkpoint("after_send")
-            await self.store.mark_sent(row.id, message_id)
+                    first = first or earlier
+                    continue
+                checking = False  # parts go out in order: the rest are not there either
+                await self._pacer.wait((entry.platform, entry.workspace, entry.channel))
+                message_id = await adapter.deliver(delivery)
+                first = first or message_id
+                faults.checkpoint("after_send")
+            await self.store.mark_sent(row.id, first or "")
             faults.checkpoint("after_record")
             report.sent += 1
             METRICS.inc("policywatch_messages_sent_total")

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import channels
 from bot.commands.render import group_stories
@@ -25,11 +26,26 @@ from bot.digests.schedule import due_slot, in_quiet_hours
 from bot.replies import Action, Reply
 from bot.store import Store
 from bot.store.records import CursorUpdate, OutboxEntry, StoredItem, Subscription
+from bot.storylines import claim_notes
 from bot.watchlists import PRIORITIES, Catalog
 
 ChannelKey = tuple[str, str, str]
 MAX_ITEMS_PER_RUN = 500
 URGENT_ENOUGH = PRIORITIES["high"]  # an alert this important carries the channel's mention
+
+#: What a channel's first digest covers: what the bot stored in the last day
+#: (daily) or week (weekly) before it is due, rather than nothing.
+FIRST_DIGEST_WINDOW = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+async def first_digest_cursor(store: Store, sub: Subscription, due: datetime) -> int:
+    """The cursor a subscription's digest due at ``due`` starts from: its own,
+    or for a channel that never received a digest of it, the start of the
+    first digest's window (whichever reaches further back)."""
+    window = FIRST_DIGEST_WINDOW.get(sub.cadence)
+    if window is None or sub.last_digest_at is not None:
+        return sub.cursor_pk
+    return min(sub.cursor_pk, await store.last_pk_before(due - window))
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,15 @@ class Built:
     kind: str
     reply: Reply
     outbox_id: int | None
+
+
+def digest_title(subs: Sequence[Subscription], slot: datetime) -> str:
+    """ "Daily digest, Tue 8 Dec": the day in the channel's own zone, which also
+    tells two digests of one channel apart."""
+    sub = subs[0]
+    local = slot.astimezone(ZoneInfo("UTC" if sub.tz.upper() == "UTC" else sub.tz))
+    cadence = "Weekly" if all(s.cadence == "weekly" for s in subs) else "Daily"
+    return f"{cadence} digest, {local:%a} {local.day} {local:%b}"
 
 
 class DigestService:
@@ -83,24 +108,32 @@ class DigestService:
 
     async def _skip_paused(self, paused: Sequence[Subscription], now: datetime) -> None:
         """Move paused subscriptions past what came in, slot by slot, so a pause
-        skips those items instead of saving them up for the day it ends."""
+        skips those items instead of saving them up for the day it ends.
+
+        A skipped slot counts as a digest the channel had (``delivered``): the
+        first-digest window (:func:`first_digest_cursor`) reaches back only for
+        a channel that never had one, and must not bring back what a pause skipped."""
         newest = await self.store.max_item_pk()
         updates = []
         for sub in paused:
             slot = due_slot(sub, now)
             if slot is not None and (sub.cadence != "instant" or newest > sub.cursor_pk):
-                updates.append(CursorUpdate(sub.id or 0, newest, slot, False))
+                updates.append(CursorUpdate(sub.id or 0, newest, slot, True))
         if updates:
             await self.store.enqueue([], updates)
 
-    async def _fresh(self, sub: Subscription) -> tuple[list[StoredItem], int]:
+    async def _fresh(
+        self, sub: Subscription, due: datetime | None = None
+    ) -> tuple[list[StoredItem], int]:
         """New items for a subscription, without the stories its channel muted
         or its filters leave out, and the key the cursor may move to (past
-        those items too)."""
+        those items too). ``due``: the digest slot, which places a first
+        digest's window."""
         catalog = self.catalog()
         if sub.watchlist not in catalog.watchlists:
             return [], sub.cursor_pk
-        rows = await self.store.new_matches(sub.watchlist, sub.cursor_pk, MAX_ITEMS_PER_RUN)
+        start = await first_digest_cursor(self.store, sub, due) if due else sub.cursor_pk
+        rows = await self.store.new_matches(sub.watchlist, start, MAX_ITEMS_PER_RUN)
         last = max((r.pk for r in rows), default=sub.cursor_pk)
         muted = await self.store.muted_stories(sub.channel_key)
         kept = [r for r in rows if r.story_id not in muted] if muted else rows
@@ -116,9 +149,9 @@ class DigestService:
                 by_slot[slot].append(sub)
         out: list[Built] = []
         for slot, due in sorted(by_slot.items()):
-            fresh = {sub.id: await self._fresh(sub) for sub in due}
+            fresh = {sub.id: await self._fresh(sub, slot) for sub in due}
             batch = [(sub, fresh[sub.id][0]) for sub in due]
-            reply = build_digest(batch, self.catalog())
+            reply = await self.build(batch, title=digest_title(due, slot))
             if reply is not None:
                 footer = channels.with_footer(reply.footer, channels.filter_footer(due))
                 reply = replace(reply, footer=footer)
@@ -143,6 +176,19 @@ class DigestService:
             if reply is not None:
                 out.append(Built(key, "digest", reply, ids[0] if ids else None))
         return out
+
+    async def build(
+        self,
+        batch: Sequence[tuple[Subscription, Sequence[StoredItem]]],
+        *,
+        title: str = "policywatch digest",
+        lines: Sequence[str] = (),
+    ) -> Reply | None:
+        """A digest of ``batch`` with claims and their answers threaded, as ``company`` shows them."""
+        catalog = self.catalog()
+        stories = {row.story_id for _, rows in batch for row in rows if row.story_id}
+        notes = await claim_notes(self.store, catalog, stories)
+        return build_digest(batch, catalog, title=title, notes=notes, lines=lines)
 
     async def _alerts(
         self, key: ChannelKey, subs: Sequence[Subscription], now: datetime, dry_run: bool
@@ -197,7 +243,7 @@ class DigestService:
                 for story_key, reply in stories
             ]
         else:
-            folded = build_digest(waiting, catalog, title="policywatch burst")
+            folded = await self.build(waiting, title="policywatch burst")
             assert folded is not None
             filtered = channels.filter_footer(sub for sub, _ in waiting)
             folded = replace(folded, footer=channels.with_footer(folded.footer, filtered))

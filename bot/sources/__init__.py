@@ -4,9 +4,10 @@ Public surface for the core (CLI ``policywatch ingest`` and the scheduler job).
 """
 
 from bot.sources.config import SourceConfig, SourceConfigError, fetch_url_source, load_sources
-from bot.sources.fetch import mask_url
 from bot.sources.ingest import FetchReport, Ingestor, disabled_reason, parse_file
 from bot.sources.limits import FetchLimits
+from bot.sources.outcome import Parsed
+from bot.sources.redact import mask_url, redact_text
 from bot.sources.ssrf import AddressGuard, RefusedURL, classify_address
 from bot.sources.state import MemorySourceStateStore, SourceStateStore
 from bot.store.records import SourceState
@@ -17,6 +18,7 @@ __all__ = [
     "FetchReport",
     "Ingestor",
     "MemorySourceStateStore",
+    "Parsed",
     "RefusedURL",
     "SourceConfig",
     "SourceConfigError",
@@ -28,4 +30,5 @@ __all__ = [
     "load_sources",
     "mask_url",
     "parse_file",
+    "redact_text",
 ]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Literal
+from urllib.parse import urlencode, urljoin
 
 from bot.models import Item
 from bot.sources.config import SourceConfig
 from bot.sources.normalize import canonical_url, collapse_ws, item_id, strip_html, to_utc
+from bot.sources.outcome import Parsed
 
 FEDERAL_REGISTER_URL = "https://www.federalregister.gov/api/v1/documents.json"
 CONGRESS_URL = "https://api.congress.gov/v3/bill"
@@ -73,13 +74,18 @@ def federal_register_url(source: SourceConfig) -> str:
     return _with_query(source.url or FEDERAL_REGISTER_URL, query)
 
 
-def parse_federal_register(data: bytes, source: SourceConfig) -> list[Item]:
-    items: list[Item] = []
+def parse_federal_register(data: bytes, source: SourceConfig) -> Parsed:
+    parsed = Parsed([])
+    items = parsed.items
     for row in _rows(data, "federal register", "results"):
         url = canonical_url(row.get("html_url") or row.get("pdf_url"))
         number = row.get("document_number")
         title = strip_html(row.get("title"))
-        if not title or not (url or number):
+        if not title:
+            parsed.dropped["had no title"] += 1
+            continue
+        if not (url or number):
+            parsed.dropped["had no URL or document number"] += 1
             continue
         agencies = ", ".join(
             str(a.get("name") or a.get("raw_name"))
@@ -100,7 +106,7 @@ def parse_federal_register(data: bytes, source: SourceConfig) -> list[Item]:
                 source_kind=source.source_kind,
             )
         )
-    return items
+    return parsed
 
 
 # --- Congress.gov ----------------------------------------------------------------
@@ -132,23 +138,93 @@ def congress_url(source: SourceConfig) -> str:
     return _with_query(base, query, safe="+")
 
 
-def parse_congress(data: bytes, source: SourceConfig) -> list[Item]:
-    items: list[Item] = []
-    for bill in _rows(data, "congress.gov", "bills"):
-        try:
-            congress = int(bill["congress"])
-            number = str(bill["number"])
-            bill_type = str(bill["type"]).upper()
-        except (KeyError, TypeError, ValueError):
+def _bill_key(bill: Mapping[str, Any]) -> tuple[int, str, str] | None:
+    """(congress, TYPE, number) of a list entry, or None when it lacks one of them."""
+    try:
+        return int(bill["congress"]), str(bill["type"]).upper(), str(bill["number"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _congress_rows(data: bytes) -> list[dict[str, Any]]:
+    """Bills of a list answer (``bills``) or of one bill's answer (``bill``)."""
+    doc = _load(data, "congress.gov")
+    if isinstance(doc, dict) and isinstance(doc.get("bill"), dict):
+        return [doc["bill"]]
+    return _rows(data, "congress.gov", "bills")
+
+
+# Title fields in the order Congress.gov answers use them: the list's ``title``, then
+# the short and official titles of other answers, then a bill answer's ``titles`` list.
+_TITLE_KEYS = ("title", "shortTitle", "displayTitle", "officialTitle")
+
+
+def _bills(count: int) -> str:
+    return f"{count} bill" if count == 1 else f"{count} bills"
+
+
+def bill_title(bill: Mapping[str, Any]) -> str:
+    """The best title text an answer gives for one bill, or "" when it has none."""
+    for key in _TITLE_KEYS:
+        text = strip_html(bill.get(key) if isinstance(bill.get(key), str) else None)
+        if text:
+            return text
+    titles = bill.get("titles")
+    if isinstance(titles, list):
+        for entry in titles:
+            if isinstance(entry, dict) and isinstance(entry.get("title"), str):
+                return strip_html(entry["title"])
+    return ""
+
+
+def answer_bill_title(data: bytes) -> str:
+    """Title text of a bill-endpoint answer (``{"bill": {...}}``), or ""."""
+    rows = _congress_rows(data)
+    return bill_title(rows[0]) if rows else ""
+
+
+def untitled_bills(data: bytes, list_url: str) -> dict[str, str]:
+    """Bill-endpoint URLs of the list entries with no title text, by bill key.
+
+    The URL is built on the list URL's host, never taken from the answer, so a
+    hostile answer cannot steer the extra requests.
+    """
+    wanted: dict[str, str] = {}
+    for bill in _congress_rows(data):
+        key = _bill_key(bill)
+        if key is not None and not bill_title(bill):
+            congress, kind, number = key
+            path = f"/v3/bill/{congress}/{kind.lower()}/{number}?format=json"
+            wanted[f"{congress}/{kind}/{number}"] = urljoin(list_url, path)
+    return wanted
+
+
+def parse_congress(
+    data: bytes, source: SourceConfig, titles: Mapping[str, str] | None = None
+) -> Parsed:
+    """Bills of a list (or one bill's) answer. An entry without title text takes it
+    from ``titles`` (fetched from the bill endpoint, keyed ``119/HR/7001``), else is
+    titled from its latest action, and a note says which was used."""
+    parsed = Parsed([])
+    fetched = from_action = 0
+    for bill in _congress_rows(data):
+        key = _bill_key(bill)
+        if key is None:
+            parsed.dropped["had no congress, type or number"] += 1
             continue
+        congress, bill_type, number = key
         label, slug = _BILL_TYPES.get(bill_type, (bill_type, bill_type.lower()))
         url = f"https://www.congress.gov/bill/{_ordinal(congress)}-congress/{slug}/{number}"
-        title = strip_html(bill.get("title"))
         action = bill.get("latestAction") or {}
         action_text = strip_html(action.get("text")) if isinstance(action, dict) else ""
         action_date = action.get("actionDate") if isinstance(action, dict) else None
         summary = f"Latest action ({action_date}): {action_text}" if action_text else ""
-        items.append(
+        title = bill_title(bill)
+        if not title and titles and (known := titles.get(f"{congress}/{bill_type}/{number}")):
+            title, fetched = known, fetched + 1
+        if not title and action_text:
+            title, from_action = f"(untitled) {action_text}", from_action + 1
+        parsed.items.append(
             Item(
                 id=item_id(url),
                 title=f"{label} {number}: {title}" if title else f"{label} {number}",
@@ -159,7 +235,11 @@ def parse_congress(data: bytes, source: SourceConfig) -> list[Item]:
                 source_kind=source.source_kind,
             )
         )
-    return items
+    if fetched:
+        parsed.notes.append(f"{_bills(fetched)} titled from the bill endpoint")
+    if from_action:
+        parsed.notes.append(f"{_bills(from_action)} without a title, titled by latest action")
+    return parsed
 
 
 # --- SEC EDGAR -------------------------------------------------------------------
@@ -182,8 +262,9 @@ def edgar_url(source: SourceConfig) -> str:
     return source.url or EDGAR_URL.format(cik=int(source.params["cik"]))
 
 
-def parse_edgar(data: bytes, source: SourceConfig) -> list[Item]:
-    """Recent filings of one company, filtered to the forms that carry news."""
+def parse_edgar(data: bytes, source: SourceConfig) -> Parsed:
+    """Recent filings of one company, filtered to the forms that carry news; an
+    amendment (8-K/A, 10-K/A) of such a form is reported and marked as one."""
     doc = _load(data, "edgar")
     recent = doc.get("filings", {}).get("recent") if isinstance(doc, dict) else None
     if not isinstance(recent, dict):
@@ -202,11 +283,15 @@ def parse_edgar(data: bytes, source: SourceConfig) -> list[Item]:
             return str(values[index])
         return ""
 
-    items: list[Item] = []
+    parsed = Parsed([])
+    amendments: list[str] = []
     for i in range(count):
         form = column("form", i)
-        if form not in forms:
+        amended = form.endswith("/A") and form.removesuffix("/A") in forms
+        if form not in forms and not amended:
             continue
+        if amended:
+            amendments.append(form)
         accession = column("accessionNumber", i)
         document = column("primaryDocument", i)
         url = f"https://www.sec.gov/Archives/edgar/data/{cik}/{accession.replace('-', '')}/"
@@ -214,10 +299,11 @@ def parse_edgar(data: bytes, source: SourceConfig) -> list[Item]:
         description = column("primaryDocDescription", i)
         codes = [c.strip() for c in column("items", i).split(",") if c.strip()]
         explained = "; ".join(_8K_ITEMS.get(c, f"Item {c}") for c in codes)
-        title = f"{company} {form}" + (f": {explained}" if explained else "")
+        title = f"{company} {form}" + (" (amendment)" if amended else "")
+        title += f": {explained}" if explained else ""
         summary = collapse_ws(f"{form} filed {column('filingDate', i)}. {description}")
         published = to_utc(column("acceptanceDateTime", i) or column("filingDate", i))
-        items.append(
+        parsed.items.append(
             Item(
                 id=item_id(canonical_url(url) or accession),
                 title=title,
@@ -228,4 +314,60 @@ def parse_edgar(data: bytes, source: SourceConfig) -> list[Item]:
                 source_kind=source.source_kind,
             )
         )
-    return items
+    if amendments:
+        kinds = ", ".join(sorted(set(amendments)))
+        parsed.notes.append(f"{len(amendments)} amendments ({kinds})")
+    return parsed
+
+
+# --- saved answers ---------------------------------------------------------------
+
+ApiKind = Literal["federal_register", "congress", "edgar"]
+
+
+def answer_kind(doc: Any) -> ApiKind | None:
+    """Which API a saved JSON answer came from, told by its shape, or None."""
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("results"), list) and (
+        "count" in doc
+        or any(isinstance(r, dict) and "document_number" in r for r in doc["results"])
+    ):
+        return "federal_register"
+    if isinstance(doc.get("bills"), list) or isinstance(doc.get("bill"), dict):
+        return "congress"
+    filings = doc.get("filings")
+    if isinstance(filings, dict) and isinstance(filings.get("recent"), dict):
+        return "edgar"
+    return None
+
+
+_ANSWER_NAMES: dict[str, str] = {
+    "federal_register": "Federal Register",
+    "congress": "Congress.gov",
+    "edgar": "SEC EDGAR",
+}
+
+
+def parse_answer(data: bytes, kind: ApiKind, origin: str) -> Parsed:
+    """Items of a saved API answer, exactly as the live source would give them.
+
+    ``origin`` (the file name) names the source; EDGAR's company comes from the answer.
+    """
+    doc = _load(data, origin)
+    name = f"{_ANSWER_NAMES[kind]} ({origin})"
+    if kind == "federal_register":
+        source = SourceConfig(id="file", kind=kind, name=name, url=FEDERAL_REGISTER_URL)
+        return parse_federal_register(data, source)
+    if kind == "congress":
+        return parse_congress(data, SourceConfig(id="file", kind=kind, name=name))
+    company = collapse_ws(str(doc.get("name") or ""))
+    cik = doc.get("cik")
+    source = SourceConfig(
+        id="file",
+        kind=kind,
+        name=f"{_ANSWER_NAMES[kind]} — {company}" if company else name,
+        params={"cik": int(cik)} if str(cik or "").isdigit() else {},
+        url=None if str(cik or "").isdigit() else EDGAR_URL.format(cik=0),
+    )
+    return parse_edgar(data, source)

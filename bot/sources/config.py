@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.sources.redact import mask_url
 from bot.store.records import ChatSource
 
 SourceKindName = Literal["rss", "federal_register", "congress", "edgar"]
@@ -68,7 +69,8 @@ class SourceConfig(BaseModel):
         if self.url is not None:
             parts = urlsplit(self.url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"url must be an absolute http(s) URL, got {self.url!r}")
+                shown = mask_url(self.url)
+                raise ValueError(f"url must be an absolute http(s) URL, got {shown!r}")
         if self.kind == "rss" and not self.url:
             raise ValueError("rss sources need a url")
         if self.kind == "edgar" and not self.url and "cik" not in self.params:
@@ -133,7 +135,8 @@ def fetch_url_source(url: str) -> SourceConfig:
     """Ad-hoc RSS/Atom source for ``policywatch ingest --feed URL`` (id derived from the URL)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourceConfigError(f"--feed needs an absolute http(s) URL, got {url!r}")
+        shown = mask_url(url.strip())
+        raise SourceConfigError(f"--feed needs an absolute http(s) URL, got {shown!r}")
     digest = hashlib.sha1(url.strip().encode("utf-8")).hexdigest()[:10]
     return SourceConfig(
         id=f"feed-{digest}",

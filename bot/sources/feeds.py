@@ -1,69 +1,64 @@
-"""RSS/Atom parsing: refuse DTDs first, then the expat fast path, then feedparser.
+"""RSS/Atom parsing: decode, refuse entity declarations, expat fast path, then feedparser.
 
 feedparser is lenient (it recovers items from slightly broken feeds, which real
 committee and agency sites produce), but it expands entities declared in a DTD, so a
-billion-laughs feed costs it seconds and ~100 MB. No legitimate feed needs a DTD, so
-any DOCTYPE/ENTITY declaration is refused before feedparser sees the bytes.
+billion-laughs feed costs it seconds and ~100 MB. No legitimate feed needs an internal
+DTD subset, so any ENTITY/ELEMENT/ATTLIST declaration or ``[`` subset is refused
+before either parser sees the bytes. A bare DOCTYPE (the Netscape RSS 0.91 public
+identifier older government feeds still carry) declares nothing and is allowed;
+inside CDATA or a comment it is just text.
 feedparser's HTML sanitiser is switched off: it dominated parse time, and we strip
 all markup with selectolax anyway.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 
 from bot.models import Item
+from bot.sources.encoding import to_utf8
 from bot.sources.etfeed import RawEntry, parse_entries
-from bot.sources.normalize import canonical_url, from_struct_time, item_id, strip_html
+from bot.sources.normalize import canonical_url, feed_text, from_struct_time, item_id
+from bot.sources.outcome import Parsed
 
-_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
-_DTD_TEXT = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
+_CDATA_OR_COMMENT = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+_DOCTYPE_END = re.compile(rb"""(?:"[^"]*"|'[^']*'|[^"'>\[])*([>\[])""")
+
+NO_LINK = "had no link"
+NO_TITLE = "had no title or text"
+REPEATED = "repeated an earlier entry"
 
 
 class FeedError(ValueError):
     """The body is not a usable feed; the message says why, in one line."""
 
 
-def _wide_encoding(head: bytes) -> str | None:
-    """UTF-16/32 documents hide ``<!DOCTYPE`` from a byte scan; detect them to decode first."""
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if head.startswith(bom):
-            return name
-    if head.startswith(b"\x00\x00\x00<"):
-        return "utf-32-be"
-    if head.startswith(b"<\x00\x00\x00"):
-        return "utf-32-le"
-    if head.startswith(b"\x00<"):
-        return "utf-16-be"
-    if head.startswith(b"<\x00"):
-        return "utf-16-le"
-    return None
+def _check_declarations(data: bytes) -> None:
+    """Raise FeedError for declarations that could define entities (XML bombs, XXE)."""
+    if _DECLARATION.search(data) is None:
+        return  # the common case: one regex scan, no copy
+    markup = _CDATA_OR_COMMENT.sub(b"", data)
+    found = [m for m in _DECLARATION.finditer(markup)]
+    for match in found:
+        kind = match.group(1).decode("ascii").upper()
+        if kind != "DOCTYPE":
+            raise FeedError(f"XML {kind} declarations are not allowed")
+    for match in found:
+        end = _DOCTYPE_END.match(markup, match.end())
+        if end is None or end.group(1) == b"[":
+            raise FeedError("XML DOCTYPE internal subsets are not allowed")
 
 
-def check_xml_safe(data: bytes) -> None:
-    """Raise FeedError if the document declares a DTD or entities (XML bombs, XXE)."""
-    wide = _wide_encoding(data[:4])
-    if wide is not None:
-        text = data.decode(wide, errors="replace")
-        found = _DTD_TEXT.search(text)
-        if found:
-            raise FeedError(f"XML {found.group(1).upper()} declarations are not allowed")
-        return
-    match = _DTD.search(data)
-    if match:
-        raise FeedError(
-            f"XML {match.group(1).decode('ascii').upper()} declarations are not allowed"
-        )
+def check_xml_safe(data: bytes, content_type: str = "") -> None:
+    """Raise FeedError if the document (in any encoding) declares a DTD subset or entities."""
+    _check_declarations(to_utf8(data, content_type)[0])
 
 
 def _looks_like_html(data: bytes, content_type: str) -> bool:
@@ -75,74 +70,94 @@ def _looks_like_html(data: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or start.startswith((b"<html", b"<!doctype html"))
 
 
-def parse_feed_bytes(data: bytes, *, content_type: str = "") -> Any:
-    """Safely run feedparser over ``data``; raise FeedError when no feed comes out."""
-    if not data.strip():
-        raise FeedError("empty body")
-    if _looks_like_html(data, content_type):
-        raise FeedError(f"not an RSS/Atom feed (got {content_type or 'HTML'})")
-    check_xml_safe(data)
+def _malformed(exc: object) -> FeedError:
+    """Where and what, e.g. "malformed feed: line 3, column 30: not well-formed"."""
+    if isinstance(exc, SAXParseException):
+        where = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: "
+        return FeedError(f"malformed feed: {where}{exc.getMessage()}")
+    return FeedError(f"malformed feed: {exc}")
+
+
+def _feedparser(data: bytes) -> Any:
+    """feedparser over UTF-8 bytes; no base URL, so relative links stay relative for us."""
     parsed = feedparser.parse(
         data,
         sanitize_html=False,
         resolve_relative_uris=False,
-        response_headers={"content-type": content_type} if content_type else None,
+        response_headers={"content-type": "application/xml; charset=utf-8"},
     )
     if not parsed.entries:
         if parsed.get("bozo"):
-            exc = parsed.get("bozo_exception")
-            raise FeedError(f"malformed feed: {exc}")
+            raise _malformed(parsed.get("bozo_exception"))
         if not parsed.get("version"):
             raise FeedError("not an RSS/Atom feed")
     return parsed
 
 
-def _first_link(entry: Any) -> str | None:
-    link = entry.get("link")
-    if link:
-        return str(link)
-    for candidate in entry.get("links", []) or []:
-        href = candidate.get("href")
-        if href and candidate.get("rel", "alternate") == "alternate":
-            return str(href)
-    return None
+def _is_web_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
 
 
-def _feedparser_entries(entries: Iterable[Any]) -> Iterator[RawEntry]:
-    for entry in entries:
+def _detail_type(detail: Any) -> str:
+    kind = str((detail or {}).get("type") or "")
+    return "html" if "html" in kind else "text" if kind else ""
+
+
+def _feedparser_entries(parsed: Any, document_url: str) -> Iterator[RawEntry]:
+    own = urljoin(document_url, parsed.feed.get("link") or "") if document_url else ""
+    own = own or str(parsed.feed.get("link") or "")
+    base = own if _is_web_url(own) else document_url
+    # RSS never says whether a field is HTML; feedparser's guess ("text/html") is not
+    # evidence, so RSS fields are typed "" and normalisation decides, as on the fast path.
+    typed = str(parsed.get("version") or "").startswith("atom")
+    for entry in parsed.entries:
         summary_html = entry.get("summary") or ""
+        summary_type = _detail_type(entry.get("summary_detail")) if typed else ""
         if not summary_html and entry.get("content"):
             summary_html = entry["content"][0].get("value", "")
+            summary_type = _detail_type(entry["content"][0]) if typed else ""
         # dict.get bypasses feedparser's deprecated updated→published key aliasing.
         published = from_struct_time(
             dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
         )
+        link = entry.get("link")
+        if link and entry.get("guidislink") and not _is_web_url(link):
+            link = None  # a default-permalink guid is a URL only when absolute
         yield RawEntry(
             title=entry.get("title") or "",
-            link=_first_link(entry),
+            link=urljoin(base, link) if link else None,
             guid=entry.get("id") or None,
             published=published,
             summary_html=summary_html,
+            title_type=_detail_type(entry.get("title_detail")) if typed else "",
+            summary_type=summary_type,
         )
 
 
 def entries_to_items(
     entries: Iterable[RawEntry], *, source: str, source_kind: str, limit: int | None = None
-) -> list[Item]:
-    """Normalise raw entries into Items, deduplicated by guid and canonical URL."""
-    items: list[Item] = []
+) -> Parsed:
+    """Normalise raw entries into Items, deduplicated by guid and canonical URL; every
+    entry left out is counted under its reason."""
+    result = Parsed([])
+    items = result.items
     seen: set[str] = set()
     for entry in entries:
         url = canonical_url(entry.link)
         guid = entry.guid
-        title = strip_html(entry.title)
-        summary = strip_html(entry.summary_html)
+        title = feed_text(entry.title, entry.title_type)
+        summary = feed_text(entry.summary_html, entry.summary_type)
         if not title:
             title = summary[:120]
-        if not title or not (url or guid):
+        if not title:
+            result.dropped[NO_TITLE] += 1
+            continue
+        if not (url or guid):
+            result.dropped[NO_LINK] += 1
             continue
         keys = [k for k in (f"u:{url}" if url else None, f"g:{guid}" if guid else None) if k]
         if any(k in seen for k in keys):
+            result.dropped[REPEATED] += 1
             continue
         seen.update(keys)
         items.append(
@@ -158,7 +173,7 @@ def entries_to_items(
         )
         if limit is not None and len(items) >= limit:
             break
-    return items
+    return result
 
 
 def parse_feed(
@@ -167,24 +182,31 @@ def parse_feed(
     source: str,
     source_kind: str = "news",
     content_type: str = "",
+    base_url: str = "",
     limit: int | None = None,
     use_fast_path: bool = True,
-) -> list[Item]:
-    """Bytes of an RSS/Atom document → normalised Items.
+) -> Parsed:
+    """Bytes of an RSS/Atom/RDF document → normalised Items and what was dropped.
 
-    Well-formed RSS/Atom goes through the expat fast path (``etfeed``); anything it
-    cannot read goes to feedparser. ``use_fast_path=False`` forces feedparser
-    (benchmark comparison).
+    ``content_type`` is the HTTP header (its charset overrides the XML declaration);
+    ``base_url`` is the document's URL (Content-Location resolved against the fetch
+    URL), used for relative links the feed's ``xml:base`` and own link leave open.
+    Well-formed feeds go through the expat fast path (``etfeed``); anything it cannot
+    read goes to feedparser. ``use_fast_path=False`` forces feedparser (benchmark, tests).
+    Raises FeedError when the body is not a feed or no entry is usable.
     """
+    if not data.strip():
+        raise FeedError("empty body")
     if _looks_like_html(data, content_type):
         raise FeedError(f"not an RSS/Atom feed (got {content_type or 'HTML'})")
-    check_xml_safe(data)
-    fast = parse_entries(data) if use_fast_path else None
-    if fast is not None:
-        return entries_to_items(fast, source=source, source_kind=source_kind, limit=limit)
-    parsed = parse_feed_bytes(data, content_type=content_type)
-    raw = _feedparser_entries(parsed.entries)
-    items = entries_to_items(raw, source=source, source_kind=source_kind, limit=limit)
-    if not items and parsed.get("bozo"):
-        raise FeedError(f"malformed feed: {parsed.get('bozo_exception')}")
-    return items
+    utf8, note = to_utf8(data, content_type)
+    _check_declarations(utf8)
+    raw = parse_entries(utf8, base_url) if use_fast_path else None
+    if raw is None:
+        raw = list(_feedparser_entries(_feedparser(utf8), base_url))
+    result = entries_to_items(raw, source=source, source_kind=source_kind, limit=limit)
+    if note:
+        result.notes.append(note)
+    if raw and not result.items:
+        raise FeedError(f"no usable entries: {result.describe()}")
+    return result

@@ -16,36 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from bot.sources.limits import BodyTooLarge, BoundedDecoder, FetchLimits
+from bot.sources.redact import RedactURLs, mask_url, redact_text
 from bot.sources.ssrf import AddressGuard, GuardedBackend, RefusedURL, UnresolvedHost
 
 logger = logging.getLogger("policywatch.sources")
+for _library in ("httpx", "httpcore"):
+    logging.getLogger(_library).addFilter(RedactURLs())
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-_SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token", "secret"})
 # Headers that carry credentials: dropped when a redirect leaves the origin.
 _SENSITIVE_HEADERS = frozenset({"authorization", "x-api-key", "cookie"})
-
-
-def mask_url(url: str) -> str:
-    """The URL with secret query values replaced, safe for logs and error strings."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if not parts.query:
-        return url
-    pairs = [
-        (k, "***" if k.lower() in _SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(pairs, safe="*")))
 
 
 class FetchError(Exception):
@@ -196,7 +183,7 @@ class Fetcher:
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         delay = state.next_action.sleep if state.next_action else 0.0
-        logger.info("retrying in %.1f s after %s", delay, exc)
+        logger.info("retrying in %.1f s after %s", delay, redact_text(str(exc)))
 
     async def fetch(
         self,
@@ -230,7 +217,7 @@ class Fetcher:
                     return result
         except RefusedURL as exc:
             exc.requests = counter[0]
-            logger.warning("refused %s: %s", mask_url(exc.url), exc.reason)
+            logger.warning("refused %s: %s", mask_url(exc.url), redact_text(exc.reason))
             raise
         except UnresolvedHost as exc:  # no network, or a typo: not worth a retry
             error = FetchError(str(exc))
@@ -269,7 +256,7 @@ class Fetcher:
                 try:
                     current = str(httpx.URL(current).join(location))
                 except httpx.InvalidURL as exc:
-                    raise FetchError(f"bad redirect Location: {exc}") from exc
+                    raise FetchError(redact_text(f"bad redirect Location: {exc}")) from exc
                 continue
             return result
         raise FetchError(f"too many redirects (> {self.limits.max_redirects})")
@@ -292,11 +279,12 @@ class Fetcher:
             kind = type(exc).__name__
             raise RetryableError(f"{kind} after {time.monotonic() - started:.1f} s") from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise RetryableError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+            reason = redact_text(f"{type(exc).__name__}: {exc or 'connection failed'}")
+            raise RetryableError(reason) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+            raise FetchError(redact_text(f"{type(exc).__name__}: {exc}")) from exc
         except httpx.InvalidURL as exc:
-            raise FetchError(f"invalid URL: {exc}") from exc
+            raise FetchError(redact_text(f"invalid URL: {exc}")) from exc
         except RefusedURL as exc:
             # Raised by GuardedBackend at connect time (DNS changed since the check):
             # report it against the URL being fetched, not the bare host:port.

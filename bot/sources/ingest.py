@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urljoin
 
 import httpx
 
@@ -26,8 +27,10 @@ from bot.models import Item
 from bot.sources import apis
 from bot.sources.config import SourceConfig
 from bot.sources.feeds import FeedError, parse_feed
-from bot.sources.fetch import Fetcher, FetchError, FetchResult, mask_url
+from bot.sources.fetch import Fetcher, FetchError, FetchResult
 from bot.sources.limits import FetchLimits
+from bot.sources.outcome import Parsed
+from bot.sources.redact import redact_text
 from bot.sources.ssrf import AddressGuard, AllowHook, RefusedURL, Resolver
 from bot.sources.state import SourceStateStore
 from bot.store.records import SourceState
@@ -38,6 +41,10 @@ CONGRESS_KEY_ENV = "POLICYWATCH_CONGRESS_API_KEY"
 Status = Literal["ok", "not_modified", "error", "skipped"]
 # How long a replica may hold a feed before another may fetch it (a crash mid-fetch).
 FETCH_LEASE = timedelta(minutes=5)
+# Congress.gov list entries without a title: bill-endpoint lookups per fetch (the rest
+# wait for the next fetch) and titles remembered (a bill's title does not change).
+MAX_TITLE_LOOKUPS = 20
+MAX_CACHED_TITLES = 10_000
 
 
 @dataclass
@@ -50,6 +57,7 @@ class FetchReport:
     error: str | None = None
     requests: int = 0
     elapsed_s: float = 0.0
+    notes: str | None = None  # entries dropped and why, encoding guessed, … (Parsed.describe)
 
 
 def _dedupe(items: list[Item]) -> list[Item]:
@@ -116,6 +124,7 @@ class Ingestor:
         self._semaphore = asyncio.Semaphore(self.limits.max_concurrency)
         self._warned_contact = False
         self._source_locks: dict[str, asyncio.Lock] = {}
+        self._bill_titles: dict[str, str] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     async def aclose(self) -> None:
@@ -172,7 +181,7 @@ class Ingestor:
         and its items; raises RefusedURL, FetchError or FeedError with the reason."""
         url, headers = self._request(source)
         result = await self.fetcher.fetch(url, headers=headers)
-        items = self._parse(source, result)
+        items = (await self._parse(source, result)).items
         head = result.body[:4096].lower()
         kind = next(
             (
@@ -200,27 +209,46 @@ class Ingestor:
         accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
         return source.url, {"Accept": accept}
 
-    def _parse(self, source: SourceConfig, result: FetchResult) -> list[Item]:
+    async def _parse(self, source: SourceConfig, result: FetchResult) -> Parsed:
         limit = min(source.max_items or self.limits.max_items, self.limits.max_items)
         if source.kind == "federal_register":
-            items = apis.parse_federal_register(result.body, source)
+            parsed = apis.parse_federal_register(result.body, source)
         elif source.kind == "congress":
-            items = apis.parse_congress(result.body, source)
+            titles = await self._bill_titles_for(apis.untitled_bills(result.body, result.url))
+            parsed = apis.parse_congress(result.body, source, titles)
         elif source.kind == "edgar":
-            items = apis.parse_edgar(result.body, source)
+            parsed = apis.parse_edgar(result.body, source)
         else:
-            items = parse_feed(
+            parsed = parse_feed(
                 result.body,
                 source=source.name,
                 source_kind=source.source_kind,
                 content_type=result.headers.get("content-type", ""),
+                base_url=urljoin(result.url, result.headers.get("content-location", "")),
                 limit=limit + 1,
             )
-        items = _dedupe(items)
-        if len(items) > limit:
-            logger.info("source %s: kept first %d items of %d+", source.id, limit, len(items))
-            items = items[:limit]
-        return items
+        parsed.items = _dedupe(parsed.items)
+        if len(parsed.items) > limit:
+            parsed.notes.append(f"kept the first {limit} items of more")
+            parsed.items = parsed.items[:limit]
+        return parsed
+
+    async def _bill_titles_for(self, wanted: dict[str, str]) -> dict[str, str]:
+        """Titles of untitled Congress.gov list entries, from the bill endpoint (cached)."""
+        headers = {"Accept": "application/json", "X-Api-Key": self.congress_api_key or ""}
+        missing = [(key, url) for key, url in wanted.items() if key not in self._bill_titles]
+        for key, url in missing[:MAX_TITLE_LOOKUPS]:
+            try:
+                result = await self.fetcher.fetch(url, headers=headers)
+                title = apis.answer_bill_title(result.body)
+            except (FetchError, RefusedURL, apis.ApiError) as exc:
+                logger.info("no title for bill %s: %s", key, redact_text(str(exc)))
+                continue
+            if len(self._bill_titles) >= MAX_CACHED_TITLES:
+                self._bill_titles.clear()
+            if title:
+                self._bill_titles[key] = title
+        return {key: self._bill_titles[key] for key in wanted if key in self._bill_titles}
 
     async def _fetch_locked(self, source: SourceConfig) -> FetchReport:
         started = time.monotonic()
@@ -236,19 +264,22 @@ class Ingestor:
                 url, headers=headers, etag=state.etag, last_modified=state.last_modified
             )
             requests = result.requests
+            notes = state.notes
             if result.not_modified:
                 status: Status = "not_modified"
                 items: list[Item] = []
             else:
                 status = "ok"
-                items = self._parse(source, result)
+                parsed = await self._parse(source, result)
+                items, notes = parsed.items, parsed.describe()
+                state.notes = notes
                 # Validators are stored only after a successful parse, so a bad body
                 # is fetched again next time instead of being "not modified" forever.
                 state.etag = result.headers.get("etag") or None
                 state.last_modified = result.headers.get("last-modified") or None
                 state.item_count = len(items)
         except RefusedURL as exc:
-            error = f"refused {mask_url(exc.url)}: {exc.reason}"  # logged once by the fetcher
+            error = str(exc)  # masked by RefusedURL; logged once by the fetcher
             requests = exc.requests
         except FetchError as exc:
             error = exc.reason
@@ -266,7 +297,9 @@ class Ingestor:
             state.last_error = None
             state.next_fetch_at = now + timedelta(minutes=source.interval_minutes)
             await self.state.save_state(state)
-            return FetchReport(source.id, status, items, None, requests, time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            return FetchReport(source.id, status, items, None, requests, elapsed, notes)
+        error = redact_text(error)
         logger.warning("source %s failed: %s", source.id, error)
         now = datetime.now(UTC)
         state.last_error = error
@@ -284,25 +317,57 @@ class Ingestor:
         return FetchReport(source.id, "error", [], error, requests, time.monotonic() - started)
 
 
-def parse_file(path: Path | str) -> list[Item]:
-    """Items from a local file for ``policywatch ingest --file``: JSONL or RSS/Atom XML.
+_JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
-    The XML path goes through the same DTD refusal and normalisation as fetched feeds.
+
+def parse_file(path: Path | str) -> Parsed:
+    """Items from a local file for ``policywatch ingest --file``: a saved Federal
+    Register, Congress.gov or EDGAR answer (told by its shape), JSONL items, or a feed.
+    A ValueError says what is wrong (the caller names the file; JSONL errors add the line).
+
+    The feed path goes through the same DTD refusal and normalisation as fetched feeds;
+    a saved API answer gives the same items as the live source.
     """
     target = Path(path)
     data = target.read_bytes()
-    stripped = data.lstrip()
-    if target.suffix.lower() in (".jsonl", ".json", ".ndjson") or stripped.startswith(b"{"):
-        items: list[Item] = []
-        for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
+    if target.suffix.lower() in _JSON_SUFFIXES or data.lstrip().startswith((b"{", b"[")):
+        try:
+            doc = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            doc = None  # several lines of JSON: JSONL
+        kind = apis.answer_kind(doc)
+        if kind is not None:
             try:
-                items.append(Item.from_json(json.loads(line)))
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise ValueError(f"{target}:{number}: {exc}") from None
-        return _dedupe(items)
+                parsed = apis.parse_answer(data, kind, target.name)
+            except apis.ApiError as exc:
+                raise ValueError(str(exc)) from None
+            parsed.items = _dedupe(parsed.items)
+            return parsed
+        if doc is not None and len(data.strip().splitlines()) > 1:
+            raise ValueError(
+                "JSON that is neither JSONL items nor a saved Federal Register, "
+                "Congress.gov or EDGAR answer"
+            )
+        return Parsed(_dedupe(_jsonl_items(target, data)))
     try:
-        return _dedupe(parse_feed(data, source=target.name, source_kind="news"))
+        parsed = parse_feed(data, source=target.name, source_kind="news")
     except FeedError as exc:
-        raise ValueError(f"{target}: {exc}") from None
+        raise ValueError(str(exc)) from None
+    parsed.items = _dedupe(parsed.items)
+    return parsed
+
+
+def _jsonl_items(target: Path, data: bytes) -> list[Item]:
+    items: list[Item] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{target}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(Item.from_json(json.loads(line)))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise ValueError(f"{target}:{number}: {exc}") from None
+    return items

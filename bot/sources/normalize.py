@@ -50,6 +50,7 @@ _TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WS = re.compile(r"\s+")
+_DROPPED_TAG = re.compile(r"<(?:script|style|noscript|template)\b", re.IGNORECASE)
 ID_LENGTH = 20
 
 
@@ -96,17 +97,61 @@ def strip_html(text: str | None) -> str:
     """Plain text of an HTML fragment, parsed with selectolax (regexes miss edge cases).
 
     Script and style bodies are dropped; entities are decoded; whitespace collapsed.
+    The CSS query that finds them costs as much as the parse itself, so it runs only
+    when such a start tag is in the text (the HTML tokenizer needs ``<`` and the name).
     """
     if not text:
         return ""
     if "<" not in text and "&" not in text:
         return collapse_ws(text)
     tree = LexborHTMLParser(text)
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
+    if _DROPPED_TAG.search(text):
+        for node in tree.css("script, style, noscript, template"):
+            node.decompose()
     root = tree.body or tree.root
     plain = root.text(separator=" ") if root is not None else ""
     return collapse_ws(plain)
+
+
+# Tags that make an RSS title or description HTML; anything else in angle brackets
+# ("Vec<T>", "<Section 301>") is text that was escaped once, as feedparser decides.
+_HTML_MARKUP = re.compile(
+    r"</?(?:a|abbr|acronym|address|article|aside|audio|b|big|blockquote|body|br|caption|center|"
+    r"cite|code|dd|del|details|dfn|div|dl|dt|em|embed|figcaption|figure|font|footer|form|h[1-6]|"
+    r"head|header|hr|html|i|iframe|img|input|ins|kbd|li|link|main|mark|meta|nav|noscript|object|"
+    r"ol|p|picture|pre|q|s|samp|script|section|small|source|span|strike|strong|style|sub|"
+    r"summary|sup|table|tbody|td|template|tfoot|th|thead|time|title|tr|tt|u|ul|var|video)"
+    r"(?:\s[^>]*)?/?>|<!--|&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});",
+    re.IGNORECASE,
+)
+# C1 controls come from ``&#146;``-style references meant as windows-1252 (feedparser
+# and browsers map them the same way); the five code points it leaves undefined stay.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_TO_CP1252 = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+
+
+def fix_c1(text: str) -> str:
+    """Replace C1 control characters with the windows-1252 characters they stand for."""
+    if text.isascii() or not _C1.search(text):
+        return text
+    return text.translate(_C1_TO_CP1252)
+
+
+def feed_text(text: str | None, kind: str = "") -> str:
+    """Plain text of a feed field: ``kind`` "text" is plain, "html" is markup, and ""
+    (RSS, which never says) is markup only when it contains a real tag or entity."""
+    if not text:
+        return ""
+    text = fix_c1(text)
+    if kind == "html":
+        return strip_html(text)
+    if kind == "text" or ("<" not in text and "&" not in text) or not _HTML_MARKUP.search(text):
+        return collapse_ws(text)
+    return strip_html(text)
 
 
 def from_struct_time(value: time.struct_time | None) -> datetime | None:

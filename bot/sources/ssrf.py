@@ -20,6 +20,8 @@ from typing import Any
 
 import httpcore
 
+from bot.sources.redact import mask_url, redact_text
+
 logger = logging.getLogger("policywatch.sources")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -47,7 +49,7 @@ class RefusedURL(Exception):
     """A URL the guard will not fetch; ``str()`` is the human reason."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"refused {url}: {reason}")
+        super().__init__(f"refused {mask_url(url)}: {redact_text(reason)}")
         self.url = url
         self.reason = reason
         self.requests = 0  # requests already made (earlier redirect hops)

@@ -161,10 +161,22 @@ class Store(ABC):
         with its audit entry; False when there is no such source."""
 
     @abstractmethod
+    async def last_pk_before(self, stored_at: datetime) -> int:
+        """The key of the newest item the bot stored before ``stored_at`` (0 if
+        none): a cursor from which a channel's first digest covers what was
+        stored since then."""
+
+    @abstractmethod
     async def disable_channel(
         self, platform: str, workspace: str, channel: str, reason: str
     ) -> int:
         """Pause every subscription of a channel the platform says is gone."""
+
+    @abstractmethod
+    async def pause_watchlist(self, watchlist: str, reason: str | None, was: str = "") -> int:
+        """Pause every subscription to ``watchlist`` with ``reason`` (shown in
+        ``subscriptions``), or with None resume those paused with reason
+        ``was``, leaving subscriptions paused for another reason alone."""
 
     # outbox: digests and alerts waiting to be sent
     @abstractmethod

@@ -223,6 +223,16 @@ MIGRATIONS.append(
 MIGRATIONS.append(
     (
         8,
+        "source health says what the last parse dropped and why",
+        """
+        ALTER TABLE source_state ADD COLUMN notes TEXT;
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    (
+        9,
         "outbox leases name their owner, so a dead sender's rows are taken over at once",
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;

@@ -221,6 +221,13 @@ PG_MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         8,
+        "source health says what the last parse dropped and why",
+        """
+        ALTER TABLE source_state ADD COLUMN notes TEXT;
+        """,
+    ),
+    (
+        9,
         "outbox leases name their owner, so a dead sender's rows are taken over at once",
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;

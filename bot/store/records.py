@@ -163,6 +163,7 @@ class SourceState:
     item_count: int = 0
     consecutive_failures: int = 0
     next_fetch_at: datetime | None = None
+    notes: str | None = None  # the last parse's dropped entries and guesses ("3 had no link")
 
     @property
     def healthy(self) -> bool:

@@ -160,6 +160,7 @@ def source_state(r: Any, d: Dialect) -> SourceState:
         item_count=r["item_count"],
         consecutive_failures=r["consecutive_failures"],
         next_fetch_at=d.read_time(r["next_fetch_at"]),
+        notes=r["notes"],
     )
 
 

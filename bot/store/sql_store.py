@@ -139,6 +139,12 @@ class SQLStore(Store):
     async def max_item_pk(self) -> int:
         return await self._count("SELECT COALESCE(MAX(pk), 0) FROM items")
 
+    async def last_pk_before(self, stored_at: datetime) -> int:
+        return await self._count(
+            "SELECT COALESCE(MAX(pk), 0) FROM items WHERE fetched_at < ?",
+            [self.dialect.time(stored_at)],
+        )
+
     async def _hydrate(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:
         """Items selected with ``ITEM_COLUMNS``, in the query's order, with their matches."""
         found = await self._fetch(sql, params)
@@ -243,6 +249,19 @@ class SQLStore(Store):
                 (reason, platform, workspace, channel),
             )
         )
+        return count
+
+    async def pause_watchlist(self, watchlist: str, reason: str | None, was: str = "") -> int:
+        if reason is not None:
+            sql = "UPDATE subscriptions SET disabled_reason = ? WHERE watchlist = ?"
+            params: tuple[Any, ...] = (reason, watchlist)
+        else:
+            sql = (
+                "UPDATE subscriptions SET disabled_reason = NULL "
+                "WHERE watchlist = ? AND disabled_reason = ?"
+            )
+            params = (watchlist, was)
+        (count,) = await self._execute((sql, params))
         return count
 
     # ------------------------------------------------------------ outbox
@@ -442,14 +461,15 @@ class SQLStore(Store):
         await self._execute(
             (
                 """INSERT INTO source_state(source_id, etag, last_modified, last_success, last_error,
-                                            last_error_at, item_count, consecutive_failures, next_fetch_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            last_error_at, item_count, consecutive_failures,
+                                            next_fetch_at, notes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (source_id) DO UPDATE SET
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_success = excluded.last_success, last_error = excluded.last_error,
                      last_error_at = excluded.last_error_at, item_count = excluded.item_count,
                      consecutive_failures = excluded.consecutive_failures,
-                     next_fetch_at = excluded.next_fetch_at""",
+                     next_fetch_at = excluded.next_fetch_at, notes = excluded.notes""",
                 (
                     state.source_id,
                     d.text(state.etag),
@@ -460,6 +480,7 @@ class SQLStore(Store):
                     state.item_count,
                     state.consecutive_failures,
                     d.time(state.next_fetch_at),
+                    d.text(state.notes),
                 ),
             )
         )

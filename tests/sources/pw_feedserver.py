@@ -131,6 +131,15 @@ def build_app(server: FeedServer) -> web.Application:
             headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
         )
 
+    no_link = (FIXTURES.parent / "conformance" / "rss20_document_url.xml").read_bytes()
+
+    async def located(request: web.Request) -> web.Response:
+        headers = {"Content-Location": "/feeds/sub/press.xml"}
+        return web.Response(body=no_link, content_type="application/rss+xml", headers=headers)
+
+    async def not_located(request: web.Request) -> web.Response:
+        return web.Response(body=no_link, content_type="application/rss+xml")
+
     def redirect(target: str) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             return web.Response(status=302, headers={"Location": target})
@@ -150,6 +159,11 @@ def build_app(server: FeedServer) -> web.Application:
         ("/fr.json", static("federal_register.json", "application/json")),
         ("/congress.json", static("congress_bills.json", "application/json")),
         ("/edgar.json", static("edgar_submissions.json", "application/json")),
+        ("/congress-untitled.json", static("congress_untitled.json", "application/json")),
+        ("/v3/bill/119/hr/7343", static("congress_bill_7343.json", "application/json")),
+        ("/deep/path/located.xml", located),
+        ("/deep/path/not-located.xml", not_located),
+        ("/with-dropped.xml", static("../conformance/rss20_one_bad_entry.xml", "text/xml")),
         ("/etag.xml", etag_feed),
         ("/ratelimited.xml", ratelimited),
         ("/500.xml", always_500),

@@ -12,8 +12,7 @@ import pytest
 from pw_feedserver import FeedServer, fast_limits
 
 from bot.config import Settings
-from bot.models import Item
-from bot.sources import Ingestor, MemorySourceStateStore, SourceConfig, mask_url
+from bot.sources import Ingestor, MemorySourceStateStore, Parsed, SourceConfig, mask_url
 from bot.sources.apis import (
     ApiError,
     congress_url,
@@ -179,7 +178,7 @@ async def test_api_body_that_is_not_json(feed_server: FeedServer, ingestor: Inge
     ],
 )
 def test_api_body_without_its_list(
-    parse: Callable[[bytes, SourceConfig], list[Item]], body: bytes, message: str
+    parse: Callable[[bytes, SourceConfig], Parsed], body: bytes, message: str
 ) -> None:
     source = SourceConfig(id="x", kind="congress")
     with pytest.raises(ApiError) as caught:
@@ -189,7 +188,7 @@ def test_api_body_without_its_list(
 
 def test_api_rows_that_are_not_objects_are_skipped() -> None:
     body = b'{"bills": [7, "x", {"congress": 119, "number": "7001", "type": "HR"}]}'
-    [bill] = parse_congress(body, SourceConfig(id="c", kind="congress"))
+    [bill] = parse_congress(body, SourceConfig(id="c", kind="congress")).items
     assert bill.title == "H.R. 7001"
 
 

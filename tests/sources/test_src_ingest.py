@@ -114,8 +114,8 @@ async def test_500_retried_then_error(
         ("/huge-declared.xml", "body too large: Content-Length 52428800 > limit 1048576"),
         ("/gzip-bomb.xml", "body too large: body exceeds 1048576 bytes after decompression"),
         ("/drip.xml", "total timeout of 1.5 s exceeded"),
-        ("/billion-laughs.xml", "XML DOCTYPE declarations are not allowed"),
-        ("/xxe.xml", "XML DOCTYPE declarations are not allowed"),
+        ("/billion-laughs.xml", "XML ENTITY declarations are not allowed"),
+        ("/xxe.xml", "XML ENTITY declarations are not allowed"),
         ("/html", "not an RSS/Atom feed (got text/html)"),
         ("/loop-a", "redirect loop at http://127.0.0.1:{port}/loop-a"),
     ],
@@ -206,7 +206,7 @@ async def test_one_bad_source_never_stops_the_others(
     assert {by_id[k].status for k in ("server-error", "bomb", "slow")} == {"error"}
     states = {s.source_id: s for s in await ingestor.state.all_states()}
     assert states["good"].healthy and not states["bomb"].healthy
-    assert states["bomb"].last_error == "XML DOCTYPE declarations are not allowed"
+    assert states["bomb"].last_error == "XML ENTITY declarations are not allowed"
 
 
 async def test_only_due_skips_recently_fetched(feed_server: FeedServer, ingestor: Ingestor) -> None:
@@ -239,3 +239,18 @@ async def test_fetch_url_source(feed_server: FeedServer, ingestor: Ingestor) -> 
     assert source.kind == "rss" and source.id.startswith("feed-")
     report = await ingestor.fetch_one(source)
     assert report.status == "ok" and len(report.items) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/deep/path/not-located.xml", "/deep/releases/2026-02-05.html"),  # the fetch URL
+        ("/deep/path/located.xml", "/feeds/releases/2026-02-05.html"),  # Content-Location
+    ],
+)
+async def test_relative_links_use_content_location_then_the_fetch_url(
+    feed_server: FeedServer, ingestor: Ingestor, path: str, expected: str
+) -> None:
+    report = await ingestor.fetch_one(rss(feed_server, path))
+    assert report.status == "ok", report.error
+    assert [i.url for i in report.items] == [feed_server.url(expected)]

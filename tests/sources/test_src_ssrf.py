@@ -21,6 +21,7 @@ from bot.sources import (
     RefusedURL,
     SourceConfig,
     classify_address,
+    mask_url,
 )
 from bot.sources.ssrf import IPAddress, UnresolvedHost, literal_address
 
@@ -129,7 +130,8 @@ async def test_guard_refuses_urls(url: str, reason: str) -> None:
     with pytest.raises(RefusedURL) as info:
         await guard.check_url(url)
     assert info.value.reason == reason
-    assert str(info.value) == f"refused {url}: {reason}"
+    assert str(info.value) == f"refused {mask_url(url)}: {reason}"
+    assert ":pw@" not in str(info.value)
 
 
 async def test_guard_passes_public_names_and_async_resolvers() -> None:

@@ -326,6 +326,9 @@ class FakeDiscord:
         if cid in self.channel_errors:
             status, code, message = self.channel_errors[cid]
             return _json({"message": message, "code": code}, status=status)
+        invalid = _embed_problem(body.get("embeds") or [])
+        if invalid is not None:
+            return _json({"message": f"Invalid Form Body: {invalid}", "code": 50035}, status=400)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             key = (str(cid), str(nonce))
@@ -356,7 +359,8 @@ class FakeDiscord:
         if before is not None:
             newest_first = [m for m in newest_first if int(m["id"]) < int(before)]
         limit = int(request.query.get("limit", "50"))
-        return _json(newest_first[:limit])
+        # Discord keeps no nonce: only the answer to the send carries it.
+        return _json([{**m, "nonce": None} for m in newest_first[:limit]])
 
     # -- gateway --------------------------------------------------------------------
 
@@ -651,6 +655,31 @@ class StubCore:
 
     def is_admin(self, caller: Any) -> bool:
         return bool(caller.platform_admin or caller.user in self.admins)
+
+
+def _embed_problem(embeds: list[dict[str, Any]]) -> str | None:
+    """What Discord's documented embed limits refuse (HTTP 400, code 50035):
+    10 embeds, 6,000 characters in all (titles, descriptions, field names and
+    values, footers, author names), 256 a title or author, 4,096 a
+    description, 25 fields."""
+    if len(embeds) > 10:
+        return "more than 10 embeds"
+    total = 0
+    for embed in embeds:
+        title = embed.get("title") or ""
+        description = embed.get("description") or ""
+        author = (embed.get("author") or {}).get("name") or ""
+        footer = (embed.get("footer") or {}).get("text") or ""
+        fields = embed.get("fields") or []
+        if len(title) > 256 or len(author) > 256:
+            return "title or author over 256"
+        if len(description) > 4096:
+            return "description over 4096"
+        if len(fields) > 25:
+            return "more than 25 fields"
+        total += len(title) + len(description) + len(author) + len(footer)
+        total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    return "embeds over 6000 characters" if total > 6000 else None
 
 
 @asynccontextmanager

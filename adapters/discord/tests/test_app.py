@@ -6,12 +6,14 @@ behaviour: what goes over the wire, ephemerality, buttons, RESUME, delivery.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from adapters.discord.app import delivery_nonce, digest_marker
+from adapters.discord.app import delivery_nonce
 from adapters.discord.tests.fake_discord import (
     ADMIN_PERMISSIONS,
     APP_ID,
@@ -131,8 +133,7 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
 async def test_feed_text_cannot_ping(tmp_path: Path) -> None:
     hostile = ReplyItem(
         title="@everyone look <@&123> and <@&123456789012345678>",
-        source="@here news",
-        why="matched **bold** _x_",
+        source="@here **bold** news",
     )
     core = StubCore({"search": Reply(title="Results @everyone", items=(hostile,))})
     async with running_bot(core, tmp_path) as (fake, _adapter):
@@ -253,25 +254,38 @@ async def test_plain_close_also_resumes(tmp_path: Path) -> None:
         await fake.interact(data)
 
 
-async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
-    digest = Reply(
-        title="Daily digest",
-        sections=(("Trade", _items(7)),),
+def _long_digest(title: str = "Daily digest, Tue 8 Dec") -> Reply:
+    """A digest too long for one Discord message (about 90 characters a story)."""
+    return Reply(
+        title=title,
+        sections=(("Trade", _items(90, "Ford weighs a licence for CATL battery cells")),),
         actions=(Action("Unsubscribe", "unsubscribe trade", style="danger"),),
     )
+
+
+def _posts(fake: Any) -> list[Any]:
+    return [
+        r
+        for r in fake.requests
+        if r.path == f"/api/v10/channels/{CHANNEL_B}/messages" and r.method == "POST"
+    ]
+
+
+async def test_deliver_uses_a_nonce_per_part_and_is_idempotent(tmp_path: Path) -> None:
+    digest = _long_digest()
     async with running_bot(StubCore(), tmp_path) as (fake, adapter):
-        delivery = Delivery(
-            outbox_id=42, workspace=str(GUILD_A), channel=str(CHANNEL_B), reply=digest
-        )
-        first = await adapter.deliver(delivery)
-        again = await adapter.deliver(delivery)
-        assert first == again
-        posts = [r for r in fake.requests if r.path == f"/api/v10/channels/{CHANNEL_B}/messages"]
-        assert len(posts) == 4  # two pages, sent twice
+        assert adapter.part_count(digest) == 2
+        ids = []
+        for part in (0, 1, 0, 1):
+            delivery = Delivery(42, str(GUILD_A), str(CHANNEL_B), digest, part)
+            ids.append(await adapter.deliver(delivery))
+        assert ids[:2] == ids[2:] and ids[0] != ids[1]  # Discord hands the posted part back
+        posts = _posts(fake)
         assert [p.body["nonce"] for p in posts] == ["pw42", "pw42p1", "pw42", "pw42p1"]
         assert all(p.body["enforce_nonce"] is True for p in posts)
         assert posts[0].body["embeds"][1]["author"]["name"] == "Trade"
-        assert not posts[0].body.get("components")
+        assert posts[1].body["embeds"][0]["author"]["name"] == "Trade (continued)"
+        assert not posts[0].body.get("components")  # buttons once, under the last part
         assert (
             posts[1].body["components"][0]["components"][0]["custom_id"] == "pw:a:unsubscribe trade"
         )
@@ -279,36 +293,24 @@ async def test_deliver_uses_nonce_and_is_idempotent(tmp_path: Path) -> None:
         assert len(delivery_nonce(10**20, 99)) <= 25
 
 
-async def test_digest_is_found_in_history_after_the_nonce_window(tmp_path: Path) -> None:
-    more = "2 more in Trade: `topic trade 1d`"  # a digest's own footer comes first
-    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),), footer=more)
+async def test_a_part_is_found_in_history_by_its_content_not_an_id(tmp_path: Path) -> None:
+    digest = _long_digest()
     async with running_bot(StubCore(), tmp_path) as (fake, adapter):
-        delivery = Delivery(42, str(GUILD_A), str(CHANNEL_B), digest)
-        assert await adapter.already_delivered(delivery) is None  # nothing sent yet
-        first = await adapter.deliver(delivery)
-        posts = [r for r in fake.requests if r.path == f"/api/v10/channels/{CHANNEL_B}/messages"]
-        footers = [p.body["embeds"][-1]["footer"]["text"] for p in posts if p.method == "POST"]
-        assert footers == [f"{more} · digest 42 · Page 1/2", f"{more} · digest 42 · Page 2/2"]
+        parts = [Delivery(42, str(GUILD_A), str(CHANNEL_B), digest, n) for n in (0, 1)]
+        assert await adapter.already_delivered(parts[0]) is None  # nothing sent yet
+        first = await adapter.deliver(parts[0])
         fake.forget_nonces()  # minutes later: Discord would post a resend again
-        assert await adapter.already_delivered(delivery) == first
-        other = Delivery(4, str(GUILD_A), str(CHANNEL_B), digest)  # "digest 4" is not "digest 42"
+        assert await adapter.already_delivered(parts[0]) == first
+        assert await adapter.already_delivered(parts[1]) is None  # cut short: part 2 is missing
+        second = await adapter.deliver(parts[1])
+        assert await adapter.already_delivered(parts[1]) == second
+        # Another day's digest with other stories is not taken for this one.
+        other = Delivery(43, str(GUILD_A), str(CHANNEL_B), _long_digest("Daily digest, Wed 9 Dec"))
         assert await adapter.already_delivered(other) is None
-
-
-async def test_digest_cut_short_by_a_crash_is_not_delivered(tmp_path: Path) -> None:
-    digest = Reply(title="Daily digest", sections=(("Trade", _items(7)),))
-    async with running_bot(StubCore(), tmp_path) as (fake, adapter):
-        fake.post_to_channel(
-            CHANNEL_B,
-            {"embeds": [{"title": "Daily digest", "footer": {"text": "digest 7 · Page 1/2"}}]},
-        )
-        delivery = Delivery(7, str(GUILD_A), str(CHANNEL_B), digest)
-        assert await adapter.already_delivered(delivery) is None  # page 2 never went out
-        one_page = Delivery(7, str(GUILD_A), str(CHANNEL_B), Reply(title="Short digest"))
-        fake.post_to_channel(
-            CHANNEL_B, {"embeds": [{"title": "x", "footer": {"text": "digest 7"}}]}
-        )
-        assert await adapter.already_delivered(one_page) is not None
+        # Nothing a reader sees carries the outbox id.
+        embeds = [e for p in _posts(fake) for e in p.body["embeds"]]
+        assert not any(e.get("footer") for e in embeds)
+        assert "digest 42" not in json.dumps(embeds) and "Page " not in json.dumps(embeds)
 
 
 @pytest.mark.parametrize(
@@ -327,7 +329,6 @@ async def test_history_errors(
             with pytest.raises(expected) as info:
                 await adapter.already_delivered(delivery)
             assert "test-token" not in str(info.value)
-    assert digest_marker(5) == "digest 5"
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def test_small_reply_is_one_page_with_header_first() -> None:
     assert page[-1].footer.text == "from sample"
 
 
-def test_item_embed_shows_link_source_date_note_why_and_priority_colour() -> None:
+def test_item_embed_shows_link_outlets_date_note_and_priority_colour() -> None:
     item = ReplyItem(
         title="Ford denies BYD talks",
         url="https://example.com/a",
@@ -95,10 +95,10 @@ def test_item_embed_shows_link_source_date_note_why_and_priority_colour() -> Non
     assert embed.url == "https://example.com/a"
     assert embed.colour is not None and embed.colour.value == PRIORITY_COLOURS[3]
     description = embed.description or ""
-    assert "**Reuters** · 31 Jan 2026" in description
+    assert description.startswith("Reuters, AP, Bloomberg · 31 Jan 2026\n")
     assert "denied by Ford, 31 Jan" in description
-    assert 'matched "Ford" in title' in description
-    assert "AP, Bloomberg" in description
+    assert "matched" not in description  # reasons for debugging stay out
+    assert "Thread: `story s12`" in description
     assert embed.author.name == "EV tariffs"
 
 

@@ -61,7 +61,8 @@ async def test_company_ford_shows_ford_items_not_doug_ford(
         assert all("ford" in e["title"].lower() for e in items)
         assert not any("doug ford" in str(e).lower() for e in followup.body["embeds"])
         assert all(e["url"].startswith("https://") for e in items)
-        assert all("Why:" in e["description"] for e in items)
+        assert all("Thread: `story s" in e["description"] for e in items)
+        assert not any("Why:" in e["description"] for e in items)
         assert len(followup.body["embeds"]) <= 10
         assert followup.body["components"][0]["components"][0]["label"] == "Next"
         assert_no_pings(fake)

@@ -57,6 +57,8 @@ class FakeSlack:
     _changed: asyncio.Condition | None = None
     _ts: int = 0
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    #: Refuse every message that has blocks, as Slack does when it rejects a layout.
+    refuse_blocks: bool = False
 
     # ------------------------------------------------------------------ control
 
@@ -204,6 +206,12 @@ class FakeSlack:
         return {"user": self.users.get(user) or _user_info(user)}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        blocks = args.get("blocks")
+        refused = _refusal(blocks) if isinstance(blocks, list) else None
+        if refused is None and self.refuse_blocks and blocks:
+            refused = "invalid_blocks"
+        if refused is not None:
+            return {"ok": False, "error": refused}
         ts = self._next_ts()
         channel = str(args.get("channel"))
         message = {"type": "message", "ts": ts, "text": args.get("text"), "bot_id": BOT_ID}
@@ -220,6 +228,38 @@ class FakeSlack:
         include = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages]
         return {"messages": out[: int(args.get("limit") or 100)], "has_more": False}
+
+
+def _refusal(blocks: list[dict[str, Any]]) -> str | None:
+    """The error Slack answers for blocks beyond its limits, or None.
+
+    Documented: 50 blocks a message, 3,000 characters in a section's text,
+    150 in a header, 25 elements in an actions block, action ids unique in a
+    message. Observed (not documented): about 13,000 characters of text in all
+    gives ``msg_blocks_too_long``."""
+    if len(blocks) > 50:
+        return "invalid_blocks"
+    action_ids: list[str] = []
+    chars = 0
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        chars += len(text)
+        limit = {"section": 3000, "header": 150}.get(block.get("type", ""), 3000)
+        if len(text) > limit:
+            return "invalid_blocks"
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        if block.get("type") == "actions" and len(elements) > 25:
+            return "invalid_blocks"
+        for element in elements:
+            if element.get("action_id"):
+                action_ids.append(element["action_id"])
+            inner = element.get("text")
+            chars += len(inner.get("text", "") if isinstance(inner, dict) else inner or "")
+    if len(action_ids) != len(set(action_ids)):
+        return "invalid_blocks"
+    return "msg_blocks_too_long" if chars > 13_000 else None
 
 
 def _user_info(
@@ -297,8 +337,18 @@ def action_body(
     team: str = "T1",
     channel: str = "C1",
     user: str = "U1",
+    menu: bool = False,
 ) -> tuple[str, str]:
-    """A block_actions interactivity payload (form field ``payload``)."""
+    """A block_actions interactivity payload (form field ``payload``): a button
+    click, or with ``menu`` the choice of an overflow menu's option."""
+    clicked: dict[str, Any] = (
+        {
+            "type": "overflow",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+        }
+        if menu
+        else {"type": "button", "value": value}
+    )
     payload = {
         "type": "block_actions",
         "team": {"id": team, "domain": team.lower()},
@@ -310,10 +360,9 @@ def action_body(
         "response_url": response_url,
         "actions": [
             {
-                "type": "button",
+                **clicked,
                 "action_id": action_id,
                 "block_id": "b1",
-                "value": value,
                 "action_ts": str(time.time()),
             }
         ],

@@ -21,6 +21,7 @@ from adapters.slack.tests.fake_slack import (
     command_body,
     event_body,
 )
+from bot.caller import Caller
 from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
@@ -60,9 +61,11 @@ async def test_slash_command_lists_ford_items_not_doug_ford(fake: FakeSlack, pos
     text = _all_text(reply)
     assert reply["response_type"] == "in_channel"
     assert reply["blocks"][0]["type"] == "header"
-    sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
-    assert sections and all("Ford" in s for s in sections if s.startswith("*<"))
-    assert "Doug Ford" not in text
+    stories = [b for b in reply["blocks"] if b["type"] == "section" and "accessory" in b]
+    assert stories and all(
+        b["accessory"]["options"][0]["value"].startswith("story s") for b in stories
+    )
+    assert "Doug Ford" not in text and "why:" not in text
     assert reply["text"]  # plain fallback present
 
 
@@ -146,6 +149,20 @@ async def test_button_click_runs_its_command(fake: FakeSlack, post: Poster) -> N
     assert call.args["_name"] == "b"
     assert call.args["replace_original"] is False
     assert "Ford" in _all_text(call.args)
+
+
+async def test_a_storys_menu_opens_its_thread(
+    fake: FakeSlack, post: Poster, core: PolicyWatch
+) -> None:
+    ford = await core.handle(Caller("slack", "T1", "C1", "U1"), "company ford")
+    story = ford.items[0].story_id
+    body = action_body(
+        f"story {story}", response_url=fake.response_url("m"), action_id="pw_action:31", menu=True
+    )
+    status, _ = await post(body)
+    assert status == 200
+    [call] = await fake.wait_calls("response_url")
+    assert call.args["blocks"][0]["text"]["text"].startswith(f"Story {story}")
 
 
 async def test_more_button_replaces_with_next_page(
@@ -241,7 +258,7 @@ async def test_deliver_posts_with_metadata_and_is_found_again(
     [call] = fake.of("chat.postMessage")
     assert call.args["metadata"] == {
         "event_type": "policywatch_digest",
-        "event_payload": {"outbox_id": 7},
+        "event_payload": {"outbox_id": 7, "part": 0},
     }
     assert "<!channel>" not in _all_text(call.args)
     assert await adapter.already_delivered(delivery) == ts
@@ -285,7 +302,7 @@ async def test_deliver_falls_back_to_text_when_blocks_refused(
     assert await adapter.deliver(_delivery())
     first, second = fake.of("chat.postMessage")
     assert first.args.get("blocks") and not second.args.get("blocks")
-    assert second.args["metadata"]["event_payload"] == {"outbox_id": 7}
+    assert second.args["metadata"]["event_payload"] == {"outbox_id": 7, "part": 0}
 
 
 async def test_event_retry_is_answered_once(fake: FakeSlack, post: Poster) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from adapters.slack.app import slack_to_plain
 from adapters.slack.blocks import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
+    digest_messages,
     escape,
     escape_clip,
     item_text,
@@ -72,14 +74,27 @@ def test_fallback_text_is_escaped() -> None:
     assert "<" not in message.text and "&lt;!channel&gt;" in message.text
 
 
-def test_item_layout() -> None:
-    item = _item(1, why='matched "Ford" in title', note="3 sources", story_id="st-9", priority=3)
-    text = item_text(item)
-    first, second, *rest = text.split("\n")
-    assert first.startswith(":rotating_light: *<https://example.com/1|Item 1>*")
-    assert "3 sources" in first
-    assert second == "Reuters · 31 Jan 2026 · story `st-9`"
-    assert rest[-1] == '_why: matched "Ford" in title_'
+def test_item_layout_speaks_a_readers_words() -> None:
+    item = _item(
+        1,
+        why="other: no event cue",
+        note="denied by Ford, 31 Jan",
+        story_id="st-9",
+        priority=3,
+        sources=("Reuters", "CNBC", "AP", "Politico"),
+        event_type="tax_guidance",
+    )
+    first, second = item_text(item).split("\n")
+    assert first == "*<https://example.com/1|Item 1>*"  # priority alone marks nothing
+    # Each outlet once (not "Reuters · also: Reuters"), the kind in words, the answer.
+    assert second == (
+        "Reuters, CNBC, AP and 1 more · 31 Jan 2026 · Tax guidance · _denied by Ford, 31 Jan_"
+    )
+    assert item_text(replace(item, event_type="other")).split("\n")[1].count("·") == 2
+    marked = item_text(replace(item, highlight=True))
+    assert marked.startswith(":small_red_triangle: *<https://example.com/1|Item 1>*")
+    [block] = render(Reply(title="x", items=(item,))).blocks[1:]
+    assert block["accessory"]["options"][0]["value"] == "story st-9"  # the thread, in a menu
 
 
 def test_unsafe_urls_are_not_linked() -> None:
@@ -149,19 +164,16 @@ def test_limits_hold_for_huge_replies() -> None:
     # every item shows on exactly one page
     first = render(reply, command="digest", per_page=10)
     seen = sum(
-        len([b for b in render(reply, command="digest", page=p).blocks if "why:" in str(b)])
+        len(
+            [
+                b
+                for b in render(reply, command="digest", page=p).blocks
+                if "https://example.com/" in str(b)
+            ]
+        )
         for p in range(1, first.pages + 1)
     )
     assert seen == 200
-
-
-def test_digest_without_command_says_what_was_left_out() -> None:
-    reply = Reply(title="Digest", sections=(("EV tariffs", tuple(_item(n) for n in range(60))),))
-    message = render(reply, command=None, per_page=40)
-    notes = [b for b in message.blocks if b["type"] == "context"]
-    assert notes and "20 more not shown" in notes[-1]["elements"][0]["text"]
-    assert not any(b["type"] == "actions" for b in message.blocks)
-    assert message.blocks[1]["text"]["text"] == "*EV tariffs*"
 
 
 def test_actions_become_buttons() -> None:
@@ -192,3 +204,37 @@ def test_slack_markup_back_to_chat_text() -> None:
     assert slack_to_plain("<@UBOT>\ncompany  ford\n\nsearch LFP ", "UBOT") == (
         "company ford\nsearch LFP"
     )
+
+
+def test_a_short_digest_is_one_message_a_long_one_a_header_and_parts() -> None:
+    short = Reply(
+        title="Daily digest",
+        sections=(("EV tariffs", tuple(_item(n) for n in range(3))),),
+        actions=(Action("Subscriptions", "subscriptions"),),
+    )
+    [one] = digest_messages(short)
+    assert one.blocks[0]["type"] == "header" and one.blocks[-1]["type"] == "actions"
+    long = Reply(
+        title="Daily digest",
+        sections=(
+            ("EV tariffs", tuple(_item(n) for n in range(70))),
+            ("EV tax credits", tuple(_item(n) for n in range(70, 100))),
+        ),
+        actions=(Action("Subscriptions", "subscriptions"),),
+    )
+    header, *parts = digest_messages(long)
+    assert [b["type"] for b in header.blocks] == ["header", "actions"]
+    assert parts and all(len(m.blocks) <= MAX_BLOCKS for m in parts)
+    texts = [b.get("text", {}).get("text", "") for m in parts for b in m.blocks]
+    shown = [t for t in texts if t.startswith("*") and not t.startswith("*<")]
+    assert shown[0] == "*EV tariffs*" and "*EV tariffs (continued)*" in shown
+    assert "*EV tax credits*" in shown
+    items = [
+        b for m in parts for b in m.blocks if "example.com/" in b.get("text", {}).get("text", "")
+    ]
+    assert len(items) == 100
+    for message in parts:  # each message's own fallback carries its own headlines
+        for block in message.blocks:
+            text = block.get("text", {}).get("text", "")
+            if text.startswith("*<"):
+                assert text.split("|")[0][2:] in message.text
