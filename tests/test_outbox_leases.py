@@ -111,7 +111,7 @@ async def test_a_live_holder_is_waited_for_and_a_dead_one_is_taken_over(
     assert len(await store.claim_outbox(now, 10, timedelta(minutes=10))) == 3
     await _hand_over(store, columns)
 
-    waiting = await store.outbox_waiting(now)
+    waiting = await store.outbox_holds(now)
     assert [(w.reason, w.count) for w in waiting] == [("held", 3)]
     pid = str(columns["lease_owner"]).split(":")[1]
     assert waiting[0].describe().startswith(f"3 held by pid {pid} on {socket.gethostname()} until")
@@ -119,7 +119,7 @@ async def test_a_live_holder_is_waited_for_and_a_dead_one_is_taken_over(
 
     await kill()  # type: ignore[operator]
     for _ in range(50):  # a closed session leaves pg_stat_activity within moments
-        waiting = await store.outbox_waiting(now)
+        waiting = await store.outbox_holds(now)
         if waiting and waiting[0].reason == "stopped":
             break
         await asyncio.sleep(0.1)
@@ -128,7 +128,7 @@ async def test_a_live_holder_is_waited_for_and_a_dead_one_is_taken_over(
     taken = await store.claim_outbox(now, 10, timedelta(minutes=10))
     assert sorted(r.entry.dedupe_key for r in taken) == ["k0", "k1", "k2"]
     assert all(r.attempts == 2 for r in taken)  # so the sender looks on the platform first
-    assert await store.outbox_waiting(now) == []  # ours now: not reported as waiting
+    assert await store.outbox_holds(now) == []  # ours now: not reported as waiting
 
 
 async def test_rows_waiting_to_retry_are_reported_with_their_time(store: Store) -> None:  # noqa: F811
@@ -136,7 +136,7 @@ async def test_rows_waiting_to_retry_are_reported_with_their_time(store: Store) 
     now = now_utc()
     await store.claim_outbox(now, 10, timedelta(minutes=1))
     await store.mark_retry(first, "slack error: fatal_error", now + timedelta(minutes=5))
-    (wait,) = await store.outbox_waiting(now)
+    (wait,) = await store.outbox_holds(now)
     assert (wait.reason, wait.count) == ("retry", 1)
     assert wait.describe() == f"1 waiting to retry until {now + timedelta(minutes=5):%H:%M} UTC"
 

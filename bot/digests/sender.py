@@ -114,13 +114,13 @@ class OutboxSender:
             async with semaphore:
                 await self._send(row, report)
 
-        before = await self.store.outbox_waiting(now or now_utc())
+        before = await self.store.outbox_holds(now or now_utc())
         report.taken_over = [w for w in before if w.reason == "stopped"]
         while True:
             rows = await self.store.claim_outbox(now or now_utc(), batch, self.lease)
             rows = [r for r in rows if self._deliverable(r, report)]
             if not rows:
-                after = await self.store.outbox_waiting(now or now_utc())
+                after = await self.store.outbox_holds(now or now_utc())
                 report.left = [w for w in after if w.reason != "stopped"]
                 return report
             faults.checkpoint("after_claim")

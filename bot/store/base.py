@@ -193,7 +193,7 @@ class Store(ABC):
         or until its owner is provably gone (see :mod:`bot.store.leases`)."""
 
     @abstractmethod
-    async def outbox_waiting(self, now: datetime) -> list[OutboxWait]:
+    async def outbox_holds(self, now: datetime) -> list[OutboxWait]:
         """Unsent rows a sender cannot claim now or could only take over, grouped
         by why: held by a live sender, held by one that stopped, or waiting to retry.
         Rows held by this process are left out."""

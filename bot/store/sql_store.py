@@ -313,7 +313,7 @@ class SQLStore(Store):
         process = ProcessId.parse(owner or "")
         return process is not None and process_gone(process)
 
-    async def outbox_waiting(self, now: datetime) -> list[OutboxWait]:
+    async def outbox_holds(self, now: datetime) -> list[OutboxWait]:
         moment = self.dialect.time(now)
         held = await self._fetch(
             "SELECT lease_owner, lease_session, COUNT(*), MAX(lease_until) FROM outbox "
