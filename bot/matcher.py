@@ -253,6 +253,22 @@ def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:
     return any(o[0] < end and start < o[1] for o in others)
 
 
+def _outermost(raw: list[RawHit]) -> list[RawHit]:
+    """The distinct spans of ``raw`` that no other span contains, in text order.
+
+    One sort and one sweep: ordered by start, longest first, a span lies
+    inside an earlier one exactly when it ends no later than the furthest end
+    seen so far (a long document holds thousands of hits; comparing every pair
+    took 45 ms for 320 KB)."""
+    out = []
+    reach = -1
+    for span in sorted(set(raw), key=lambda span: (span[0], -span[1])):
+        if span[1] > reach:
+            out.append(span)
+            reach = span[1]
+    return out
+
+
 def _hits(
     raw: list[RawHit],
     title: str,
@@ -263,14 +279,9 @@ def _hits(
     """Build reportable hits in original-text offsets per field, in text order;
     a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
     as redundant. ``made`` caches hits already built for this item."""
-    unique = set(raw)
-    if len(unique) > 1:
-        unique = {
-            h for h in unique if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in unique)
-        }
     out = []
     summary_offset = len(title) + len(_SEPARATOR)
-    for raw_hit in sorted(unique):
+    for raw_hit in _outermost(raw):
         hit = made.get(raw_hit)
         if hit is None:
             start, end = raw_hit
