@@ -111,7 +111,7 @@ _ALPHABET = (
     string.ascii_letters
     + string.digits
     + "     -/_.,'`$%&\t\n\r\x0b\x0c\x1c\x1f"
-    + "\u2018\u2019\u201b\u2032\u00b4\u201c\u201d\u201e\u00ab\u00bb"
+    + "\u2018\u2019\u201b\u2032\u2033\u00b4\u201c\u201d\u201e\u00ab\u00bb\ufe31"
     + "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00a0\u2009\u202f\u3000\u2028\u2003"
     + "éÉàüÖçñßøÆİıǅﬁ²½ŉẞΩωЖж¨"
     + "\u0301\u0308\u0327\u20dd"
