@@ -12,6 +12,7 @@ cost (see ``benchmarks/matcher.py``);
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ from bot.stories.events import NOT_TYPED, EventGuess, EventRules
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog
 
-# Endings a phrase may carry and still match: plurals and possessives.
-_SUFFIXES = ("s", "es", "'s", "s'")
+# Endings a phrase may carry and still match: plurals and possessives, tried
+# in this order, each only where no letter or digit follows ([^\W_] is what
+# str.isalnum accepts).
+_SUFFIX = re.compile(r"(?:s|es|'s|s')(?![^\W_])")
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
@@ -135,6 +138,12 @@ class Matcher:
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
+        # Per watchlist, the companies ("@id") each require group names:
+        # worked out once here rather than for every item that matches.
+        self._company_refs = {
+            wl.id: [[p[1:] for p in group if p.startswith("@")] for group in wl.require]
+            for wl in catalog.watchlists.values()
+        }
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -147,7 +156,7 @@ class Matcher:
         # word or space character, so no phrase can span the two.
         joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
-        found: dict[Role, list[RawHit]] = {}
+        found: defaultdict[Role, list[RawHit]] = defaultdict(list)
         size = len(folded)
         for end_index, (length, check_start, check_end, key_roles) in self._automaton.iter(folded):
             start = end_index - length + 1
@@ -160,11 +169,7 @@ class Matcher:
                     continue
             hit = (start, end)
             for role in key_roles:
-                bucket = found.get(role)
-                if bucket is None:
-                    found[role] = [hit]
-                else:
-                    bucket.append(hit)
+                found[role].append(hit)
         result = MatchResult()
         events = self.events
         if not found:
@@ -184,10 +189,10 @@ class Matcher:
     def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
         owners = [owner for (code, owner, _) in found if code in (ALIAS, WEAK)]
         for company_id in sorted(set(owners)) if len(owners) > 1 else owners:
-            blockers = found.get((NOT_COMPANY, company_id, 0), [])
-            strong = [
-                h for h in found.get((ALIAS, company_id, 0), []) if not _overlaps_any(h, blockers)
-            ]
+            blockers = found.get((NOT_COMPANY, company_id, 0))
+            strong = found.get((ALIAS, company_id, 0), [])
+            if blockers:
+                strong = [h for h in strong if not _overlaps_any(h, blockers)]
             weak: list[RawHit] = []
             if not blockers:
                 company = self.catalog.companies[company_id]
@@ -203,12 +208,12 @@ class Matcher:
             if code != INCLUDE or (EXCLUDE, wl_id, 0) in found:
                 continue
             proof = list(include_hits)
-            for index, group in enumerate(self.catalog.watchlists[wl_id].require):
+            for index, companies in enumerate(self._company_refs[wl_id]):
                 group_hits = found.get((REQUIRE, wl_id, index))
                 if group_hits:
                     proof.append(group_hits[0])
                     continue
-                refs = [p[1:] for p in group if p.startswith("@") and p[1:] in matched_companies]
+                refs = [ref for ref in companies if ref in matched_companies]
                 if not refs:
                     break
                 proof.append(result.evidence[("company", refs[0])][0])
@@ -241,11 +246,8 @@ def _type_event(
 def _suffix_end(folded: str, end: int) -> int:
     """The end of the match once a plural or possessive ending is taken, or -1
     if the phrase stops inside a longer word ("ford" in "fordham")."""
-    for suffix in _SUFFIXES:
-        stop = end + len(suffix)
-        if folded.startswith(suffix, end) and (stop >= len(folded) or not folded[stop].isalnum()):
-            return stop
-    return -1
+    suffix = _SUFFIX.match(folded, end)
+    return suffix.end() if suffix else -1
 
 
 def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:

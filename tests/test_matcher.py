@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.matcher import Matcher, _outermost
+from bot.matcher import Matcher, _outermost, _suffix_end
 from bot.models import Item
 from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
 from bot.watchlists import Catalog, CompanySpec, WatchlistSpec, load_catalog, shipped_watchlists_dir
@@ -234,3 +234,20 @@ def _original_span(
     if o_start >= offset:
         return ("summary", o_start - offset, o_end - offset)
     return ("title", o_start, o_end)
+
+
+def _suffix_end_by_loop(folded: str, end: int) -> int:
+    """The rule _suffix_end implements with one regex, written as a loop."""
+    for suffix in ("s", "es", "'s", "s'"):
+        stop = end + len(suffix)
+        if folded.startswith(suffix, end) and (stop >= len(folded) or not folded[stop].isalnum()):
+            return stop
+    return -1
+
+
+def test_suffix_end_equals_the_rule_written_as_a_loop() -> None:
+    rng = random.Random(19)
+    for _ in range(20000):
+        text = "".join(rng.choices("se'ab 1²_-.é小", k=rng.randrange(0, 8)))
+        end = rng.randrange(0, len(text) + 1)
+        assert _suffix_end(text, end) == _suffix_end_by_loop(text, end), (text, end)
