@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import ahocorasick
@@ -120,11 +120,14 @@ def realistic_items(count: int) -> list[Item]:
     """Development-set and sample items as written, with their curly quotes,
     dashes and accents, every third one with a sentence of accented names
     added; cycled to ``count`` items. Each copy has its own id, URL and source,
-    so that ingestion stores every one instead of skipping duplicates."""
+    so that ingestion stores every one instead of skipping duplicates, and is
+    published 500 days before the previous copy, so that copies of one report
+    do not pile into one story as no real stream would."""
     base = [item for item, _labels in load_devset()] + sample_items()
     items = []
     for number in range(count):
         item = base[number % len(base)]
+        copy = number // len(base)
         summary = item.summary
         if number % 3 == 0:
             summary += ACCENTED[number // 3 % len(ACCENTED)]
@@ -134,7 +137,8 @@ def realistic_items(count: int) -> list[Item]:
                 id=f"r{number}",
                 summary=summary,
                 url=f"https://realistic.example/{number}",
-                source=f"{item.source or 'feed'} {number // len(base)}",
+                source=f"{item.source or 'feed'} {copy}",
+                published=item.published and item.published - timedelta(days=500 * copy),
             )
         )
     return items
