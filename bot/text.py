@@ -128,17 +128,19 @@ def _fold_wide(text: str) -> tuple[str, bool]:
     return folded, in_place
 
 
-def _collapse(folded: str) -> tuple[str, list[int]]:
+def _collapse(folded: str) -> tuple[str, list[int] | None]:
     """Drop the gaps of ``folded`` but the first space of an inner one, and
-    map what stays back to its place. ``folded`` has one character per
-    character of the text; the loop runs once per gap (a few per item), never
-    once per character."""
+    map what stays back to its place (None: nothing moved, as in most text
+    with accents). ``folded`` has one character per character of the text;
+    the loop runs once per gap (a few per item), never once per character."""
     size = len(folded)
     gaps = [gap.span() for gap in (_GAPS if _MARK in folded else _SPACE_GAPS).finditer(folded)]
     if folded.startswith(" ") and not (gaps and gaps[0][0] == 0):
         gaps.insert(0, (0, 1))
     if folded.endswith(" ") and not (gaps and gaps[-1][1] == size):
         gaps.append((size - 1, size))
+    if not gaps:
+        return folded, None
     pieces: list[str] = []
     positions: list[int] = []
     kept = 0
