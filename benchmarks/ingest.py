@@ -28,6 +28,7 @@ from typing import Any
 
 import feedparser
 
+from benchmarks.common import ingest_share_line
 from bot.config import Settings
 from bot.core import PolicyWatch
 from bot.models import Item
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['first_items'] / stored_s:,.0f} items/s "
         f"({stored_s / result['first_items'] * 1e6:.0f} us/item: match, type, group, SQLite write)"
     )
+    stored_items = [item for batch in result["batches"] for item in batch]
+    print(ingest_share_line(stored_items, stored_s / result["first_items"] * 1e6))
     if not args.skip_parsers:
         parser_section()
     ok = (

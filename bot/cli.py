@@ -15,21 +15,21 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
 from bot import __version__
 from bot.caller import Caller
 from bot.config import ConfigError, Settings
-from bot.core import PolicyWatch, sample_items
 from bot.logs import configure_logging
 from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
-from bot.sources import SourceConfigError, fetch_url_source, parse_file
-from bot.store import DatabaseURLError
 from bot.stories import EVENT_RULES, StoryIndex
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
+
+if TYPE_CHECKING:
+    from bot.core import PolicyWatch
 
 
 class UsageError(Exception):
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ConfigError, DatabaseURLError) as exc:
+    except ConfigError as exc:  # a database URL that does not parse is one too
         print(f"policywatch: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except WatchlistFileError as exc:  # a file's content, as `watchlists validate` reports it
@@ -163,6 +163,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         )
     if args.command == "watchlists" and args.wl_command == "validate":
         return _validate(args.dir or settings.watchlists_dir or shipped_watchlists_dir())
+    # The core brings the store, the fetchers and the chat commands: imported
+    # here, offline matching and validation start without them (a third of a
+    # second).
+    from bot.core import PolicyWatch
+
     core = await PolicyWatch.open(settings)
     try:
         handler = _CORE_COMMANDS[args.command]
@@ -201,6 +206,9 @@ async def _ask(core: PolicyWatch, args: argparse.Namespace) -> int:
 async def _ingest(core: PolicyWatch, args: argparse.Namespace) -> int:
     """Without options: every configured source. Exit 1 when any source failed,
     2 (before fetching anything) when a --feed is not a URL."""
+    from bot.core import sample_items
+    from bot.sources import SourceConfigError, fetch_url_source, parse_file
+
     try:
         sources = [fetch_url_source(url) for url in args.feed]
     except SourceConfigError as exc:
@@ -381,6 +389,8 @@ def _validate(folder: Path) -> int:
 def _match(source: str, folder: Path) -> int:
     matcher = Matcher(load_catalog(folder), events=EVENT_RULES)
     stories = StoryIndex()  # stories form across the input, in input order
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per line
+    write, flush = sys.stdout.write, sys.stdout.flush
     bad = 0
     try:
         stream: IO[str] = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
@@ -408,8 +418,8 @@ def _match(source: str, folder: Path) -> int:
                 "story": placed.story_id,
                 "answers": placed.answers,
             }
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            write(encode(out) + "\n")
+            flush()
     return 1 if bad else 0
 
 

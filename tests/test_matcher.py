@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import random
+from pathlib import Path
+
 import pytest
 
-from bot.matcher import Matcher
+from bot.matcher import Matcher, _outermost, _suffix_end
 from bot.models import Item
 from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
 from bot.watchlists import Catalog, CompanySpec, WatchlistSpec, load_catalog, shipped_watchlists_dir
@@ -181,3 +185,69 @@ def test_without_event_rules_nothing_is_typed(small: Matcher) -> None:
     assert typed.match(_item("Acme Motors says report is completely false")).event.event_type == (
         "denial"
     )
+
+
+def _outermost_by_pairs(raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The rule _outermost implements, compared pair by pair (as it was before issue 19)."""
+    unique = set(raw)
+    return sorted(
+        h for h in unique if not any(o != h and o[0] <= h[0] and h[1] <= o[1] for o in unique)
+    )
+
+
+def test_outermost_spans_equal_the_pairwise_rule() -> None:
+    rng = random.Random(19)
+    for _ in range(2000):
+        raw = []
+        for _ in range(rng.randrange(0, 12)):
+            start = rng.randrange(0, 20)
+            raw.append((start, start + rng.randrange(1, 8)))
+        assert _outermost(raw) == _outermost_by_pairs(raw), raw
+
+
+def test_explanations_of_a_large_document_are_unchanged(shipped: Matcher) -> None:
+    path = Path(__file__).resolve().parent.parent / "bot/sample/items.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    body = " ".join(f"{row['title']}. {row.get('summary') or ''}" for row in rows)
+    summary = " ".join([body] * (320_000 // len(body) + 1))
+    result = shipped.match(_item("Ford and CATL: the Marshall plant", summary))
+    assert result.watchlists and result.companies
+    assert len(summary) >= 320_000
+    nested = 0
+    for (kind, key), spans in result.evidence.items():
+        hits = result.hits(kind, key)
+        expected = _outermost_by_pairs(spans)
+        nested += len(set(spans)) - len(expected)
+        assert [(h.field, h.start, h.end) for h in hits] == [
+            _original_span(summary, start, end, result.source[2]) for start, end in expected
+        ]
+    assert nested > 0  # some hits lie inside others ("Ford" in "Ford Motor") and are dropped
+
+
+def _original_span(
+    summary: str, start: int, end: int, positions: list[int] | None
+) -> tuple[str, int, int]:
+    """Where a folded span of the title + separator + summary lies in the original field."""
+    offset = len("Ford and CATL: the Marshall plant | ")
+    o_start = positions[start] if positions else start
+    o_end = positions[end - 1] + 1 if positions else end
+    if o_start >= offset:
+        return ("summary", o_start - offset, o_end - offset)
+    return ("title", o_start, o_end)
+
+
+def _suffix_end_by_loop(folded: str, end: int) -> int:
+    """The rule _suffix_end implements with one regex, written as a loop."""
+    for suffix in ("s", "es", "'s", "s'"):
+        stop = end + len(suffix)
+        if folded.startswith(suffix, end) and (stop >= len(folded) or not folded[stop].isalnum()):
+            return stop
+    return -1
+
+
+def test_suffix_end_equals_the_rule_written_as_a_loop() -> None:
+    rng = random.Random(19)
+    for _ in range(20000):
+        text = "".join(rng.choices("se'ab 1²_-.é小", k=rng.randrange(0, 8)))
+        end = rng.randrange(0, len(text) + 1)
+        assert _suffix_end(text, end) == _suffix_end_by_loop(text, end), (text, end)

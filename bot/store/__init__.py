@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from bot.config import ConfigError
 from bot.store.base import Store
 from bot.store.records import AuditEntry, StoredItem, Subscription
 
 
-class DatabaseURLError(ValueError):
-    """The database URL names no backend we have."""
+class DatabaseURLError(ConfigError):
+    """The database URL names no backend we have, or does not parse: bad
+    configuration, which the CLI reports as one line and exit status 2."""
 
 
 async def open_store(url: str) -> Store:
