@@ -263,7 +263,7 @@ class _Rule:
             proof = [anchor]
             for group in groups:
                 close = next(
-                    (h for h in group if _words_apart(folded, anchor, h, title_end) <= self.near),
+                    (h for h in group if _words_apart(folded, anchor, h) <= self.near),
                     None,
                 )
                 if close is None:
@@ -274,14 +274,13 @@ class _Rule:
         return []
 
 
-def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int:
-    """How many words lie between two hits; a very large number when one is
-    in the title and the other in the summary (nearness never spans fields)."""
+def _words_apart(folded: str, one: RawHit, other: RawHit) -> int:
+    """How many words lie between two hits (0 when they touch or overlap).
+    The title runs on into the summary, as a reader reads them, so a company in
+    the headline is near a word that opens the summary."""
     first, second = (one, other) if one[0] <= other[0] else (other, one)
-    if (first[0] < title_end) != (second[0] < title_end):
-        return len(folded)
     if second[0] < first[1]:
-        return 0  # overlapping hits
+        return 0
     return max(folded.count(" ", first[1], second[0]) - 1, 0)
 
 
