@@ -263,7 +263,7 @@ class _Rule:
             proof = [anchor]
             for group in groups:
                 close = next(
-                    (h for h in group if _words_apart(folded, anchor, h) <= self.near),
+                    (h for h in group if _words_apart(folded, anchor, h, title_end) <= self.near),
                     None,
                 )
                 if close is None:
@@ -274,14 +274,18 @@ class _Rule:
         return []
 
 
-def _words_apart(folded: str, one: RawHit, other: RawHit) -> int:
+def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int:
     """How many words lie between two hits (0 when they touch or overlap).
     The title runs on into the summary, as a reader reads them, so a company in
-    the headline is near a word that opens the summary."""
+    the headline is near a word that opens the summary; the separator between
+    them is not a word."""
     first, second = (one, other) if one[0] <= other[0] else (other, one)
     if second[0] < first[1]:
         return 0
-    return max(folded.count(" ", first[1], second[0]) - 1, 0)
+    spaces = folded.count(" ", first[1], second[0])
+    if first[1] <= title_end < second[0]:
+        spaces -= 1
+    return max(spaces - 1, 0)
 
 
 def _type_event(

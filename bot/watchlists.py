@@ -132,6 +132,17 @@ class WatchlistSpec(RuleSpec):
     exclude: list[str] = Field(default_factory=list)
     companies: list[str] = Field(default_factory=list)
 
+    def as_yaml(self) -> dict[str, Any]:
+        """The spec as its file would say it, in file order (who it is and its
+        scope first, then the rules), leaving out options left at their default,
+        for ``watchlists show`` and ``export``."""
+        data = self.model_dump()
+        data["also"] = [rule.model_dump(exclude_defaults=True) for rule in self.also]
+        order = ["id", "name", "description", "scope", "priority", "include", "require"]
+        order += ["near", "title", "also", "exclude", "companies"]
+        optional: dict[str, Any] = {"scope": "", "near": None, "title": False, "also": []}
+        return {k: data[k] for k in order if k not in optional or data[k] != optional[k]}
+
     @property
     def rules(self) -> list[RuleSpec]:
         """Every way to match: the watchlist's own rule first, then ``also``."""
