@@ -72,7 +72,7 @@ def evaluate(show_errors: bool = False) -> dict[str, dict[str, tuple[float, floa
     results = {
         "tune": report(f"tuning half ({len(halves['tune'])} items)", tune),
         "holdout": report(
-            f"HELD-OUT half ({len(halves['holdout'])} items; never tuned on)",
+            f"HELD-OUT half ({len(halves['holdout'])} items; totals only, items never shown)",
             score(matcher, halves["holdout"]),
         ),
     }
