@@ -37,9 +37,10 @@ def item_priority(row: StoredItem, catalog: Catalog) -> int:
 
 def mentions(row: StoredItem, term: str) -> bool:
     """Whether an item's title or summary has ``term`` as whole words, folded
-    as the matcher folds (case, accents, hyphens): "tariff" is not "tariffs"."""
+    and with the endings a watchlist phrase may carry (plurals, possessives),
+    as the matcher reads phrases: "tariff" finds "tariffs" and "China's"."""
     text = fold_phrase(row.item.title + " \n " + row.item.summary)
-    pattern = r"(?<![a-z0-9])" + re.escape(fold_phrase(term)) + r"(?![a-z0-9])"
+    pattern = r"(?<![a-z0-9])" + re.escape(fold_phrase(term)) + r"(?:s|es|'s|s')?(?![a-z0-9])"
     return re.search(pattern, text) is not None
 
 

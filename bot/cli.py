@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -298,11 +299,24 @@ async def _watchlists(core: PolicyWatch, args: argparse.Namespace) -> int:
         if spec is None:
             print(f"policywatch: no watchlist '{args.id}'", file=sys.stderr)
             return 1
-        print(yaml.safe_dump(spec.model_dump(), sort_keys=False, allow_unicode=True), end="")
+        # The scope note first, as prose (a YAML comment, so the output still
+        # loads): it says what the rules below are for.
+        shown = spec.as_yaml()
+        if shown.pop("scope", ""):
+            print(
+                textwrap.fill(
+                    f"Scope: {spec.scope}",
+                    88,
+                    initial_indent="# ",
+                    subsequent_indent="# ",
+                    break_on_hyphens=False,
+                )
+            )
+        print(yaml.safe_dump(shown, sort_keys=False, allow_unicode=True), end="")
         return 0
     export: dict[str, Any] = {
         "watchlists": [
-            w.model_dump() for w in sorted(catalog.watchlists.values(), key=lambda w: w.id)
+            w.as_yaml() for w in sorted(catalog.watchlists.values(), key=lambda w: w.id)
         ],
         "companies": [
             c.model_dump() for c in sorted(catalog.companies.values(), key=lambda c: c.id)

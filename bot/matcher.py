@@ -23,7 +23,7 @@ import ahocorasick
 
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
 from bot.text import fold, fold_phrase
-from bot.watchlists import Catalog
+from bot.watchlists import Catalog, RuleSpec
 
 # Endings a phrase may carry and still match: plurals and possessives, tried
 # in this order, each only where no letter or digit follows ([^\W_] is what
@@ -129,13 +129,20 @@ class Matcher:
             if key and role not in roles[key]:
                 roles[key].append(role)
 
+        # Each rule of a watchlist owns its include and require roles under a key
+        # of its own ("ev-tariffs", "ev-tariffs+1", ...; '+' is not allowed in
+        # ids); exclusions belong to the watchlist, whichever rule matched.
+        self._rules: dict[str, _Rule] = {}
         for wl in catalog.watchlists.values():
-            for phrase in wl.include:
-                add(phrase, (INCLUDE, wl.id, 0))
-            for index, group in enumerate(wl.require):
-                for phrase in group:
-                    if not phrase.startswith("@"):
-                        add(phrase, (REQUIRE, wl.id, index))
+            for number, rule in enumerate(wl.rules):
+                key = wl.id if number == 0 else f"{wl.id}+{number}"
+                self._rules[key] = _Rule.of(wl.id, rule)
+                for phrase in rule.include:
+                    add(phrase, (INCLUDE, key, 0))
+                for index, group in enumerate(rule.require):
+                    for phrase in group:
+                        if not phrase.startswith("@"):
+                            add(phrase, (REQUIRE, key, index))
             for phrase in wl.exclude:
                 add(phrase, (EXCLUDE, wl.id, 0))
         for company in catalog.companies.values():
@@ -162,12 +169,6 @@ class Matcher:
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
-        # Per watchlist, the companies ("@id") each require group names:
-        # worked out once here rather than for every item that matches.
-        self._company_refs = {
-            wl.id: [[p[1:] for p in group if p.startswith("@")] for group in wl.require]
-            for wl in catalog.watchlists.values()
-        }
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -207,7 +208,10 @@ class Matcher:
             else:
                 result.event = events.without_cues(item.source_kind)
         self._match_companies(found, result)
-        self._match_watchlists(found, result)
+        title_end = (
+            len(item.title) if positions is None else bisect_left(positions, len(item.title))
+        )
+        self._match_watchlists(found, result, folded, title_end)
         return result
 
     def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
@@ -226,25 +230,85 @@ class Matcher:
                 result.companies.append(company_id)
                 result.evidence[("company", company_id)] = strong + weak
 
-    def _match_watchlists(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
+    def _match_watchlists(
+        self, found: dict[Role, list[RawHit]], result: MatchResult, folded: str, title_end: int
+    ) -> None:
         matched_companies = set(result.companies)
-        for (code, wl_id, _), include_hits in found.items():
-            if code != INCLUDE or (EXCLUDE, wl_id, 0) in found:
+        for (code, key, _), include_hits in found.items():
+            if code != INCLUDE:
                 continue
-            proof = list(include_hits)
-            for index, companies in enumerate(self._company_refs[wl_id]):
-                group_hits = found.get((REQUIRE, wl_id, index))
-                if group_hits:
-                    proof.append(group_hits[0])
-                    continue
-                refs = [ref for ref in companies if ref in matched_companies]
-                if not refs:
+            rule = self._rules[key]
+            if rule.watchlist in result.watchlists or (EXCLUDE, rule.watchlist, 0) in found:
+                continue
+            groups: list[list[RawHit]] = []
+            for index, refs in enumerate(rule.refs):
+                hits = found.get((REQUIRE, key, index), [])
+                for ref in refs:
+                    if ref in matched_companies:
+                        hits = hits + result.evidence[("company", ref)]
+                if not hits:
                     break
-                proof.append(result.evidence[("company", refs[0])][0])
+                groups.append(hits)
             else:
-                result.watchlists.append(wl_id)
-                result.evidence[("watchlist", wl_id)] = proof
+                proof = rule.prove(include_hits, groups, folded, title_end)
+                if proof:
+                    result.watchlists.append(rule.watchlist)
+                    result.evidence[("watchlist", rule.watchlist)] = proof
         result.watchlists.sort()
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the company
+    ids each require group may be met by, and the placement tests."""
+
+    watchlist: str
+    refs: tuple[tuple[str, ...], ...]
+    near: int | None
+    title: bool
+
+    @classmethod
+    def of(cls, watchlist: str, spec: RuleSpec) -> _Rule:
+        refs = tuple(tuple(p[1:] for p in group if p.startswith("@")) for group in spec.require)
+        return cls(watchlist, refs, spec.near, spec.title)
+
+    def prove(
+        self, anchors: list[RawHit], groups: list[list[RawHit]], folded: str, title_end: int
+    ) -> list[RawHit]:
+        """The evidence (an include hit, then one hit per require group), or []
+        when the placement tests fail. Only the hits already found are read, so
+        this costs nothing like a second scan."""
+        if self.title:
+            anchors = [hit for hit in anchors if hit[0] < title_end]
+        if self.near is None:
+            return [anchors[0], *(group[0] for group in groups)] if anchors else []
+        for anchor in anchors:
+            proof = [anchor]
+            for group in groups:
+                close = next(
+                    (h for h in group if _words_apart(folded, anchor, h, title_end) <= self.near),
+                    None,
+                )
+                if close is None:
+                    break
+                proof.append(close)
+            else:
+                return proof
+        return []
+
+
+def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int:
+    """How many words lie between two hits (0 when they touch or overlap).
+    The title runs on into the summary, as a reader reads them, so a company in
+    the headline is near a word that opens the summary; the separator between
+    them is not a word."""
+    first, second = (one, other) if one[0] <= other[0] else (other, one)
+    if second[0] < first[1]:
+        return 0
+    spaces = folded.count(" ", first[1], second[0])
+    if first[1] <= title_end < second[0]:
+        spaces -= 1
+    return max(spaces - 1, 0)
 
 
 def _type_event(

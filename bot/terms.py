@@ -18,7 +18,10 @@ The rules:
   shipped watchlists and company directory depend on such acronyms, and
   writing one in capitals shows it was meant. A common word that happens to
   be two letters ("us", "in") is still caught in chat by the breadth check
-  (:func:`breadth_problem`), which counts what the phrase would match.
+  (:func:`breadth_problem`), which counts what the phrase would match;
+* or a currency (``€``, ``£``, ``C$``): it names amounts in that currency,
+  which is how a watchlist tells another country's incentive from a US one.
+  The bare ``$`` is not one: US news writes it everywhere.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ def term_problem(term: str, what: str = "a term") -> str | None:
         return f"{what} may be at most {MAX_LENGTH} characters; '{shown[:40]}…' has {len(term)}"
     if problem := invisible_problem(term):
         return problem
+    if term.strip() != "$" and any(unicodedata.category(ch) == "Sc" for ch in term):
+        return None
     folded = fold_phrase(term)
     alnum = sum(1 for ch in folded if ch.isalnum())
     if alnum == 0:

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.terms import term_problem
 
@@ -78,33 +86,29 @@ def _count_terms(value: Any, budget: int) -> int:
     return count
 
 
-class WatchlistSpec(BaseModel):
-    """One watchlist as written in YAML.
+MAX_NEAR = 50  # words; a larger window is as good as none and hides a typo
 
-    An item matches when it hits any ``include`` phrase, hits at least one phrase
-    of every ``require`` group, and hits no ``exclude`` phrase. A phrase written
-    ``@company-id`` in a require group means "that company was matched".
+
+class RuleSpec(BaseModel):
+    """One way for an item to match: a hit on any ``include`` phrase and on at
+    least one phrase of every ``require`` group (``@company-id`` means "that
+    company was matched").
+
+    ``near: N`` asks that one include hit have a hit of every require group
+    within N words of it, for scopes that hinge on two things being said
+    together ("BYD" near "plant"), not anywhere in the item. ``title: true``
+    asks that the include hit be in the title, so a subject named only in
+    passing in the summary does not count.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Identifier
-    name: str
-    description: str
-    priority: str = "normal"
     include: list[str] = Field(min_length=1)
     require: list[list[str]] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    companies: list[str] = Field(default_factory=list)
+    near: int | None = None
+    title: bool = False
 
-    @field_validator("priority")
-    @classmethod
-    def _check_priority(cls, value: str) -> str:
-        if value not in PRIORITIES:
-            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
-        return value
-
-    @field_validator("include", "exclude")
+    @field_validator("include")
     @classmethod
     def _check_phrases(cls, value: list[str]) -> list[str]:
         return _phrases(value)
@@ -120,7 +124,73 @@ class WatchlistSpec(BaseModel):
     @field_validator("require")
     @classmethod
     def _check_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        if any(not group for group in value):
+            raise ValueError("empty require group")
         return [_phrases(group) for group in value]
+
+    @field_validator("near")
+    @classmethod
+    def _check_near(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Fields are validated in order, so ``require`` is already in info.data.
+        if value is None:
+            return value
+        if not 1 <= value <= MAX_NEAR:
+            raise ValueError(f"near must be a number of words from 1 to {MAX_NEAR}")
+        if not info.data.get("require"):
+            raise ValueError("near needs a require group to measure the distance to")
+        return value
+
+
+class WatchlistSpec(RuleSpec):
+    """One watchlist as written in YAML: its own rule (see :class:`RuleSpec`),
+    optional ``also`` rules (the item matches when any rule holds), and
+    ``exclude`` phrases, any of which vetoes the item whichever rule matched.
+
+    ``scope`` says in a sentence or two what the watchlist is meant to catch
+    and not catch; chat and the CLI quote it so a reader can judge a match.
+    """
+
+    id: Identifier
+    name: str
+    description: str
+    scope: str = ""
+    priority: str = "normal"
+    also: list[RuleSpec] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    companies: list[str] = Field(default_factory=list)
+
+    def as_yaml(self) -> dict[str, Any]:
+        """The spec as its file would say it, in file order (who it is and its
+        scope first, then the rules), leaving out options left at their default,
+        for ``watchlists show`` and ``export``."""
+        data = self.model_dump()
+        data["also"] = [rule.model_dump(exclude_defaults=True) for rule in self.also]
+        order = ["id", "name", "description", "scope", "priority", "include", "require"]
+        order += ["near", "title", "also", "exclude", "companies"]
+        optional: dict[str, Any] = {"scope": "", "near": None, "title": False, "also": []}
+        return {k: data[k] for k in order if k not in optional or data[k] != optional[k]}
+
+    @property
+    def rules(self) -> list[RuleSpec]:
+        """Every way to match: the watchlist's own rule first, then ``also``."""
+        return [self, *self.also]
+
+    @field_validator("priority")
+    @classmethod
+    def _check_priority(cls, value: str) -> str:
+        if value not in PRIORITIES:
+            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _check_excludes(cls, value: list[str]) -> list[str]:
+        return _phrases(value)
+
+    @field_validator("scope")
+    @classmethod
+    def _check_scope(cls, value: str) -> str:
+        return " ".join(value.split())
 
 
 class CompanySpec(BaseModel):
@@ -279,7 +349,8 @@ def load_catalog(folder: Path) -> Catalog:
 
 
 def _check_company_refs(path: Path, spec: WatchlistSpec, companies: dict[str, CompanySpec]) -> None:
-    refs = list(spec.companies) + [p[1:] for g in spec.require for p in g if p.startswith("@")]
+    refs = list(spec.companies)
+    refs += [p[1:] for rule in spec.rules for g in rule.require for p in g if p.startswith("@")]
     for ref in refs:
         if ref not in companies:
             _, node = _read_yaml(path)
@@ -348,9 +419,13 @@ def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
                 id=edit.target,
                 name=edit.value,
                 description=f"{edit.value} (created in chat)",
+                scope="",
                 priority="normal",
                 include=[],
                 require=[],
+                near=None,
+                title=False,
+                also=[],
                 exclude=[],
                 companies=[],
             )

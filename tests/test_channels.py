@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.caller import Caller
+from bot.channels import mentions
 from bot.commands import grammar as g
 from bot.core import PolicyWatch
 from bot.digests.sender import OutboxSender, Pacing
 from bot.models import Item
 from bot.replies import Reply
 from bot.runner import Jobs
+from bot.store.records import StoredItem
 from tests.recording_adapter import RecordingAdapter
 
 FAST = Pacing(global_per_second=1000, channel_interval=0)
@@ -149,13 +151,7 @@ async def test_pause_refusals(core: PolicyWatch) -> None:
 
 
 async def test_filters_shape_digests_and_say_so_in_the_footer(core: PolicyWatch) -> None:
-    text = await ask(
-        core,
-        "subscribe ev-tariffs daily at 09:00 only tariffs without Canada",
-        utc(2026, 11, 24, 12),
-    )
-    assert "filters: only 'tariffs', without 'Canada'" in text
-    assert "ev-tariffs — only 'tariffs', without 'Canada'" in await ask(core, "filters")
+    # Stored first: a new filter is checked against the watchlist's newest items.
     await core.ingest(
         [
             news(1, "US raises tariffs on Chinese EVs", utc(2026, 11, 25, 10)),
@@ -163,6 +159,13 @@ async def test_filters_shape_digests_and_say_so_in_the_footer(core: PolicyWatch)
             news(3, "Section 301 duty on Chinese electric cars stays", utc(2026, 11, 25, 11)),
         ]
     )
+    text = await ask(
+        core,
+        "subscribe ev-tariffs daily at 09:00 only tariffs without Canada",
+        utc(2026, 11, 24, 12),
+    )
+    assert "filters: only 'tariffs', without 'Canada'" in text
+    assert "ev-tariffs — only 'tariffs', without 'Canada'" in await ask(core, "filters")
     # A first digest also carries what was stored in the day before it (here
     # sample items too): the filters decide among all of it.
     kept = "US raises tariffs on Chinese EVs"
@@ -340,3 +343,13 @@ async def test_mentions_go_on_high_priority_alerts_only(core: PolicyWatch) -> No
         in (await core.handle(admin, "alert mention off")).title
     )
     assert await core.store.channel_mention(CHANNEL.channel_key) is None
+
+
+def test_a_filter_term_reads_endings_as_watchlist_phrases_do() -> None:
+    def row(title: str) -> StoredItem:
+        return StoredItem(pk=1, item=news(9, title, TODAY), fetched_at=TODAY)
+
+    assert mentions(row("US raises tariffs on Chinese EVs"), "tariff")
+    assert mentions(row("China’s new battery rules"), "China")
+    assert not mentions(row("Tariffication of quotas"), "tariff")
+    assert not mentions(row("US keeps 100% tariff"), "tariffs")  # a plural term is a plural

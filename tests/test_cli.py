@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import __version__
 
@@ -110,7 +111,11 @@ def test_match_streams_jsonl_with_explanations(env: dict[str, str]) -> None:
 def test_watchlists_list_show_export_and_validate(env: dict[str, str], tmp_path: Path) -> None:
     listing = run(env, "watchlists", "list")
     assert listing.returncode == 0 and len(listing.stdout.splitlines()) == 5
-    assert "include:" in run(env, "watchlists", "show", "ev-tariffs").stdout
+    shown = run(env, "watchlists", "show", "ev-tariffs").stdout
+    assert "include:" in shown
+    # The scope note comes first, as a comment, and the output still loads as YAML.
+    assert shown.startswith("# Scope: US tariffs") and "from any country" in shown
+    assert yaml.safe_load(shown)["id"] == "ev-tariffs"
     assert run(env, "watchlists", "show", "nope").returncode == 1
     assert "companies:" in run(env, "watchlists", "export").stdout
     assert run(env, "watchlists", "validate").returncode == 0

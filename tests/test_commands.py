@@ -61,6 +61,7 @@ async def test_topic_search_and_watchlists(core: PolicyWatch, user: Caller) -> N
     topic = await core.handle(user, "topic ev-tariffs")
     assert topic.items and all("ev-tariffs" not in i.title for i in topic.items)
     assert topic.actions[0].command == "subscribe ev-tariffs daily"
+    assert any(line.startswith("Scope: US tariffs") for line in topic.lines)
     wrong = await core.handle(user, "topic ev-tarifs")
     assert wrong.kind is ReplyKind.ERROR and "ev-tariffs" in wrong.title
     assert wrong.title == "No watchlist 'ev-tarifs'. Did you mean `topic ev-tariffs`?"

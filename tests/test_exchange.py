@@ -28,7 +28,7 @@ async def _set_up(core: PolicyWatch) -> None:
     """A deployment a team has shaped from chat."""
     core.clock = lambda: NOW
     for caller, text in [
-        (SLACK, "subscribe ev-tariffs weekly on fri at 08:30 tz America/New_York only tariffs"),
+        (SLACK, "subscribe ev-tariffs weekly on fri at 08:30 tz America/New_York only tariff"),
         (SLACK, "subscribe catl-licensing instant quiet 22:00-07:00 min high without Xiaomi"),
         (SLACK, "pause catl-licensing for 3d"),
         (DISCORD, "subscribe ev-tax-credits daily"),
@@ -78,7 +78,7 @@ async def test_export_import_round_trip_is_exact_and_idempotent(
         "ev-tax-credits",
     ]
     weekly, instant, paused = data["subscriptions"]
-    assert (weekly["day"], weekly["only"], weekly["at"]) == ("friday", "tariffs", "08:30")
+    assert (weekly["day"], weekly["only"], weekly["at"]) == ("friday", "tariff", "08:30")
     assert (instant["min"], instant["without"], instant["quiet"]) == (
         "high",
         "Xiaomi",

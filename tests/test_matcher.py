@@ -11,7 +11,14 @@ import pytest
 from bot.matcher import Matcher, _outermost, _suffix_end
 from bot.models import Item
 from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
-from bot.watchlists import Catalog, CompanySpec, WatchlistSpec, load_catalog, shipped_watchlists_dir
+from bot.watchlists import (
+    Catalog,
+    CompanySpec,
+    RuleSpec,
+    WatchlistSpec,
+    load_catalog,
+    shipped_watchlists_dir,
+)
 
 
 def _item(title: str, summary: str = "") -> Item:
@@ -251,3 +258,91 @@ def test_suffix_end_equals_the_rule_written_as_a_loop() -> None:
         text = "".join(rng.choices("se'ab 1²_-.é小", k=rng.randrange(0, 8)))
         end = rng.randrange(0, len(text) + 1)
         assert _suffix_end(text, end) == _suffix_end_by_loop(text, end), (text, end)
+
+
+def _rules_matcher() -> Matcher:
+    """A watchlist with a "near" rule, a title-only rule and an exclusion that
+    vetoes both, over one company."""
+    spec = WatchlistSpec(
+        id="plants",
+        name="Plants",
+        description="d",
+        include=["plant", "factory"],
+        require=[["@acme"], ["abroad", "Europe"]],
+        near=3,
+        also=[RuleSpec(include=["plant deal"], title=True)],
+        exclude=["plant closure"],
+    )
+    company = CompanySpec(id="acme", name="Acme Motors", aliases=["Acme"])
+    return Matcher(Catalog(watchlists={"plants": spec}, companies={"acme": company}))
+
+
+def test_near_counts_the_words_between_the_trigger_and_each_group() -> None:
+    matcher = _rules_matcher()
+    # "Acme" and "Europe" are within 3 words of "plant".
+    assert matcher.match(_item("Acme opens a plant in Europe")).watchlists == ["plants"]
+    result = matcher.match(_item("Acme to build its first big new plant in Europe"))
+    assert result.watchlists == []  # "Acme" is 6 words from "plant"
+    # Far apart in one item but close in another place: any close pair proves it.
+    close = matcher.match(_item("Acme news from Europe this week and more", "Acme plant in Europe"))
+    assert close.watchlists == ["plants"]
+    assert [h.text for h in close.hits("watchlist", "plants")] == ["Acme", "plant", "Europe"]
+
+
+def test_near_reads_the_title_on_into_the_summary() -> None:
+    matcher = _rules_matcher()
+    assert matcher.match(_item("Acme in Europe", "A plant opens")).watchlists == ["plants"]
+
+
+def test_title_rule_needs_its_trigger_in_the_title_and_exclusions_veto_every_rule() -> None:
+    matcher = _rules_matcher()
+    assert matcher.match(_item("Plant deal signed")).watchlists == ["plants"]
+    assert matcher.match(_item("Weekly round-up", "A plant deal was signed")).watchlists == []
+    assert matcher.match(_item("Plant deal and plant closure")).watchlists == []
+    assert matcher.match(_item("Acme plant closure in Europe")).watchlists == []
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "watchlist", "expected"),
+    [
+        # ev-tariffs covers US tariffs on cars and parts from any country ...
+        ("Commerce adds seats and axles to Section 232 auto parts tariff", "", "ev-tariffs", True),
+        ("Honda says US tariffs on Japanese-built cars cost it $1 billion", "", "ev-tariffs", True),
+        # ... not other countries' duties, nor a tariff mentioned in passing.
+        ("EU extends duties on Chinese EVs for five more years", "", "ev-tariffs", False),
+        (
+            "Automaker opens new dealership in Ohio",
+            "Buyers face higher prices from tariffs, the US dealer said.",
+            "ev-tariffs",
+            False,
+        ),
+        # Partnerships: a venture between a Chinese and a non-Chinese automaker ...
+        (
+            "Stellantis deepens Leapmotor venture with a new model",
+            "",
+            "chinese-ev-partnerships",
+            True,
+        ),
+        ("BYD plans a car factory in Mexico", "", "chinese-ev-partnerships", True),
+        # ... not a cell purchase, nor a Chinese carmaker's plant at home.
+        (
+            "Automaker signs supply deal for CATL cells for Stellantis",
+            "",
+            "chinese-ev-partnerships",
+            False,
+        ),
+        ("BYD opens another plant in Shenzhen", "", "chinese-ev-partnerships", False),
+        # FEOC rules are credit news when they are the subject, not in passing.
+        ("Treasury finalises FEOC rules for battery components", "", "ev-tax-credits", True),
+        (
+            "CATL licence draws analyst questions",
+            "Analysts said the licence keeps Ford within FEOC limits.",
+            "ev-tax-credits",
+            False,
+        ),
+    ],
+)
+def test_shipped_watchlists_follow_their_scope(
+    shipped: Matcher, title: str, summary: str, watchlist: str, expected: bool
+) -> None:
+    assert (watchlist in shipped.match(_item(title, summary)).watchlists) is expected

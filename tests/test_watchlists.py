@@ -36,6 +36,8 @@ def test_shipped_watchlists_are_valid_and_complete() -> None:
         "ev-tax-credits",
         "ev-tariffs",
     }
+    # Every shipped watchlist says in words what it is for.
+    assert all(len(w.scope) > 40 for w in catalog.watchlists.values())
     assert set(catalog.companies) == {
         "ford",
         "xiaomi",
@@ -63,6 +65,12 @@ def test_shipped_watchlists_are_valid_and_complete() -> None:
         (GOOD.replace("  - battery", '  - "\\u200bbattery"'), 5, "U+200B (ZERO WIDTH SPACE)"),
         (GOOD + "exclude: ['*']\n", 6, "'*' has no letter or digit"),
         (GOOD + "require: [[EV, ev]]\n", 6, "'ev' is too short"),
+        (GOOD + "require: [[EV]]\nnear: 0\n", 7, "near must be a number of words"),
+        (GOOD + "near: 5\n", 6, "near needs a require group"),
+        (GOOD + "title: sometimes\n", 6, "title"),
+        (GOOD + "also:\n  - include: [plant]\n    near: 4\n", 8, "near needs a require group"),
+        (GOOD + "also:\n  - require: [[EV]]\n", 7, "also.0.include"),
+        (GOOD + "require: [[]]\n", 6, "empty require group"),
     ],
 )
 def test_bad_file_reports_line_and_reason(

@@ -173,11 +173,11 @@ async def _topic(core: Services, caller: Caller, cmd: g.TopicQuery) -> Reply:
     spec = core.registry.catalog.watchlists[wl_id]
     rows = await core.store.items_matching("watchlist", wl_id, _since(core, cmd.days), ROW_LIMIT)
     stories = await _stories(core, rows, wl_id)
+    # The scope note says what belongs here, so a reader can judge each match.
+    about = (spec.description, f"Scope: {spec.scope}") if spec.scope else (spec.description,)
     return Reply(
         title=f"{spec.name}: {_count(stories)}{_window(cmd.days)}",
-        lines=(spec.description,)
-        if rows
-        else (spec.description, f"Nothing stored{_window(cmd.days)}."),
+        lines=about if rows else (*about, f"Nothing stored{_window(cmd.days)}."),
         items=stories,
         actions=(Action("Subscribe this channel", f"subscribe {wl_id} daily", "primary"),),
     )
