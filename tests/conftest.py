@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -40,3 +41,18 @@ def user() -> Caller:
 @pytest.fixture
 def admin() -> Caller:
     return Caller(platform="console", workspace="W1", channel="C1", user="U_ADMIN")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment for running ``policywatch`` as a subprocess: no platform
+    credentials or settings of ours from the caller's shell, a fresh data
+    folder, and no configured sources (a test must never fetch from the internet)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
+    }
+    clean["POLICYWATCH_DATA_DIR"] = str(tmp_path / "data")
+    clean["POLICYWATCH_SOURCES_FILE"] = str(NO_SOURCES)
+    return clean

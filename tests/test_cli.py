@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from bot import __version__
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
-    }
-    clean["POLICYWATCH_DATA_DIR"] = str(tmp_path / "data")
-    # No configured sources: a test must never fetch from the internet.
-    clean["POLICYWATCH_SOURCES_FILE"] = str(Path(__file__).parent / "fixtures" / "no_sources.yaml")
-    return clean
 
 
 def run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,18 +12,6 @@ from pw_feedserver import FIXTURES
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 NO_SOURCES = Path(__file__).parent.parent / "fixtures" / "no_sources.yaml"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DISCORD_", "POLICYWATCH_"))
-    }
-    clean["POLICYWATCH_DATA_DIR"] = str(tmp_path / "data")
-    clean["POLICYWATCH_SOURCES_FILE"] = str(NO_SOURCES)  # never the internet
-    return clean
 
 
 def ingest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
