@@ -11,7 +11,6 @@ import pytest
 from pw_feedserver import FIXTURES
 
 CONFORMANCE = Path(__file__).parent / "conformance"
-NO_SOURCES = Path(__file__).parent.parent / "fixtures" / "no_sources.yaml"
 
 
 def ingest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
