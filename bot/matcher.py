@@ -32,6 +32,8 @@ _SUFFIXES = ("s", "es", "'s", "s'")
 # a require group (0 otherwise).
 INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
 EVENT_CUE, EVENT_BLOCK, ANY_EVENT_CUE = range(7, 10)
+# A phrase of the lexicon: owner is its concept id.
+CONCEPT = 10
 Role = tuple[int, str, int]
 # Every cue phrase also has this role, so one dict lookup tells whether event
 # typing has any hit to read (many items have none).
@@ -49,11 +51,13 @@ class MatchResult:
     into :class:`Hit` objects only when asked for (``hits``/``why``/``explain``):
     matching stays cheap, and explanations cost only where they are shown.
     ``event`` is :data:`~bot.stories.events.NOT_TYPED` unless the matcher was
-    built with event rules.
+    built with event rules. ``concepts`` are the lexicon concepts the item
+    names ("tariff" for "levies" or "duties"), for story grouping.
     """
 
     watchlists: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
+    concepts: list[str] = field(default_factory=list)
     evidence: dict[tuple[str, str], list[RawHit]] = field(default_factory=dict)
     source: tuple[str, str, list[int] | None] = ("", "", None)  # title, joined text, position map
     event: EventGuess = NOT_TYPED
@@ -120,6 +124,9 @@ class Matcher:
                 add(phrase, (CONTEXT, company.id, 0))
             for phrase in company.exclude:
                 add(phrase, (NOT_COMPANY, company.id, 0))
+        for concept, concept_phrases in catalog.lexicon.items():
+            for phrase in concept_phrases:
+                add(phrase, (CONCEPT, concept, 0))
         if events is not None:
             for tag, phrases in events.cues.items():
                 for phrase in phrases:
@@ -179,6 +186,7 @@ class Matcher:
                 result.event = events.without_cues(item.source_kind)
         self._match_companies(found, result)
         self._match_watchlists(found, result)
+        result.concepts = [owner for (code, owner, _) in found if code == CONCEPT]
         return result
 
     def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
