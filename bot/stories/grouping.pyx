@@ -81,7 +81,7 @@ from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from libc.math cimport sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
-from libcpp.algorithm cimport find, sort, stable_sort, unique
+from libcpp.algorithm cimport find, lower_bound, sort, stable_sort, unique, upper_bound
 from libcpp.string cimport string
 from libcpp.utility cimport pair
 from libcpp.vector cimport vector
@@ -125,7 +125,8 @@ _ANSWERABLE_BY_ALL = frozenset(
     {"deal_report", "deal_confirmed", "bill", "rule", "study", "tax_guidance", "filing",
      "tariff_action", "financial", "other"}
 )
-# Which story types an answering item may answer.
+# Which story types an answering item may answer (at ANSWER_THRESHOLD). Any
+# other earlier story may be *followed up* by any item (at FOLLOW_THRESHOLD).
 _ANSWERABLE = {
     "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
     "deal_confirmed": frozenset({"deal_report", "other"}),
@@ -138,7 +139,24 @@ _CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
 cdef double SAME_TYPE_THRESHOLD = 0.4
 cdef double LOOSE_THRESHOLD = 0.6
 cdef double MIXED_THRESHOLD = 0.9
-cdef double ANSWER_THRESHOLD = 0.6
+cdef double ANSWER_THRESHOLD = 0.4
+cdef double FOLLOW_THRESHOLD = 0.6
+# The text term (shared words and concepts, 0..1) an item needs to join a
+# story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
+# busy stretch (at least BUSY_STORIES stories started in the BUSY_HOURS
+# before the item), QUIET_JOIN_TEXT otherwise.
+cdef double MIN_JOIN_TEXT = 0.7
+cdef double QUIET_JOIN_TEXT = 0.15
+cdef int BUSY_STORIES = 3
+cdef int64_t BUSY_HOURS = 12
+# The most one shared stem weighs: a topic word (tokens.topic_words) and a
+# lexicon concept; any other word weighs 1/sqrt(live stories holding it).
+cdef double TOPIC_CAP = 0.3
+cdef double CONCEPT_CAP = 0.5
+# On a busy stretch, what all shared topic words of a pair weigh together.
+cdef double TOPIC_TOTAL = 0.3
+# The text term is the shared weight over the smaller bag, at most TEXT_CAP stems.
+cdef double TEXT_CAP = 4
 cdef double COMPANY_WEIGHT = 0.3
 cdef double WATCHLIST_WEIGHT = 0.1
 cdef double DISJOINT_COMPANY_PENALTY = 0.3
@@ -147,7 +165,10 @@ cdef double CLAIM_BONUS = 0.2
 cdef double MIN_ANSWER_COMPANY_OVERLAP = 0.5
 cdef double NEVER = -1.0
 cdef enum:
-    TEXT_CAP = 4
+    # Kinds of stem (Tally.kind).
+    SPECIFIC = 0
+    TOPIC = 1
+    CONCEPT = 2
     MAX_POSTING = 64
     RETRIEVAL_TOKENS = 10
     MAX_CANDIDATES = 10
@@ -162,6 +183,14 @@ cdef enum:
     N_TYPES = 13
     # Code points below this are looked up in _BOUNDARY; above it fold decides.
     BOUNDARY_LIMIT = 0x3001
+
+
+def _link_threshold(item_type, story_type):
+    """The score an item needs to link its story to an earlier story of
+    ``story_type``: answering it (a denial of a report) or following it up."""
+    if story_type in _ANSWERABLE.get(item_type, ()):
+        return ANSWER_THRESHOLD
+    return FOLLOW_THRESHOLD
 
 
 def _join_threshold(item_type, story_type):
@@ -179,8 +208,7 @@ def _join_threshold(item_type, story_type):
 
 # The rules as arrays indexed by event-type code (position in EVENT_TYPES).
 cdef double _JOIN[N_TYPES][N_TYPES]
-cdef bint _MAY_ANSWER[N_TYPES][N_TYPES]
-cdef bint _ANSWERING[N_TYPES]
+cdef double _LINK[N_TYPES][N_TYPES]
 cdef bint _CLAIM_ANSWER[N_TYPES]
 cdef int DEAL_REPORT = EVENT_TYPES.index("deal_report")
 cdef int OTHER = EVENT_TYPES.index("other")
@@ -197,11 +225,10 @@ cdef uint64_t MIX = 0x9E3779B97F4A7C15
 
 assert len(EVENT_TYPES) == N_TYPES, "update N_TYPES with EVENT_TYPES"
 for _a, _item_type in enumerate(EVENT_TYPES):
-    _ANSWERING[_a] = _item_type in _ANSWERABLE
     _CLAIM_ANSWER[_a] = _item_type in _CLAIM_ANSWERS
     for _b, _story_type in enumerate(EVENT_TYPES):
         _JOIN[_a][_b] = _join_threshold(_item_type, _story_type)
-        _MAY_ANSWER[_a][_b] = _story_type in _ANSWERABLE.get(_item_type, ())
+        _LINK[_a][_b] = _link_threshold(_item_type, _story_type)
 _INVERSE_ROOT[0] = 0.0
 for _n in range(1, MAX_POSTING + 1):
     _INVERSE_ROOT[_n] = 1.0 / sqrt(_n)
@@ -441,6 +468,29 @@ cdef size_t _stem(const unsigned char* word, size_t length, unsigned char* out) 
     return length
 
 
+# Concepts are stems that no word can be: "~" breaks words.
+cdef bytes CONCEPT_MARK = b"~"
+
+
+def _stems_of(words):
+    """The stems of folded single words, as bytes."""
+    cdef unsigned char buffer[WORD_BYTES + 8]
+    out = set()
+    for word in words:
+        raw = word.encode()[:WORD_BYTES]
+        out.add(bytes(buffer[:_stem(raw, len(raw), buffer)]))
+    return out
+
+
+cdef bint _is_common_number(const unsigned char* stem, size_t size) noexcept:
+    """One or two digits ("25" per cent, "30" September) or a year: they recur
+    in unrelated news, unlike "19.5" or "116,000"."""
+    for k in range(size):
+        if not 48 <= stem[k] <= 57:
+            return False
+    return size <= 2 or (size == 4 and (stem[0] == 49 and stem[1] == 57 or stem[0] == 50 and stem[1] == 48))
+
+
 cdef inline bint _ends_with(
     const unsigned char* word, size_t length, const char* suffix, size_t size
 ) noexcept:
@@ -585,6 +635,7 @@ cdef struct Tally:
     # apart.
     uint32_t held
     bint common  # more than MAX_POSTING held it: the stories are not listed
+    unsigned char kind  # SPECIFIC, TOPIC or CONCEPT: how much it may weigh
 
 
 cdef struct Features:
@@ -605,6 +656,7 @@ cdef class StoryIndex:
     cdef readonly object window
     cdef readonly object answer_window
     cdef int64_t window_us, answer_window_us
+    cdef vector[int64_t] _starts  # first moments of the stories, sorted
     cdef object _new_id  # None: "s1", "s2", ...
     cdef int64_t _last_number
     cdef dict _by_id  # story id -> StoryRef
@@ -630,8 +682,15 @@ cdef class StoryIndex:
     cdef vector[uint64_t] _found  # stories holding a token << 32 | token
     cdef vector[int32_t] _by_count[RETRIEVAL_TOKENS + 1]
     cdef vector[int32_t] _candidate_slots
+    cdef double _text  # the text term of the last _score
+    cdef bint _strict  # a busy stretch: topic words are capped (see _score)
+    cdef dict _concept_ids  # concept -> stem id
+    cdef set _topic_stems  # stems of topic words (bytes)
 
-    def __init__(self, *, window=timedelta(days=4), new_id=None, answer_window=timedelta(days=21)):
+    def __init__(
+        self, *, window=timedelta(days=4), new_id=None, answer_window=timedelta(days=21),
+        topic_words=tokens.TOPIC_WORDS,
+    ):
         self.window = window
         self.answer_window = max(answer_window, window)
         self.window_us = _span(self.window)
@@ -646,6 +705,8 @@ cdef class StoryIndex:
         self._listed.resize(1)
         self._label_ids = {}
         self._label_names = []
+        self._concept_ids = {}
+        self._topic_stems = _stems_of(topic_words)
 
     # ------------------------------------------------------------ queries
 
@@ -667,34 +728,42 @@ cdef class StoryIndex:
 
     # ------------------------------------------------------------ updates
 
-    def assign(self, item, companies, watchlists, event, *, seen_at=None):
-        """Put ``item`` into the best recent story or a new one, and link answers."""
+    def assign(self, item, companies, watchlists, event, *, seen_at=None, concepts=()):
+        """Put ``item`` into the best recent story or a new one, and link
+        answers and follow-ups. ``concepts`` are the lexicon concepts the
+        matcher found (``MatchResult.concepts``)."""
         cdef Features* feats = &self._feats
-        moment = self._features(item, companies, watchlists, event.event_type, seen_at)
+        moment = self._features(item, companies, watchlists, event.event_type, seen_at, concepts)
         cdef vector[pair[double, int32_t]] joinable, answerable
         cdef StoryRef story
-        cdef double threshold, score, recent
-        cdef bint may_answer
+        cdef double threshold, link, score, recent
+        self._strict = self._busy()
+        cdef double min_text = MIN_JOIN_TEXT if self._strict else QUIET_JOIN_TEXT
         self._candidates()
         for slot in self._candidate_slots:
             story = <StoryRef>self._slots[slot]
             # Cheap eligibility checks first: most candidates are out of the
-            # grouping window and not a claim this item could answer.
+            # grouping window and not a story this item could link to.
             threshold = NEVER
             if _distance(feats.moment, story.first_us) <= self.window_us:
                 threshold = _JOIN[feats.type_code][story.type_code]
-            may_answer = self._may_answer(story)
-            if threshold == NEVER and not may_answer:
+                if self._strict and (
+                    feats.type_code != story.type_code
+                    or feats.company_ids != story.company_ids
+                ):
+                    threshold = NEVER  # a busy stretch: one type, one set of companies
+            link = self._link_threshold(story)
+            if threshold == NEVER and link == NEVER:
                 continue
             score = self._score(story)
-            if threshold != NEVER:
+            if threshold != NEVER and self._text >= min_text:
                 recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.push_back(pair[double, int32_t](score, slot))
                     continue
-            if may_answer:
+            if link != NEVER:
                 score = self._answer_score(story, score)
-                if score >= ANSWER_THRESHOLD:
+                if score >= link:
                     answerable.push_back(pair[double, int32_t](score, slot))
         stable_sort(joinable.begin(), joinable.end(), _by_score)
         stable_sort(answerable.begin(), answerable.end(), _by_score)
@@ -704,11 +773,11 @@ cdef class StoryIndex:
 
     def add_existing(
         self, str story_id, item, companies, watchlists, str event_type, seen_at=None, *,
-        answers=None,
+        answers=None, concepts=(),
     ):
         """Replay a stored assignment (at startup), in publication order."""
         cdef StoryRef story
-        moment = self._features(item, companies, watchlists, event_type, seen_at)
+        moment = self._features(item, companies, watchlists, event_type, seen_at, concepts)
         known = self._by_id.get(story_id)
         if known is None:
             story = self._create(story_id, item, moment)
@@ -728,6 +797,9 @@ cdef class StoryIndex:
         cdef Tally* tally
         cdef vector[int32_t]* listed
         stale = [s for s in self._by_id.values() if (<StoryRef>s).last_us < cutoff]
+        self._starts.erase(
+            self._starts.begin(), lower_bound(self._starts.begin(), self._starts.end(), cutoff)
+        )
         for story in stale:
             del self._by_id[story.story_id]
             for token in story.tokens:
@@ -747,7 +819,7 @@ cdef class StoryIndex:
 
     # ------------------------------------------------------------ features
 
-    cdef object _features(self, item, companies, watchlists, str event_type, seen_at):
+    cdef object _features(self, item, companies, watchlists, str event_type, seen_at, concepts):
         """Fill ``self._feats`` for ``item``; returns its moment as a datetime."""
         cdef Features* feats = &self._feats
         moment = item.published
@@ -766,6 +838,12 @@ cdef class StoryIndex:
         summary = item.summary
         if summary:
             self._tokens(summary, feats.tokens, True)
+        cdef int32_t concept_id
+        for concept in concepts:
+            concept_id = self._concept_id(concept)
+            if not self._is_marked(concept_id):
+                self._marked[concept_id >> 6] |= (<uint64_t>1) << (concept_id & 63)
+                feats.tokens.push_back(concept_id)
         self._label_list(companies, feats.company_ids)
         self._label_list(watchlists, feats.watchlist_ids)
         feats.entity_tokens.clear()
@@ -861,6 +939,16 @@ cdef class StoryIndex:
         self._word_stems.add(length, h, stem_id)
         return stem_id
 
+    cdef int32_t _concept_id(self, str concept) except -1:
+        """The stem id standing for a lexicon concept ("~tariff")."""
+        found = self._concept_ids.get(concept)
+        if found is not None:
+            return found
+        cdef bytes raw = CONCEPT_MARK + concept.encode()
+        cdef int32_t stem_id = self._stem_id(raw, len(raw))
+        self._concept_ids[concept] = stem_id
+        return stem_id
+
     cdef int32_t _stem_id(self, const unsigned char* stemmed, size_t size) except -1:
         """The id of a stem, given one if it is new."""
         cdef uint64_t h = _hash(stemmed, size)
@@ -870,9 +958,18 @@ cdef class StoryIndex:
             self._stems.push_back(string(<const char*>stemmed, size))
             self._stem_ids.add(size, h, stem_id)
             self._tally.resize(stem_id + 1)
+            self._tally[stem_id].kind = self._stem_kind(stemmed, size)
             self._listed.resize(stem_id + 1)
             self._marked.resize((stem_id >> 6) + 1)
         return stem_id
+
+    cdef unsigned char _stem_kind(self, const unsigned char* stem, size_t size) except 255:
+        """A concept, a topic word or a specific word (see the weights)."""
+        if size and stem[0] == CONCEPT_MARK[0]:
+            return CONCEPT
+        if (<const char*>stem)[:size] in self._topic_stems or _is_common_number(stem, size):
+            return TOPIC
+        return SPECIFIC
 
     cdef int _label_list(self, labels, vector[int32_t]& out) except -1:
         """Sorted ids of company or watchlist names; a new name is given an id
@@ -967,19 +1064,29 @@ cdef class StoryIndex:
         The sum is measured against the smaller bag, capped at ``TEXT_CAP``
         stems: a few shared rare words are as good as identity."""
         cdef Features* feats = &self._feats
-        cdef double weight = 0.0, overlap, score
-        cdef size_t held
-        cdef size_t size = min(feats.tokens.size(), story.tokens.size(), <size_t>TEXT_CAP)
-        if size == 0:
+        cdef double weight = 0.0, topic = 0.0, overlap, score, each
+        cdef bint strict = self._strict
+        cdef Tally* tally
+        cdef double size = min(<double>feats.tokens.size(), <double>story.tokens.size(), TEXT_CAP)
+        if size < 1:
             size = 1
         cdef const uint64_t* marked = self._marked.data()
         for token in story.tokens:
             if _has_bit(marked, token) and not _contains(feats.entity_tokens, token):
-                held = self._tally[token].held
-                weight += _INVERSE_ROOT[held if held < MAX_POSTING else MAX_POSTING]
+                tally = &self._tally[token]
+                each = _INVERSE_ROOT[tally.held if tally.held < MAX_POSTING else MAX_POSTING]
+                if tally.kind == SPECIFIC:
+                    weight += each
+                elif not strict and tally.kind == TOPIC:
+                    weight += min(each, TOPIC_CAP)
+                elif tally.kind == CONCEPT:
+                    weight += min(each, CONCEPT_CAP)
+                else:
+                    topic += min(each, TOPIC_CAP)
                 if weight >= size:  # the text term is capped at 1: no need to read on
                     break
-        score = min(1.0, weight / size)
+        score = min(1.0, (weight + min(topic, TOPIC_TOTAL)) / size)
+        self._text = score
         if not feats.company_ids.empty() and not story.company_ids.empty():
             overlap = _jaccard(feats.company_ids, story.company_ids)
             score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
@@ -987,22 +1094,35 @@ cdef class StoryIndex:
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
         return score
 
-    cdef bint _may_answer(self, StoryRef story) noexcept:
-        """Whether ``story`` could be the claim this item answers.
+    cdef bint _busy(self) noexcept:
+        """Whether at least BUSY_STORIES stories started in the BUSY_HOURS
+        before the current item."""
+        cdef int64_t moment = self._feats.moment
+        cdef int64_t since = moment - BUSY_HOURS * 3600 * _MICROS
+        cdef size_t count = (
+            upper_bound(self._starts.begin(), self._starts.end(), moment)
+            - lower_bound(self._starts.begin(), self._starts.end(), since)
+        )
+        return count >= <size_t>BUSY_STORIES
 
-        The claim must be earlier, of a type the item can answer, not itself an
-        answer, and be about the same parties: at least half of the companies
-        in common when the item names any (Moolenaar's letter about BYD and CATL
-        does not answer a Ford–Xiaomi report just because both name Ford), else
-        a shared watchlist."""
+    cdef double _link_threshold(self, StoryRef story) noexcept:
+        """The score this item needs to link its story to ``story`` (answer or
+        follow-up), or NEVER.
+
+        The story must have started earlier (so links never form a cycle) and
+        be about the same parties: at least half of the companies in common when the item
+        names any (Moolenaar's letter about BYD and CATL does not answer a
+        Ford–Xiaomi report just because both name Ford), else a shared
+        watchlist."""
         cdef Features* feats = &self._feats
-        if not _MAY_ANSWER[feats.type_code][story.type_code]:
-            return False
-        if story.first_us >= feats.moment or story.answers is not None:
-            return False
+        if story.first_us >= feats.moment:
+            return NEVER
         if not feats.company_ids.empty():
-            return _jaccard(feats.company_ids, story.company_ids) >= MIN_ANSWER_COMPANY_OVERLAP
-        return _jaccard(feats.watchlist_ids, story.watchlist_ids) > 0
+            if _jaccard(feats.company_ids, story.company_ids) < MIN_ANSWER_COMPANY_OVERLAP:
+                return NEVER
+        elif _jaccard(feats.watchlist_ids, story.watchlist_ids) == 0:
+            return NEVER
+        return _LINK[feats.type_code][story.type_code]
 
     cdef double _answer_score(self, StoryRef story, double score) noexcept:
         """The fit of an eligible claim (compare with ``ANSWER_THRESHOLD``).
@@ -1029,12 +1149,14 @@ cdef class StoryIndex:
         cdef StoryRef story = <StoryRef>self._slots[joinable[0].second]
         cdef StoryRef claim
         self._add(story, item, moment)
-        if story.answers is None and _ANSWERING[self._feats.type_code]:
-            # The whole story must be about the claim's parties, not just this item.
+        if story.answers is None:
+            # The whole story must be about the claim's parties and later
+            # than it, not just this item.
             for entry in answerable:
                 claim = <StoryRef>self._slots[entry.second]
-                if story.company_ids.empty() or (
-                    _jaccard(story.company_ids, claim.company_ids) >= MIN_ANSWER_COMPANY_OVERLAP
+                if claim.first_us < story.first_us and (
+                    story.company_ids.empty()
+                    or _jaccard(story.company_ids, claim.company_ids) >= MIN_ANSWER_COMPANY_OVERLAP
                 ):
                     story.answers = claim.story_id
                     break
@@ -1084,6 +1206,9 @@ cdef class StoryIndex:
             self._free_slots.pop_back()
             self._slots[story.slot] = story
         self._by_id[story_id] = story
+        self._starts.insert(
+            upper_bound(self._starts.begin(), self._starts.end(), story.first_us), story.first_us
+        )
         self._add(story, item, moment)
         return story
 
@@ -1178,6 +1303,7 @@ cdef class StoryIndex:
         self._stems.swap(stems)
         self._stem_ids = stem_ids
         self._word_stems.clear()
+        self._concept_ids.clear()
         for k in range(self._label_entities.size()):
             self._entities_of_label(k)
 
@@ -1212,3 +1338,4 @@ cdef int _dominant_type(StoryRef story) noexcept:
             best = code
             best_count = story.type_counts[code]
     return best
+
