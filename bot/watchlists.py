@@ -240,11 +240,11 @@ def load_lexicon_file(path: Path) -> dict[str, list[str]]:
             )
         for number, phrase in enumerate(concept.phrases):
             key = fold_phrase(phrase)
-            if not key:
+            if not key.strip():
                 raise WatchlistFileError(
                     path,
                     _line_of(node, ["concepts", index, "phrases", number]),
-                    f"phrase {phrase!r} is empty once folded",
+                    f"phrase {phrase!r} is has nothing to match once folded",
                 )
             if owner.setdefault(key, concept.id) != concept.id:
                 raise WatchlistFileError(

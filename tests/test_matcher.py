@@ -181,3 +181,14 @@ def test_without_event_rules_nothing_is_typed(small: Matcher) -> None:
     assert typed.match(_item("Acme Motors says report is completely false")).event.event_type == (
         "denial"
     )
+
+
+def test_lexicon_concepts_come_from_the_same_scan() -> None:
+    catalog = Catalog(lexicon={"tariff": ["tariff", "levies", "duties"], "jv": ["joint venture"]})
+    matcher = Matcher(catalog)
+    formal = matcher.match(Item(id="a", title="Modification of duties on lithium-ion cells"))
+    press = matcher.match(Item(id="b", title="US raises levies on Chinese batteries"))
+    assert formal.concepts == ["tariff"] and press.concepts == ["tariff"]
+    both = matcher.match(Item(id="c", title="Tariffs hit the joint-venture plan"))
+    assert sorted(both.concepts) == ["jv", "tariff"]
+    assert matcher.match(Item(id="d", title="A dutiful levee")).concepts == []
