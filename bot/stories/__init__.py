@@ -2,7 +2,8 @@
 claim/answer threads. Storage-free: the core persists what these return and
 rebuilds the in-memory :class:`StoryIndex` from its database at startup."""
 
-from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventGuess, EventRules, classify_event
+from bot.models import EventGuess
+from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventRules, classify_event
 from bot.stories.grouping import Assignment, StoryIndex, StoryRef
 
 __all__ = [
