@@ -162,9 +162,12 @@ cdef double FOLLOW_THRESHOLD = 0.6
 # The text term (shared words and concepts, 0..1) an item needs to join a
 # story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
 # busy stretch (at least BUSY_STORIES stories started in the BUSY_HOURS
-# before the item), QUIET_JOIN_TEXT otherwise.
+# before the item), QUIET_JOIN_TEXT otherwise. Across two neutral types (no
+# claim/answer kind on either side: a rule and tax guidance, a tariff action
+# and other) on a quiet stretch, with the same set of companies: NEUTRAL_CROSS_TEXT.
 cdef double MIN_JOIN_TEXT = 0.7
 cdef double QUIET_JOIN_TEXT = 0.2
+cdef double NEUTRAL_CROSS_TEXT = 0.5
 cdef int BUSY_STORIES = 3
 cdef int64_t BUSY_HOURS = 12
 # The most one shared stem weighs: a topic word (tokens.topic_words) and a
@@ -231,6 +234,7 @@ cdef double _JOIN[N_TYPES][N_TYPES]
 cdef double _LINK[N_TYPES][N_TYPES]
 cdef bint _ANSWERS[N_TYPES][N_TYPES]  # an answer, not a follow-up
 cdef bint _CLAIM_ANSWER[N_TYPES]
+cdef bint _STANCE[N_TYPES]
 cdef int DEAL_REPORT = EVENT_TYPES.index("deal_report")
 cdef int OTHER = EVENT_TYPES.index("other")
 cdef dict _TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
@@ -247,6 +251,7 @@ cdef uint64_t MIX = 0x9E3779B97F4A7C15
 assert len(EVENT_TYPES) == N_TYPES, "update N_TYPES with EVENT_TYPES"
 for _a, _item_type in enumerate(EVENT_TYPES):
     _CLAIM_ANSWER[_a] = _item_type in _CLAIM_ANSWERS
+    _STANCE[_a] = _item_type in _STANCES
     for _b, _story_type in enumerate(EVENT_TYPES):
         _JOIN[_a][_b] = _join_threshold(_item_type, _story_type)
         _LINK[_a][_b] = _link_threshold(_item_type, _story_type)
@@ -772,7 +777,14 @@ cdef class StoryIndex:
                 continue
             score = self._score(story)
             if threshold != NEVER and self._text >= (
-                min_text if feats.type_code == story.type_code else MIN_JOIN_TEXT
+                min_text if feats.type_code == story.type_code
+                else NEUTRAL_CROSS_TEXT if (
+                    not self._strict
+                    and not _STANCE[feats.type_code]
+                    and not _STANCE[story.type_code]
+                    and feats.company_ids == story.company_ids
+                )
+                else MIN_JOIN_TEXT
             ):
                 recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
