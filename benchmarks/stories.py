@@ -1,19 +1,38 @@
-"""Story grouping, event typing and answer links on the labelled development
-set, plus their speed on a synthetic stream: ``python -m benchmarks.stories
-[--errors] [--items N]``.
+"""Story grouping, event typing and links on labelled sets, plus their speed:
+``python -m benchmarks.stories [--errors] [--holdout-errors] [--items N]``.
 
-Items are fed in publication order with companies and watchlists from the
-shipped Matcher, as the bot does. Definitions:
+Items are fed in publication order with companies, watchlists, concepts and
+event types from the shipped Matcher, as the bot does.
 
-* pair precision/recall/F1: over items with a story label, pairs predicted in
-  one story vs pairs labelled as one story;
-* event accuracy: over all items;
-* link precision: of the items for which we predict ``answers`` (a claim story),
-  the fraction whose claim story holds the labelled claim item. The labelled
-  claim of an item is its own ``answers`` or, when that is empty, the one its
-  story-mates point at (the dev set labels the link on some items of an answer
-  story only). Link recall: of the items with their own ``answers`` label, the
-  fraction linked to the story holding it.
+Sets:
+
+* ``devset.jsonl``: the development set the first thresholds were chosen on
+  (one summary line, kept for comparison).
+* ``stories_eval.jsonl``: the evaluation set, split by thread into a *tune*
+  half and a *held-out* half (field ``half``). Each half is run through its own
+  index, so neither can change what the other shows. Rules and thresholds are
+  changed only while looking at the tune half; ``--errors`` lists the tune
+  half's mistakes only.
+* ``stories_burst.jsonl``: one busy day of different events (a test set:
+  measured, never tuned on).
+
+Definitions:
+
+* pair precision/recall/F1 *by story*: over pairs of items, predicted in one
+  story vs labelled as one story. *Threads as one*: a story together with the
+  stories linked to it (answers, follow-ups, transitively) counts as one
+  cluster, on both sides.
+* claim→answer and follow-up links, per item whose story we link to another:
+  the link is right when the linked story holds the item's labelled target
+  (``answers``). Recall: of the items labelled with that ``relation``, the
+  fraction linked right. Precision: of the items we link, those labelled with
+  that relation or, when unlabelled, whose predicted type says it (a denial or
+  confirmation is an answer, anything else a follow-up), the fraction right.
+* same-company merges: predicted stories holding items of two labelled
+  stories that share a labelled company.
+* burst runs: the held-out half re-timed into 24 hours and into 1 hour (order
+  kept, evenly spaced), the burst file as is and squeezed into 1 hour: pair
+  precision by story.
 """
 
 from __future__ import annotations
@@ -22,122 +41,312 @@ import argparse
 import itertools
 import random
 import time
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
+from pathlib import Path
+from typing import Any
 
-from benchmarks.common import load_devset, precision_recall
+from benchmarks.common import DATA, load_devset, precision_recall
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_RULES, Assignment, StoryIndex
+from bot.stories import EVENT_RULES, StoryIndex
+from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SEED = 20260131
+EVAL_FILE = DATA / "stories_eval.jsonl"
+BURST_FILE = DATA / "stories_burst.jsonl"
+ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
+Row = tuple[Item, dict[str, Any]]
 
 
 def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def evaluate(show_errors: bool = False) -> dict[str, float]:
-    """Run the dev set through typing and grouping; print and return the metrics."""
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
-    index = StoryIndex()
-    rows = load_devset()
-    predicted: dict[str, Assignment] = {}
-    types: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    for item, _labels in rows:
-        result = matcher.match(item)
-        guess = result.event
-        types[item.id], reasons[item.id] = guess.event_type, guess.reason
-        predicted[item.id] = index.assign(item, result.companies, result.watchlists, guess)
-    labels = {item.id: data for item, data in rows}
-    titles = {item.id: item.title for item, _ in rows}
-    story_of = {item_id: a.story_id for item_id, a in predicted.items()}
+def shipped_matcher() -> Matcher:
+    return Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
 
-    # Clustering pairs over labelled items.
-    labelled = [i for i in labels if labels[i]["story"]]
+
+def load_rows(path: Path) -> list[Row]:
+    """(item, labels) pairs in publication order."""
+    rows = load_devset(path)
+    return sorted(rows, key=lambda row: row[0].published or datetime.min.replace(tzinfo=UTC))
+
+
+def retimed(rows: Sequence[Row], span: timedelta) -> list[Row]:
+    """The same items in the same order, evenly spread over ``span`` from the
+    first item's time: a busy day (or hour) made of events of months."""
+    if not rows:
+        return []
+    start = rows[0][0].published or datetime(2026, 1, 1, tzinfo=UTC)
+    step = span / max(1, len(rows) - 1)
+    return [
+        (replace(item, published=start + step * k), data) for k, (item, data) in enumerate(rows)
+    ]
+
+
+@dataclass
+class Run:
+    """What grouping predicted for a list of rows."""
+
+    rows: list[Row]
+    story_of: dict[str, str] = field(default_factory=dict)  # item id -> story id
+    link_of: dict[str, str] = field(default_factory=dict)  # story id -> story it links to
+    types: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0  # in StoryIndex.assign only
+
+
+def run(rows: Sequence[Row], matcher: Matcher | None = None) -> Run:
+    """Feed ``rows`` through the matcher and a fresh :class:`StoryIndex`."""
+    matcher = matcher or shipped_matcher()
+    index = StoryIndex(topic_words=topic_words(matcher.catalog))
+    out = Run(list(rows))
+    for item, _ in rows:
+        result = matcher.match(item)
+        out.types[item.id], out.reasons[item.id] = result.event.event_type, result.event.reason
+        began = time.perf_counter()
+        placed = index.assign(
+            item, result.companies, result.watchlists, result.event, concepts=result.concepts
+        )
+        out.seconds += time.perf_counter() - began
+        out.story_of[item.id] = placed.story_id
+    for story in index.stories():
+        if story.answers is not None:
+            out.link_of[story.story_id] = story.answers
+    return out
+
+
+def _threads(story_of: dict[str, str], link_of: dict[str, str]) -> dict[str, str]:
+    """item id -> the root of its story's thread (links followed to the end)."""
+    roots: dict[str, str] = {}
+    for item_id, story in story_of.items():
+        seen = {story}
+        while story in link_of and link_of[story] not in seen:
+            story = link_of[story]
+            seen.add(story)
+        roots[item_id] = story
+    return roots
+
+
+def gold_story_of(rows: Iterable[Row]) -> dict[str, str]:
+    return {item.id: data["story"] for item, data in rows if data.get("story")}
+
+
+def gold_links(rows: Sequence[Row]) -> tuple[dict[str, str], dict[str, str]]:
+    """(gold story -> story it links to, item id -> labelled target item id)."""
+    story_of = gold_story_of(rows)
+    links: dict[str, str] = {}
+    targets: dict[str, str] = {}
+    for item, data in rows:
+        target = data.get("answers")
+        if target and data.get("story") and target in story_of:
+            links.setdefault(data["story"], story_of[target])
+            targets[item.id] = target
+    return links, targets
+
+
+def pairs(
+    ids: Sequence[str], gold: dict[str, str], predicted: dict[str, str]
+) -> tuple[int, int, int, list[tuple[str, str]]]:
+    """tp, fp, fn over item pairs, and the falsely merged pairs."""
     tp = fp = fn = 0
-    pair_errors: list[str] = []
-    for a, b in combinations(labelled, 2):
-        same_gold = labels[a]["story"] == labels[b]["story"]
-        same_pred = story_of[a] == story_of[b]
+    merged: list[tuple[str, str]] = []
+    for a, b in combinations(ids, 2):
+        same_gold = gold[a] == gold[b]
+        same_pred = predicted[a] == predicted[b]
         tp += same_gold and same_pred
         fp += same_pred and not same_gold
         fn += same_gold and not same_pred
-        if same_gold != same_pred:
-            kind = "merged " if same_pred else "split  "
-            pair_errors.append(f"  {kind} {a} {labels[a]['story']:34} {b} {labels[b]['story']}")
-    pair_p, pair_r = precision_recall(tp, fp, fn)
+        if same_pred and not same_gold:
+            merged.append((a, b))
+    return tp, fp, fn, merged
 
-    # Event types.
-    confusion = Counter((labels[i]["event_type"], types[i]) for i in labels)
-    correct = sum(n for (gold, got), n in confusion.items() if gold == got)
-    accuracy = correct / len(labels)
 
-    # Answer links.
-    story_claim: dict[str, str] = {}
-    for data in labels.values():
-        if data["answers"] and data["story"]:
-            story_claim.setdefault(data["story"], data["answers"])
-    link_ok = link_bad = 0
-    link_errors: list[str] = []
-    for i, assignment in predicted.items():
-        if assignment.answers is None:
-            continue
-        gold = labels[i]["answers"] or story_claim.get(labels[i]["story"] or "")
-        if gold is not None and story_of.get(gold) == assignment.answers:
-            link_ok += 1
-        else:
-            link_bad += 1
-            link_errors.append(
-                f"  wrong link {i} -> {assignment.answers} (gold {gold}) {titles[i][:70]}"
+def false_merges(result: Run) -> list[tuple[str, str]]:
+    """Pairs of items predicted in one story although labelled as two events."""
+    gold = gold_story_of(result.rows)
+    ids = [i for i in result.story_of if i in gold]
+    return pairs(ids, gold, result.story_of)[3]
+
+
+def score(result: Run) -> tuple[dict[str, float], list[str]]:
+    """The metrics of a run on a labelled set, and its mistakes as lines."""
+    rows = result.rows
+    labels = {item.id: data for item, data in rows}
+    titles = {item.id: item.title for item, _ in rows}
+    gold = gold_story_of(rows)
+    ids = [i for i in result.story_of if i in gold]
+    errors: list[str] = []
+    m: dict[str, float] = {}
+
+    tp, fp, fn, _ = pairs(ids, gold, result.story_of)
+    m["story_p"], m["story_r"] = precision_recall(tp, fp, fn)
+    m["story_f1"] = _f1(m["story_p"], m["story_r"])
+    for a, b in combinations(ids, 2):
+        if (gold[a] == gold[b]) != (result.story_of[a] == result.story_of[b]):
+            kind = "merged" if result.story_of[a] == result.story_of[b] else "split "
+            errors.append(f"  {kind} {a} {gold[a]:34} {b} {gold[b]}")
+
+    gold_link, targets = gold_links(rows)
+    gold_thread = _threads(gold, gold_link)
+    pred_thread = _threads(result.story_of, result.link_of)
+    tp, fp, fn, _ = pairs(ids, gold_thread, pred_thread)
+    m["thread_p"], m["thread_r"] = precision_recall(tp, fp, fn)
+    m["thread_f1"] = _f1(m["thread_p"], m["thread_r"])
+
+    correct = sum(labels[i]["event_type"] == result.types[i] for i in labels)
+    m["event_accuracy"] = correct / len(labels) if labels else 1.0
+    for i in labels:
+        if labels[i]["event_type"] != result.types[i]:
+            errors.append(
+                f"  type {i} {labels[i]['event_type']:14} -> {result.reasons[i]:48} {titles[i][:60]}"
             )
-    own = [i for i in labels if labels[i]["answers"]]
-    found = sum(1 for i in own if predicted[i].answers == story_of[labels[i]["answers"]])
-    for i in own:
-        if predicted[i].answers != story_of[labels[i]["answers"]]:
-            link_errors.append(f"  missed link {i} -> {labels[i]['answers']} {titles[i][:70]}")
-    link_p = link_ok / (link_ok + link_bad) if link_ok + link_bad else 1.0
-    link_r = found / len(own) if own else 1.0
-    related = sum(1 for a in predicted.values() if a.also_related)
 
-    print(f"{'metric':34} {'value':>8}   detail")
-    print(f"{'pair precision':34} {pair_p:8.3f}   tp {tp} fp {fp}")
-    print(f"{'pair recall':34} {pair_r:8.3f}   fn {fn}")
-    print(f"{'pair F1':34} {_f1(pair_p, pair_r):8.3f}   target >= 0.90")
-    print(f"{'event-type accuracy':34} {accuracy:8.3f}   {correct}/{len(labels)}, target >= 0.85")
-    print(f"{'link precision':34} {link_p:8.3f}   {link_ok}/{link_ok + link_bad}, target >= 0.90")
-    print(f"{'link recall':34} {link_r:8.3f}   {found}/{len(own)}")
-    print(f"{'items reporting also_related':34} {related:8d}")
-    print(f"{'stories':34} {len(set(story_of.values())):8d}   labelled stories 37")
-    top = [(pair, n) for pair, n in confusion.most_common() if pair[0] != pair[1]][:6]
-    print(
-        "top type errors (gold -> predicted): " + ", ".join(f"{g}->{p} x{n}" for (g, p), n in top)
+    # Links, per item, by relation.
+    for relation in ("answer", "follow_up"):
+        made = right = labelled = found = 0
+        for i in ids:
+            own = labels[i].get("relation")
+            linked = result.link_of.get(result.story_of[i])
+            target = targets.get(i)
+            ok = linked is not None and target is not None and result.story_of[target] == linked
+            if own == relation:
+                labelled += 1
+                found += ok
+                if not ok:
+                    errors.append(f"  missed {relation} {i} -> {target} {titles[i][:70]}")
+            guessed = "answer" if result.types[i] in ANSWER_TYPES else "follow_up"
+            if linked is not None and (own or guessed) == relation:
+                made += 1
+                right += ok
+                if not ok:
+                    errors.append(
+                        f"  wrong {relation} {i} -> {linked} (gold {target}) {titles[i][:60]}"
+                    )
+        m[f"{relation}_p"] = right / made if made else 1.0
+        m[f"{relation}_r"] = found / labelled if labelled else 1.0
+        m[f"{relation}_n"] = labelled
+
+    # All links, whatever the relation (the dev set does not label it).
+    linked_items = [i for i in ids if result.story_of[i] in result.link_of]
+    right = sum(
+        1
+        for i in linked_items
+        if i in targets and result.story_of[targets[i]] == result.link_of[result.story_of[i]]
     )
+    found = sum(
+        1
+        for i in targets
+        if i in result.story_of
+        and result.link_of.get(result.story_of[i]) == result.story_of.get(targets[i])
+    )
+    m["link_p"] = right / len(linked_items) if linked_items else 1.0
+    m["link_r"] = found / len(targets) if targets else 1.0
+
+    # Predicted stories that merge two events of one company.
+    members: dict[str, list[str]] = defaultdict(list)
+    for i in ids:
+        members[result.story_of[i]].append(i)
+    same_company = 0
+    for story, items in members.items():
+        bad = [
+            (a, b)
+            for a, b in combinations(items, 2)
+            if gold[a] != gold[b]
+            and set(labels[a]["expected"]["companies"]) & set(labels[b]["expected"]["companies"])
+        ]
+        if bad:
+            same_company += 1
+            a, b = bad[0]
+            errors.append(f"  same-company merge in {story}: {gold[a]} + {gold[b]}")
+    m["same_company_merges"] = same_company
+    m["stories"] = len(set(result.story_of.values()))
+    m["gold_stories"] = len(set(gold.values()))
+    m["items"] = len(rows)
+    m["grouping_us"] = result.seconds / len(rows) * 1e6 if rows else 0.0
+    return m, errors
+
+
+def _report_half(name: str, m: dict[str, float]) -> None:
+    print(
+        f"{name}: {m['items']:.0f} items, {m['gold_stories']:.0f} labelled stories, "
+        f"{m['stories']:.0f} predicted"
+    )
+    rows = [
+        ("pair P/R/F1 by story", f"{m['story_p']:.3f} {m['story_r']:.3f} {m['story_f1']:.3f}"),
+        (
+            "pair P/R/F1 threads as one",
+            f"{m['thread_p']:.3f} {m['thread_r']:.3f} {m['thread_f1']:.3f}   target F1 >= 0.90",
+        ),
+        (
+            "claim->answer link P/R",
+            f"{m['answer_p']:.3f} {m['answer_r']:.3f}   "
+            f"{m['answer_n']:.0f} labelled, target >= 0.90 both",
+        ),
+        (
+            "follow-up link P/R",
+            f"{m['follow_up_p']:.3f} {m['follow_up_r']:.3f}   {m['follow_up_n']:.0f} labelled",
+        ),
+        ("event-type accuracy", f"{m['event_accuracy']:.3f}   target >= 0.85"),
+        ("same-company merges", f"{m['same_company_merges']:.0f}   target 0"),
+    ]
+    for label, value in rows:
+        print(f"  {label:30} {value}")
+
+
+def burst_runs(matcher: Matcher, holdout: list[Row], burst: list[Row]) -> list[tuple[str, Run]]:
+    runs = []
+    if holdout:
+        runs.append(("held-out half in 24 h", run(retimed(holdout, timedelta(hours=24)), matcher)))
+        runs.append(("held-out half in 1 h", run(retimed(holdout, timedelta(hours=1)), matcher)))
+    if burst:
+        runs.append(("burst file as is", run(burst, matcher)))
+        runs.append(("burst file in 1 h", run(retimed(burst, timedelta(hours=1)), matcher)))
+    return runs
+
+
+def evaluate(show_errors: bool = False, holdout_errors: bool = False) -> dict[str, float]:
+    """Print every metric; returns the held-out half's (the tune half's when
+    there is no evaluation set)."""
+    matcher = shipped_matcher()
+    dev, _ = score(run(load_rows(DATA / "devset.jsonl"), matcher))
+    print(
+        f"dev set: pair P/R/F1 {dev['story_p']:.3f} {dev['story_r']:.3f} {dev['story_f1']:.3f}, "
+        f"threads F1 {dev['thread_f1']:.3f}, links P/R {dev['link_p']:.3f} "
+        f"{dev['link_r']:.3f}, event types {dev['event_accuracy']:.3f}, "
+        f"grouping {dev['grouping_us']:.1f} µs/item"
+    )
+    if not EVAL_FILE.exists():
+        print(f"(no {EVAL_FILE.name}: evaluation set not found)")
+        return dev
+    rows = load_rows(EVAL_FILE)
+    tune = [r for r in rows if r[1].get("half") == "tune"]
+    holdout = [r for r in rows if r[1].get("half") == "holdout"]
+    tuned, tune_errors = score(run(tune, matcher))
+    held, held_errors = score(run(holdout, matcher))
+    _report_half("tune half", tuned)
+    _report_half("held-out half", held)
+    burst = load_rows(BURST_FILE) if BURST_FILE.exists() else []
+    for label, result in burst_runs(matcher, holdout, burst):
+        m, _ = score(result)
+        merges = false_merges(result)
+        print(
+            f"  burst: {label:24} pair precision {m['story_p']:.3f} (recall {m['story_r']:.3f}), "
+            f"{m['stories']:.0f} stories for {m['gold_stories']:.0f} events, "
+            f"{len(merges)} merged pairs, target >= 0.95"
+        )
     if show_errors:
-        print("event-type errors:")
-        for i, data in labels.items():
-            if data["event_type"] != types[i]:
-                print(f"  {i} {data['event_type']:14} -> {reasons[i]:48} {titles[i][:60]}")
-        print("clustering errors:")
-        print("\n".join(pair_errors) or "  none")
-        print("link errors:")
-        print("\n".join(link_errors) or "  none")
-        print("also_related:")
-        for i, placed in predicted.items():
-            if placed.also_related:
-                others = ", ".join(placed.also_related)
-                print(f"  {i} in {placed.story_id} also {others} {titles[i][:60]}")
-    return {
-        "pair_precision": pair_p,
-        "pair_recall": pair_r,
-        "pair_f1": _f1(pair_p, pair_r),
-        "event_accuracy": accuracy,
-        "link_precision": link_p,
-        "link_recall": link_r,
-    }
+        print("tune-half mistakes:")
+        print("\n".join(tune_errors) or "  none")
+    if holdout_errors:
+        print("held-out-half mistakes:")
+        print("\n".join(held_errors) or "  none")
+    return held
 
 
 # ---------------------------------------------------------------- speed
@@ -220,16 +429,17 @@ def time_stream(count: int, zipf: bool = True) -> tuple[float, float]:
     """µs/item for story grouping, and for the shipped matcher (event typing
     included: it is part of the matcher's scan) on the same items. Best of 3."""
     stream = make_stream(count, random.Random(SEED), zipf)
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
-    events = [matcher.match(item).event for item, _, _ in stream]
+    matcher = shipped_matcher()
+    results = [matcher.match(item) for item, _, _ in stream]
     grouping = matching = float("inf")
+    words = topic_words(matcher.catalog)
     for _ in range(3):
-        index = StoryIndex()
+        index = StoryIndex(topic_words=words)
         began = time.perf_counter()
-        for number, ((item, companies, watchlists), event) in enumerate(
-            zip(stream, events, strict=True)
+        for number, ((item, companies, watchlists), result) in enumerate(
+            zip(stream, results, strict=True)
         ):
-            index.assign(item, companies, watchlists, event)
+            index.assign(item, companies, watchlists, result.event, concepts=result.concepts)
             if number % 1000 == 999 and item.published is not None:
                 index.forget_before(item.published - index.answer_window)
         grouping = min(grouping, time.perf_counter() - began)
@@ -242,14 +452,18 @@ def time_stream(count: int, zipf: bool = True) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--errors", action="store_true", help="list every mistake")
+    parser.add_argument("--errors", action="store_true", help="list the tune half's mistakes")
+    parser.add_argument(
+        "--holdout-errors", action="store_true", help="list the held-out half's mistakes"
+    )
     parser.add_argument("--items", type=int, default=20000, help="synthetic stream size")
     args = parser.parse_args()
-    evaluate(args.errors)
-    for zipf, label in ((True, "Zipf words"), (False, "uniform words, worst case")):
-        ours, matcher = time_stream(args.items, zipf)
-        print(f"{'story grouping (µs/item)':34} {ours:8.2f}   {args.items} items, {label}")
-        print(f"{'matcher + typing (µs/item)':34} {matcher:8.2f}   same items, for scale")
+    evaluate(args.errors, args.holdout_errors)
+    if args.items:
+        for zipf, label in ((True, "Zipf words"), (False, "uniform words, worst case")):
+            ours, matcher = time_stream(args.items, zipf)
+            print(f"{'story grouping (µs/item)':34} {ours:8.2f}   {args.items} items, {label}")
+            print(f"{'matcher + typing (µs/item)':34} {matcher:8.2f}   same items, for scale")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from bot.sources.config import source_config
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry, Ingested, StoredItem, StoryRecord
 from bot.stories import StoryIndex
+from bot.stories.tokens import topic_words
 from bot.storylines import thread_reply
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
@@ -90,7 +91,7 @@ class PolicyWatch:
         self.settings = settings
         self.store = store
         self.registry = registry
-        self.stories = StoryIndex(new_id=new_story_id)
+        self.stories = self._new_index()
         self._index_pk = 0  # the newest stored item the story index has taken in
         self._own_keys: set[int] = set()  # what this process stored since then
         # Set by the running bot's jobs: asks the outbox sender to run now
@@ -157,7 +158,7 @@ class PolicyWatch:
             match = matcher.match(item)
             event = match.event
             placed = self.stories.assign(
-                item, match.companies, match.watchlists, event, seen_at=now
+                item, match.companies, match.watchlists, event, seen_at=now, concepts=match.concepts
             )
             rows.append(Ingested(item, match, placed.story_id, event.event_type, event.reason))
             touched[placed.story_id] = _story_record(
@@ -176,12 +177,16 @@ class PolicyWatch:
     async def _load_stories(self) -> None:
         """Rebuild the in-memory story index from recent stored items, a page at
         a time: holding all of them at once made this start-up's peak."""
-        self.stories = StoryIndex(new_id=new_story_id)
+        self.stories = self._new_index()
         newest = await self.store.max_item_pk()  # first: what is stored later is caught up
         since = self.clock() - self.stories.answer_window
         async for rows in self.store.recent_item_pages(since, STORY_REBUILD_LIMIT):
             await self._replay([row for row in rows if row.pk <= newest])
         self._index_pk, self._own_keys = newest, set()
+
+    def _new_index(self) -> StoryIndex:
+        """An empty story index that knows the catalog's topic words."""
+        return StoryIndex(new_id=new_story_id, topic_words=topic_words(self.registry.catalog))
 
     async def _catch_up(self) -> None:
         """Take into the story index what other processes stored since it last
@@ -204,6 +209,7 @@ class PolicyWatch:
         """Put stored items back into their stories, in publication order."""
         ids = list(dict.fromkeys(row.story_id for row in rows if row.story_id))
         records = {record.id: record for record in await self.store.stories(ids)}
+        matcher = self.registry.matcher  # concepts are not stored: find them again
         for row in rows:
             if not row.story_id:
                 continue
@@ -216,6 +222,7 @@ class PolicyWatch:
                 row.event_type or "other",
                 row.fetched_at,
                 answers=record.answers if record else None,
+                concepts=matcher.match(row.item).concepts,
             )
 
     async def load_sample(self) -> int:

@@ -35,6 +35,8 @@ _SUFFIX = re.compile(r"(?:s|es|'s|s')(?![^\W_])")
 # a require group (0 otherwise).
 INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
 EVENT_CUE, EVENT_BLOCK, ANY_EVENT_CUE = range(7, 10)
+# A phrase of the lexicon: owner is its concept id.
+CONCEPT = 10
 Role = tuple[int, str, int]
 # Every cue phrase also has this role, so one dict lookup tells whether event
 # typing has any hit to read (many items have none).
@@ -76,11 +78,13 @@ class MatchResult:
     into :class:`Hit` objects only when asked for (``hits``/``why``/``explain``):
     matching stays cheap, and explanations cost only where they are shown.
     ``event`` is :data:`~bot.models.NOT_TYPED` unless the matcher was
-    built with event rules.
+    built with event rules. ``concepts`` are the lexicon concepts the item
+    names ("tariff" for "levies" or "duties"), for story grouping.
     """
 
     watchlists: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
+    concepts: list[str] = field(default_factory=list)
     evidence: dict[tuple[str, str], list[RawHit]] = field(default_factory=dict)
     source: tuple[str, str, list[int] | None] = ("", "", None)  # title, joined text, position map
     event: EventGuess = NOT_TYPED
@@ -154,6 +158,9 @@ class Matcher:
                 add(phrase, (CONTEXT, company.id, 0))
             for phrase in company.exclude:
                 add(phrase, (NOT_COMPANY, company.id, 0))
+        for concept, concept_phrases in catalog.lexicon.items():
+            for phrase in concept_phrases:
+                add(phrase, (CONCEPT, concept, 0))
         if events is not None:
             for tag, phrases in events.cues.items():
                 for phrase in phrases:
@@ -212,6 +219,7 @@ class Matcher:
             len(item.title) if positions is None else bisect_left(positions, len(item.title))
         )
         self._match_watchlists(found, result, folded, title_end)
+        result.concepts = [owner for (code, owner, _) in found if code == CONCEPT]
         return result
 
     def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:

@@ -1,5 +1,6 @@
 """Stories as users see them: claims marked with their answers ("denied by
-Ford, 31 Jan") and the ``story ID`` thread in time order."""
+Ford, 31 Jan") and follow-ups ("+2 follow-ups"), and the ``story ID`` thread in
+time order."""
 
 from __future__ import annotations
 
@@ -28,16 +29,21 @@ def _who(rows: Iterable[StoredItem], catalog: Catalog, prefer: set[str]) -> str 
 
 @dataclass(frozen=True)
 class ClaimNotes:
-    """``notes``: claim story id -> "denied by Ford, 31 Jan". ``answered_by``:
-    answer story id -> the claim it answers, so a reply can fold the answer
-    into its claim instead of listing the same event twice."""
+    """``notes``: claim story id -> "denied by Ford, 31 Jan; +2 follow-ups".
+    ``answered_by``: answer or follow-up story id -> the story it is linked to,
+    so a reply can fold it into that story instead of listing the thread's
+    events as unrelated lines. ``follow_ups``: story id -> how many linked
+    stories are follow-ups (later events about it, not answers)."""
 
     notes: dict[str, str] = field(default_factory=dict)
     answered_by: dict[str, str] = field(default_factory=dict)
+    follow_ups: dict[str, int] = field(default_factory=dict)
 
 
 async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) -> ClaimNotes:
-    """For each claim story that was answered, a short note naming the answer."""
+    """For each story that was answered or followed up, a short note: each
+    answer named ("denied by Ford, 31 Jan"), follow-ups counted ("+2
+    follow-ups": a reaction, a filing, a final rule; ``story ID`` lists them)."""
     ids = sorted(set(story_ids))
     answers = await store.answering(ids)
     if not answers:
@@ -45,23 +51,30 @@ async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) 
     answer_items = await store.story_items([a.id for a in answers])
     claim_items = await store.story_items(sorted({a.answers for a in answers if a.answers}))
     notes: dict[str, list[str]] = {}
+    follow_ups: dict[str, int] = {}
     for answer in answers:
         if answer.answers is None:
+            continue
+        if answer.event_type not in VERBS:
+            follow_ups[answer.answers] = follow_ups.get(answer.answers, 0) + 1
             continue
         claim_companies = {
             c for row in claim_items if row.story_id == answer.answers for c in row.companies
         }
         members = [row for row in answer_items if row.story_id == answer.id]
         who = _who(members, catalog, claim_companies)
-        verb = VERBS.get(answer.event_type, "followed up")
+        verb = VERBS[answer.event_type]
         if answer.event_type in ("letter", "hearing"):
             text = f"{verb} from {who}" if who and answer.event_type == "letter" else verb
         else:
             text = f"{verb} by {who}" if who else verb
         notes.setdefault(answer.answers, []).append(f"{text}, {answer.first_seen:%-d %b}")
+    for claim, count in follow_ups.items():
+        notes.setdefault(claim, []).append(f"+{count} follow-up{'' if count == 1 else 's'}")
     return ClaimNotes(
         notes={claim: "; ".join(parts) for claim, parts in notes.items()},
         answered_by={a.id: a.answers for a in answers if a.answers},
+        follow_ups=follow_ups,
     )
 
 
@@ -111,11 +124,15 @@ async def thread_reply(store: Store, catalog: Catalog, story_id: str) -> Reply:
     items = []
     for row in sorted(rows, key=lambda r: (r.item.published or r.fetched_at, r.pk)):
         record = by_story[row.story_id or ""]
-        kind = event_label(row.event_type or record.event_type)
-        if record.id == root.id and record.event_type in ("deal_report", "other"):
-            role = "claim"  # a report others answer; a letter or a rule is not a "claim"
+        kind = (event_label(row.event_type or record.event_type) or "").lower()
+        if record.id == root.id:
+            # A report others answer is a claim; a letter or a rule is what it is.
+            claim = record.event_type in ("deal_report", "other")
+            role = "claim" if claim else kind or "story"
+        elif record.event_type in VERBS:
+            role = kind
         else:
-            role = kind.lower() if kind else "follow-up"
+            role = f"follow-up ({kind})" if kind else "follow-up"
         items.append(
             ReplyItem(
                 title=row.item.title,

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.terms import term_problem
+from bot.text import fold_phrase
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 # Limits, so that a mistaken or hostile file is refused in a moment instead of
@@ -36,6 +37,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # per file
 MAX_TERMS = 10_000  # phrases per file (a watchlist, or the whole company directory)
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 COMPANIES_FILE = "companies.yaml"
+LEXICON_FILE = "lexicon.yaml"
+# Files of a watchlists folder that are not watchlists.
+_NOT_WATCHLISTS = frozenset({COMPANIES_FILE, LEXICON_FILE})
 
 
 class WatchlistFileError(Exception):
@@ -224,6 +228,27 @@ class CompanyFile(BaseModel):
     companies: list[CompanySpec]
 
 
+class ConceptSpec(BaseModel):
+    """One concept of the lexicon: phrases that name the same thing ("levies",
+    "duties", "tariffs"). Story grouping counts two items that share a concept
+    as sharing a rare word, so a formal title and a press headline meet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Identifier
+    phrases: list[str] = Field(min_length=1)
+
+    @field_validator("phrases")
+    @classmethod
+    def _check_phrases(cls, value: list[str]) -> list[str]:
+        return _phrases(value)
+
+
+class LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    concepts: list[ConceptSpec]
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -316,6 +341,35 @@ def load_company_file(path: Path) -> list[CompanySpec]:
     return parsed.companies
 
 
+def load_lexicon_file(path: Path) -> dict[str, list[str]]:
+    """Concept id -> phrases. Ids are unique and a phrase (folded) names one
+    concept only: a phrase in two concepts would make them one by accident."""
+    data, node = _read_yaml(path)
+    try:
+        parsed = LexiconFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(path, node, exc) from exc
+    concepts: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for index, concept in enumerate(parsed.concepts):
+        if concept.id in concepts:
+            raise WatchlistFileError(
+                path,
+                _line_of(node, ["concepts", index, "id"]),
+                f"duplicate concept id '{concept.id}'",
+            )
+        for number, phrase in enumerate(concept.phrases):
+            key = fold_phrase(phrase)
+            if owner.setdefault(key, concept.id) != concept.id:
+                raise WatchlistFileError(
+                    path,
+                    _line_of(node, ["concepts", index, "phrases", number]),
+                    f"phrase '{phrase}' is already in concept '{owner[key]}'",
+                )
+        concepts[concept.id] = concept.phrases
+    return concepts
+
+
 def shipped_watchlists_dir() -> Path:
     """The shipped folder: packaged as data in a wheel, ``watchlists/`` in a checkout."""
     here = Path(__file__).resolve().parent
@@ -329,6 +383,8 @@ class Catalog:
 
     watchlists: dict[str, WatchlistSpec] = field(default_factory=dict)
     companies: dict[str, CompanySpec] = field(default_factory=dict)
+    # Concept id -> equivalent phrases (``lexicon.yaml``), for story grouping.
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_catalog(folder: Path) -> Catalog:
@@ -339,8 +395,11 @@ def load_catalog(folder: Path) -> Catalog:
     company_path = folder / COMPANIES_FILE
     if company_path.exists():
         catalog.companies = {c.id: c for c in load_company_file(company_path)}
+    lexicon_path = folder / LEXICON_FILE
+    if lexicon_path.exists():
+        catalog.lexicon = load_lexicon_file(lexicon_path)
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == COMPANIES_FILE:
+        if path.name in _NOT_WATCHLISTS:
             continue
         spec = load_watchlist_file(path)
         _check_company_refs(path, spec, catalog.companies)
@@ -371,8 +430,13 @@ def validate_folder(folder: Path) -> list[WatchlistFileError]:
             companies = {c.id: c for c in load_company_file(company_path)}
         except WatchlistFileError as exc:
             problems.append(exc)
+    if (folder / LEXICON_FILE).exists():
+        try:
+            load_lexicon_file(folder / LEXICON_FILE)
+        except WatchlistFileError as exc:
+            problems.append(exc)
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == COMPANIES_FILE:
+        if path.name in _NOT_WATCHLISTS:
             continue
         try:
             spec = load_watchlist_file(path)
@@ -448,4 +512,4 @@ def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
             elif edit.action == "remove":
                 spec.include = [p for p in spec.include if p.lower() != edit.value.lower()]
                 spec.exclude = [p for p in spec.exclude if p.lower() != edit.value.lower()]
-    return Catalog(watchlists=watchlists, companies=companies)
+    return Catalog(watchlists=watchlists, companies=companies, lexicon=base.lexicon)

@@ -448,3 +448,23 @@ async def test_a_thread_names_a_letter_a_letter_not_a_claim(
         line.startswith("Picked for ") and "House China Committee: matched" in line
         for line in thread.lines
     )
+
+
+async def test_follow_up_is_linked_counted_and_threaded(core: PolicyWatch, user: Caller) -> None:
+    claim, re_report, _ = _byd_gm_story(datetime.now(UTC))
+    reaction = Item(
+        id="reaction",
+        title="Michigan governor welcomes possible BYD and General Motors battery venture",
+        source="Detroit Free Press",
+        published=datetime.now(UTC) - timedelta(minutes=30),
+    )
+    await core.ingest([claim, re_report, reaction])
+    # One line for the thread: the reaction is folded into the claim as a count.
+    [story] = (await core.handle(user, "company byd 1d")).items
+    assert story.title == claim.title
+    assert "+1 follow-up" in (story.note or "")
+    # The thread lists it after the claim, in time order, marked as a follow-up.
+    thread = await core.handle(user, f"story {story.story_id}")
+    roles = [(i.title, i.note) for i in thread.items]
+    assert roles[-1] == (reaction.title, "follow-up")  # "other" is no type to show
+    assert [note for _, note in roles[:-1]] == ["claim", "claim"]

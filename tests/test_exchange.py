@@ -17,7 +17,7 @@ from bot.core import PolicyWatch
 from bot.exchange import export_state, run_import
 from bot.store.records import AuditEntry, ChatSource
 from bot.watchlists import WatchlistFileError
-from tests.test_cli import env, run  # noqa: F401  (the subprocess fixture and runner)
+from tests.test_cli import run
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 SLACK = Caller(platform="slack", workspace="T1", channel="C1", user="U_ADMIN", platform_admin=True)
@@ -175,7 +175,7 @@ async def test_a_bad_file_is_refused_with_file_and_line(
     assert await core.store.all_subscriptions() == []  # nothing applied
 
 
-def test_export_and_import_on_the_command_line(env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+def test_export_and_import_on_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
     assert run(env, "ask", "--channel", "C5", "subscribe ev-tariffs min high").returncode == 0
     out = tmp_path / "state.yaml"
     assert run(env, "export", "--output", str(out)).returncode == 0

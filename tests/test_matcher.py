@@ -346,3 +346,14 @@ def test_shipped_watchlists_follow_their_scope(
     shipped: Matcher, title: str, summary: str, watchlist: str, expected: bool
 ) -> None:
     assert (watchlist in shipped.match(_item(title, summary)).watchlists) is expected
+
+
+def test_lexicon_concepts_come_from_the_same_scan() -> None:
+    catalog = Catalog(lexicon={"tariff": ["tariff", "levies", "duties"], "jv": ["joint venture"]})
+    matcher = Matcher(catalog)
+    formal = matcher.match(Item(id="a", title="Modification of duties on lithium-ion cells"))
+    press = matcher.match(Item(id="b", title="US raises levies on Chinese batteries"))
+    assert formal.concepts == ["tariff"] and press.concepts == ["tariff"]
+    both = matcher.match(Item(id="c", title="Tariffs hit the joint-venture plan"))
+    assert sorted(both.concepts) == ["jv", "tariff"]
+    assert matcher.match(Item(id="d", title="A dutiful levee")).concepts == []

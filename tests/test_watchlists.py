@@ -114,3 +114,44 @@ def test_edits_replay_over_the_shipped_catalog_without_changing_it() -> None:
     assert "Blue Oval Motors" in edited.companies["ford"].aliases
     assert "ev-tax-credits" in base.watchlists
     assert "Section 232" not in base.watchlists["ev-tariffs"].exclude
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("concepts:\n  - id: tariff\n    phrases: []\n", 3, "phrases"),
+        ("concepts:\n  - id: Tariff!\n    phrases: [duty]\n", 2, "id must be"),
+        (
+            "concepts:\n  - id: tariff\n    phrases: [duty]\n  - id: tariff\n    phrases: [levy]\n",
+            4,
+            "duplicate concept id 'tariff'",
+        ),
+        (
+            "concepts:\n  - id: tariff\n    phrases: [Duties]\n  - id: tax\n    phrases: [duties]\n",
+            5,
+            "'duties' is already in concept 'tariff'",
+        ),
+        ('concepts:\n  - id: tariff\n    phrases: ["—"]\n', 3, "has no letter or digit"),
+    ],
+)
+def test_bad_lexicon_reports_line_and_reason(
+    tmp_path: Path, text: str, line: int, reason: str
+) -> None:
+    (tmp_path / "my-list.yaml").write_text(GOOD)
+    (tmp_path / "lexicon.yaml").write_text(text)
+    problems = validate_folder(tmp_path)
+    assert [(p.path.name, p.line) for p in problems] == [("lexicon.yaml", line)]
+    assert reason in problems[0].reason
+    with pytest.raises(WatchlistFileError):
+        load_catalog(tmp_path)
+
+
+def test_lexicon_is_loaded_beside_the_watchlists_and_kept_by_edits(tmp_path: Path) -> None:
+    (tmp_path / "my-list.yaml").write_text(GOOD)
+    (tmp_path / "lexicon.yaml").write_text("concepts:\n  - id: tariff\n    phrases: [duty, levy]\n")
+    catalog = load_catalog(tmp_path)
+    assert list(catalog.watchlists) == ["my-list"]  # the lexicon is not a watchlist
+    assert catalog.lexicon == {"tariff": ["duty", "levy"]}
+    edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
+    assert edited.lexicon == catalog.lexicon
+    assert "tariff" in load_catalog(shipped_watchlists_dir()).lexicon

@@ -1,6 +1,6 @@
 """Types of the compiled :mod:`bot.stories.grouping` (see grouping.pyx for the method)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.models import EventGuess, Item
@@ -17,7 +17,8 @@ class StoryRef:
     @property
     def last_seen(self) -> datetime: ...
     @property
-    def answers(self) -> str | None: ...
+    def answers(self) -> str | None:
+        """The earlier story this one answers or follows up, if any."""
     @property
     def item_ids(self) -> list[str]: ...
     @property
@@ -58,6 +59,7 @@ class StoryIndex:
         window: timedelta = ...,
         new_id: Callable[[], str] | None = None,
         answer_window: timedelta = ...,
+        topic_words: Iterable[str] = ...,
     ) -> None: ...
     def __len__(self) -> int: ...
     def get(self, story_id: str) -> StoryRef | None: ...
@@ -71,6 +73,7 @@ class StoryIndex:
         event: EventGuess,
         *,
         seen_at: datetime | None = None,
+        concepts: Iterable[str] = (),
     ) -> Assignment: ...
     def add_existing(
         self,
@@ -82,5 +85,6 @@ class StoryIndex:
         seen_at: datetime | None = None,
         *,
         answers: str | None = None,
+        concepts: Iterable[str] = (),
     ) -> None: ...
     def forget_before(self, moment: datetime) -> int: ...

@@ -12,6 +12,7 @@ import pytest
 from bot.matcher import Matcher
 from bot.models import Item
 from bot.stories import EVENT_RULES, Assignment, StoryIndex
+from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "items.jsonl"
@@ -19,14 +20,18 @@ SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "items.jsonl"
 
 @pytest.fixture(scope="module")
 def assigned() -> dict[str, Assignment]:
-    matcher = Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
+    # As ingest does: the catalog's topic words, the matcher's concepts.
+    catalog = load_catalog(shipped_watchlists_dir())
+    matcher = Matcher(catalog, events=EVENT_RULES)
     items = [Item.from_json(json.loads(line)) for line in SAMPLE.read_text().splitlines() if line]
     items.sort(key=lambda item: (item.published is None, item.published, item.id))
-    index = StoryIndex()
+    index = StoryIndex(topic_words=topic_words(catalog))
     out = {}
     for item in items:
         result = matcher.match(item)
-        out[item.id] = index.assign(item, result.companies, result.watchlists, result.event)
+        out[item.id] = index.assign(
+            item, result.companies, result.watchlists, result.event, concepts=result.concepts
+        )
     return out
 
 
