@@ -12,6 +12,8 @@ from bot.store import Store, StoredItem
 from bot.store.records import StoryRecord
 from bot.watchlists import Catalog
 
+# Answers that are one exchange with their claim: shown on the claim's line.
+FOLDED = ("denial", "deal_confirmed")
 VERBS = {
     "denial": "denied",
     "deal_confirmed": "confirmed",
@@ -30,10 +32,13 @@ def _who(rows: Iterable[StoredItem], catalog: Catalog, prefer: set[str]) -> str 
 @dataclass(frozen=True)
 class ClaimNotes:
     """``notes``: claim story id -> "denied by Ford, 31 Jan; +2 follow-ups".
-    ``answered_by``: answer or follow-up story id -> the story it is linked to,
-    so a reply can fold it into that story instead of listing the thread's
-    events as unrelated lines. ``follow_ups``: story id -> how many linked
-    stories are follow-ups (later events about it, not answers)."""
+    ``answered_by``: denial or confirmation story id -> the claim it answers,
+    so a reply can fold it into the claim's line ("denied by Ford") instead of
+    listing one exchange as two unrelated lines. Letters, hearings and
+    follow-ups are events of their own: they keep their lines and are only
+    noted on the story they concern, so a wrong link never hides news.
+    ``follow_ups``: story id -> how many linked stories are follow-ups (later
+    events about it, not answers)."""
 
     notes: dict[str, str] = field(default_factory=dict)
     answered_by: dict[str, str] = field(default_factory=dict)
@@ -73,7 +78,7 @@ async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) 
         notes.setdefault(claim, []).append(f"+{count} follow-up{'' if count == 1 else 's'}")
     return ClaimNotes(
         notes={claim: "; ".join(parts) for claim, parts in notes.items()},
-        answered_by={a.id: a.answers for a in answers if a.answers},
+        answered_by={a.id: a.answers for a in answers if a.answers and a.event_type in FOLDED},
         follow_ups=follow_ups,
     )
 

@@ -459,10 +459,12 @@ async def test_follow_up_is_linked_counted_and_threaded(core: PolicyWatch, user:
         published=datetime.now(UTC) - timedelta(minutes=30),
     )
     await core.ingest([claim, re_report, reaction])
-    # One line for the thread: the reaction is folded into the claim as a count.
-    [story] = (await core.handle(user, "company byd 1d")).items
-    assert story.title == claim.title
+    # The claim's line counts the follow-up; the reaction, an event of its own,
+    # keeps its line (a wrong link must never hide news).
+    lines = (await core.handle(user, "company byd 1d")).items
+    [story] = [i for i in lines if i.title == claim.title]
     assert "+1 follow-up" in (story.note or "")
+    assert reaction.title in [i.title for i in lines]
     # The thread lists it after the claim, in time order, marked as a follow-up.
     thread = await core.handle(user, f"story {story.story_id}")
     roles = [(i.title, i.note) for i in thread.items]
