@@ -28,20 +28,29 @@ def load_devset(path: Path = DATA / "devset.jsonl") -> list[tuple[Item, dict[str
     return rows
 
 
-def load_relevance_eval(
-    path: Path = DATA / "relevance_eval.jsonl",
-) -> dict[str, list[tuple[Item, dict[str, Any]]]]:
-    """The independent relevance set as {"tune": [...], "holdout": [...]}.
-
-    The halves are kept apart here so no caller can mix them by accident: the
-    watchlists are tuned on "tune" only and "holdout" is the honest estimate.
-    """
-    halves: dict[str, list[tuple[Item, dict[str, Any]]]] = {"tune": [], "holdout": []}
-    for item, labels in load_devset(path):
+def load_relevance_set(
+    path: Path, halves: frozenset[str] = frozenset({"tune", "holdout"})
+) -> list[tuple[Item, dict[str, Any]]]:
+    """A relevance set's (item, labels) pairs, refusing any item whose ``half``
+    is not one of ``halves``: the held-out set must be held out whole, so an
+    item marked for tuning there is a data error, not something to skip."""
+    rows = load_devset(path)
+    for item, labels in rows:
         if labels.get("half") not in halves:
             raise ValueError(f"{path}: item {item.id} has half={labels.get('half')!r}")
-        halves[labels["half"]].append((item, labels))
-    return halves
+    return rows
+
+
+def load_tuning_set() -> list[tuple[Item, dict[str, Any]]]:
+    """Both halves of ``relevance_eval.jsonl``: each was looked at while the
+    watchlists were tuned, so together they are the tuning set."""
+    return load_relevance_set(DATA / "relevance_eval.jsonl")
+
+
+def load_heldout_set() -> list[tuple[Item, dict[str, Any]]]:
+    """``relevance_fresh.jsonl``, written after the tuning and never tuned on:
+    the honest estimate. Read its totals only (``benchmarks.relevance``)."""
+    return load_relevance_set(DATA / "relevance_fresh.jsonl", frozenset({"holdout"}))
 
 
 def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
