@@ -18,6 +18,7 @@ Design notes (why it looks like this):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import inspect
 import logging
@@ -47,6 +48,7 @@ from adapters.discord.embeds import (
 )
 from bot.caller import Caller
 from bot.commands.grammar import DISCORD_ROLE
+from bot.commands.tokens import quote
 from bot.delivery import Delivery, DeliveryError, PermanentDeliveryError, RetryLater
 from bot.logs import announce
 from bot.replies import Reply, ReplyKind
@@ -75,6 +77,10 @@ class Option:
     fmt: str = "{}"  # e.g. "{}d" for days, "at {}" for time
     complete: str | None = None  # core.complete field ("name" or "watchlist")
     allow_all: bool = False  # offer "all" in autocomplete (subscribe/unsubscribe)
+    # Free text (a company name, a term, a search): written in quotes when it has
+    # several words, so that none of them ("2025", "7d", "alias") is read as an
+    # option of the command; one option stays one argument, as Discord typed it.
+    literal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +98,9 @@ class Subcommand:
 _Days = app_commands.Range[int, 1, 365]
 _Cadence = Literal["daily", "weekly", "instant"]
 
-_NAME = Option("name", "Company name, alias or ticker", required=True, complete="name")
+_NAME = Option(
+    "name", "Company name, alias or ticker", required=True, complete="name", literal=True
+)
 _WATCHLIST = Option("watchlist", "Watchlist id", required=True, complete="watchlist")
 _SUB_WATCHLIST = Option(
     "watchlist", "Watchlist id, or all", required=True, complete="watchlist", allow_all=True
@@ -100,7 +108,7 @@ _SUB_WATCHLIST = Option(
 _DAYS = Option(
     "days", "Only the last N days (default: everything stored)", annotation=_Days, fmt="{}d"
 )
-_TERM = Option("term", "Word or phrase", required=True)
+_TERM = Option("term", "Word or phrase", required=True, literal=True)
 _ANY_WATCHLIST = Option(
     "watchlist", "Watchlist id, or all (the default)", complete="watchlist", allow_all=True
 )
@@ -130,8 +138,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Option("timezone", "Area/City, e.g. Europe/Berlin", fmt="tz {}"),
             Option("quiet", "Quiet hours for instant alerts, e.g. 22:00-07:00", fmt="quiet {}"),
             Option("min", "Only items of at least this priority", annotation=_Min, fmt="min {}"),
-            Option("only", "Only items mentioning this term", fmt='only "{}"'),
-            Option("without", "Leave out items mentioning this term", fmt='without "{}"'),
+            Option("only", "Only items mentioning this term", fmt="only {}", literal=True),
+            Option(
+                "without", "Leave out items mentioning this term", fmt="without {}", literal=True
+            ),
         ),
     ),
     Subcommand("filters", "This channel's per-subscription filters", "filters"),
@@ -168,7 +178,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "watchlist create",
         (
             Option("watchlist", "New watchlist id", required=True),
-            Option("title", "Display name", required=True),
+            Option("title", "Display name", required=True, literal=True),
         ),
         admin=True,
         private=True,
@@ -219,7 +229,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "company alias",
         (
             Option("name", "Company", required=True, complete="name"),
-            Option("alias", "New alias", required=True),
+            Option("alias", "New alias", required=True, literal=True),
         ),
         admin=True,
         private=True,
@@ -291,8 +301,12 @@ def to_chat_text(spec: Subcommand, values: dict[str, Any]) -> str:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         # A role is written as its mention (<@&ID>), as a chat user would type it.
-        text = value.mention if isinstance(value, discord.Role) else str(value)
-        parts.append(option.fmt.format(" ".join(text.split())))
+        text = " ".join((value.mention if isinstance(value, discord.Role) else str(value)).split())
+        if option.literal and " " in text:
+            # A double quote with an apostrophe cannot be quoted: left as typed.
+            with contextlib.suppress(ValueError):
+                text = quote(text, force=True)
+        parts.append(option.fmt.format(text))
     return " ".join(parts)
 
 

@@ -125,7 +125,7 @@ async def test_admin_subcommand_is_rechecked_on_every_call(tmp_path: Path) -> No
         defer = await fake.wait_for(callback_to(allowed))
         assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
         caller, text = core.calls[0]
-        assert text == "watchlist add ev-tariffs section 232"
+        assert text == 'watchlist add ev-tariffs "section 232"'
         assert caller.platform_admin is True
         assert followup.body["embeds"][0]["title"] == "Added"
 

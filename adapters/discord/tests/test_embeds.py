@@ -164,7 +164,9 @@ def _spec(name: str, admin: bool = False) -> object:
     ("name", "admin", "values", "text"),
     [
         ("company", False, {"name": "ford", "days": 7}, "company ford 7d"),
-        ("company", False, {"name": "Ford Motor"}, "company Ford Motor"),
+        ("company", False, {"name": "Ford Motor"}, 'company "Ford Motor"'),
+        ("company", False, {"name": "Ford 2025", "days": 7}, 'company "Ford 2025" 7d'),
+        ("company", False, {"name": "alias ford"}, 'company "alias ford"'),
         ("topic", False, {"watchlist": "ev-tariffs", "days": None}, "topic ev-tariffs"),
         ("search", False, {"query": "section\n 301"}, "search section 301"),
         (
@@ -188,7 +190,7 @@ def _spec(name: str, admin: bool = False) -> object:
             "watchlist-add",
             True,
             {"watchlist": "ev-tariffs", "term": "section 232"},
-            "watchlist add ev-tariffs section 232",
+            'watchlist add ev-tariffs "section 232"',
         ),
         ("company-alias", True, {"name": "ford", "alias": "FoMoCo"}, "company alias ford FoMoCo"),
         ("audit", True, {}, "audit"),
