@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -116,6 +116,11 @@ class Matcher:
     With ``events`` (normally :data:`~bot.stories.events.EVENT_RULES`) every
     result also carries the item's event type; without, ``event`` stays
     :data:`~bot.models.NOT_TYPED` and no cue phrase is compiled.
+
+    Each distinct role is numbered once, and a phrase's payload carries the
+    numbers of its roles: a hit costs one small-int dict step per role (a role
+    tuple was hashed anew for every hit), and the rules look their hits up by
+    number, compiled per rule and per company.
     """
 
     def __init__(self, catalog: Catalog, events: EventTyping | None = None) -> None:
@@ -132,11 +137,11 @@ class Matcher:
         # Each rule of a watchlist owns its include and require roles under a key
         # of its own ("ev-tariffs", "ev-tariffs+1", ...; '+' is not allowed in
         # ids); exclusions belong to the watchlist, whichever rule matched.
-        self._rules: dict[str, _Rule] = {}
+        specs: dict[str, tuple[str, RuleSpec]] = {}
         for wl in catalog.watchlists.values():
             for number, rule in enumerate(wl.rules):
                 key = wl.id if number == 0 else f"{wl.id}+{number}"
-                self._rules[key] = _Rule.of(wl.id, rule)
+                specs[key] = (wl.id, rule)
                 for phrase in rule.include:
                     add(phrase, (INCLUDE, key, 0))
                 for index, group in enumerate(rule.require):
@@ -162,13 +167,45 @@ class Matcher:
             for phrase, tags in events.blocks.items():
                 for tag in tags:
                     add(phrase, (EVENT_BLOCK, tag, 0))
+        numbers: dict[Role, int] = {}
         for key, key_roles in roles.items():
+            ids = tuple(numbers.setdefault(role, len(numbers)) for role in key_roles)
             # Boundaries are only checked where the phrase starts/ends with a word character.
-            value = (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles))
-            self._automaton.add_word(key, value)
+            self._automaton.add_word(key, (len(key), key[0].isalnum(), key[-1].isalnum(), ids))
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
+
+        def role_id(role: Role) -> int:
+            """A role's number; -1 (never found) when no phrase carries it."""
+            return numbers.get(role, -1)
+
+        # What a role number leads to: a company (for its alias and weak roles)
+        # or a rule (for its include role); event cues and blockers by tag.
+        self._drivers: dict[int, _Company | _Rule] = {}
+        for company_id in sorted(catalog.companies):
+            entry = _Company(
+                company_id,
+                role_id((ALIAS, company_id, 0)),
+                role_id((WEAK, company_id, 0)),
+                role_id((CONTEXT, company_id, 0))
+                if catalog.companies[company_id].context
+                else None,
+                role_id((NOT_COMPANY, company_id, 0)),
+            )
+            for role_number in (entry.alias, entry.weak):
+                if role_number >= 0:
+                    self._drivers[role_number] = entry
+        for key, (wl_id, spec) in specs.items():
+            compiled = _Rule.of(wl_id, spec, role_id((EXCLUDE, wl_id, 0)), key, role_id)
+            if (role_number := role_id((INCLUDE, key, 0))) >= 0:
+                self._drivers[role_number] = compiled
+        self._any_cue = role_id(_ANY_CUE)
+        self._event_roles = {
+            role_number: (code == EVENT_CUE, tag)
+            for (code, tag, _), role_number in numbers.items()
+            if code in (EVENT_CUE, EVENT_BLOCK)
+        }
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -181,20 +218,28 @@ class Matcher:
         # word or space character, so no phrase can span the two.
         joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
-        found: defaultdict[Role, list[RawHit]] = defaultdict(list)
-        size = len(folded)
-        for end_index, (length, check_start, check_end, key_roles) in self._automaton.iter(folded):
+        # A trailing space stands for "no character" on both sides: index
+        # ``size`` (after the end) and index -1 (before the start) read it.
+        padded = folded + " "
+        found: dict[int, list[RawHit]] = {}
+        for end_index, (length, check_start, check_end, role_numbers) in self._automaton.iter(
+            folded
+        ):
             start = end_index - length + 1
-            if check_start and start and folded[start - 1].isalnum():
+            if check_start and padded[start - 1].isalnum():
                 continue
             end = end_index + 1
-            if check_end and end < size and folded[end].isalnum():
-                end = _suffix_end(folded, end)
+            if check_end and padded[end].isalnum():
+                end = _suffix_end(padded, end)
                 if end < 0:
                     continue
             hit = (start, end)
-            for role in key_roles:
-                found[role].append(hit)
+            for role_number in role_numbers:
+                spans = found.get(role_number)
+                if spans is None:
+                    found[role_number] = [hit]
+                else:
+                    spans.append(hit)
         result = MatchResult()
         events = self.events
         if not found:
@@ -202,75 +247,143 @@ class Matcher:
                 result.event = events.without_cues(item.source_kind)
             return result
         result.source = (item.title, joined, positions)
-        if events is not None:
-            if _ANY_CUE in found:
-                result.event = _type_event(events, found, item, folded, positions)
-            else:
-                result.event = events.without_cues(item.source_kind)
-        self._match_companies(found, result)
         title_end = (
             len(item.title) if positions is None else bisect_left(positions, len(item.title))
         )
-        self._match_watchlists(found, result, folded, title_end)
+        if events is not None:
+            if self._any_cue in found:
+                result.event = self._type_event(events, found, item.source_kind, folded, title_end)
+            else:
+                result.event = events.without_cues(item.source_kind)
+        # One pass over the roles found sorts out the companies and the rules
+        # they may prove; the rules run in the order their include phrases hit.
+        companies: list[_Company] = []
+        rules: list[tuple[_Rule, list[RawHit]]] = []
+        drivers = self._drivers
+        for role_number, spans in found.items():
+            driver = drivers.get(role_number)
+            if driver is None:
+                continue
+            if type(driver) is _Rule:
+                rules.append((driver, spans))
+            elif driver not in companies:
+                companies.append(driver)  # type: ignore[arg-type]
+        if companies:
+            if len(companies) > 1:
+                companies.sort(key=_company_id)
+            for company in companies:
+                company.match(found, result)
+        if rules:
+            self._match_watchlists(rules, found, result, folded, title_end)
         return result
 
-    def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
-        owners = [owner for (code, owner, _) in found if code in (ALIAS, WEAK)]
-        for company_id in sorted(set(owners)) if len(owners) > 1 else owners:
-            blockers = found.get((NOT_COMPANY, company_id, 0))
-            strong = found.get((ALIAS, company_id, 0), [])
-            if blockers:
-                strong = [h for h in strong if not _overlaps_any(h, blockers)]
-            weak: list[RawHit] = []
-            if not blockers:
-                company = self.catalog.companies[company_id]
-                if not company.context or (CONTEXT, company_id, 0) in found:
-                    weak = found.get((WEAK, company_id, 0), [])
-            if strong or weak:
-                result.companies.append(company_id)
-                result.evidence[("company", company_id)] = strong + weak
-
     def _match_watchlists(
-        self, found: dict[Role, list[RawHit]], result: MatchResult, folded: str, title_end: int
+        self,
+        rules: list[tuple[_Rule, list[RawHit]]],
+        found: dict[int, list[RawHit]],
+        result: MatchResult,
+        folded: str,
+        title_end: int,
     ) -> None:
-        matched_companies = set(result.companies)
-        for (code, key, _), include_hits in found.items():
-            if code != INCLUDE:
-                continue
-            rule = self._rules[key]
-            if rule.watchlist in result.watchlists or (EXCLUDE, rule.watchlist, 0) in found:
+        matched = result.watchlists
+        evidence = result.evidence
+        for rule, include_hits in rules:
+            if rule.watchlist in matched or rule.exclude in found:
                 continue
             groups: list[list[RawHit]] = []
-            for index, refs in enumerate(rule.refs):
-                hits = found.get((REQUIRE, key, index), [])
+            for require, refs in rule.groups:
+                hits = found.get(require, _NONE)
                 for ref in refs:
-                    if ref in matched_companies:
-                        hits = hits + result.evidence[("company", ref)]
+                    companies = evidence.get(("company", ref))
+                    if companies is not None:
+                        hits = hits + companies
                 if not hits:
                     break
                 groups.append(hits)
             else:
                 proof = rule.prove(include_hits, groups, folded, title_end)
                 if proof:
-                    result.watchlists.append(rule.watchlist)
-                    result.evidence[("watchlist", rule.watchlist)] = proof
-        result.watchlists.sort()
+                    matched.append(rule.watchlist)
+                    evidence[("watchlist", rule.watchlist)] = proof
+        matched.sort()
+
+    def _type_event(
+        self,
+        events: EventTyping,
+        found: dict[int, list[RawHit]],
+        kind: str,
+        folded: str,
+        title_end: int,
+    ) -> EventGuess:
+        """Hand the event cue and blocker hits among ``found`` to the rules, with
+        where the title ends in ``folded`` (folding may have collapsed spaces)."""
+        cues: dict[str, list[RawHit]] = {}
+        blocks: dict[str, list[RawHit]] = {}
+        event_roles = self._event_roles
+        for role_number, spans in found.items():
+            role = event_roles.get(role_number)
+            if role is not None:
+                if role[0]:
+                    cues[role[1]] = spans
+                else:
+                    blocks[role[1]] = spans
+        return events.decide(kind, cues, blocks, folded, title_end)
+
+
+# The hits of a role no phrase of the item matched (never appended to).
+_NONE: list[RawHit] = []
+
+
+@dataclass(frozen=True, slots=True)
+class _Company:
+    """A company's role numbers: aliases, weak aliases, context words (None
+    when it has none, so weak aliases need no context) and exclusions."""
+
+    id: str
+    alias: int
+    weak: int
+    context: int | None
+    exclude: int
+
+    def match(self, found: dict[int, list[RawHit]], result: MatchResult) -> None:
+        """Add the company to ``result`` when its hits name it."""
+        blockers = found.get(self.exclude)
+        strong = found.get(self.alias, _NONE)
+        weak = _NONE
+        if blockers:
+            strong = [h for h in strong if not _overlaps_any(h, blockers)]
+        elif self.context is None or self.context in found:
+            weak = found.get(self.weak, _NONE)
+        if strong or weak:
+            result.companies.append(self.id)
+            result.evidence[("company", self.id)] = strong + weak
+
+
+def _company_id(company: _Company) -> str:
+    return company.id
 
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the company
-    ids each require group may be met by, and the placement tests."""
+    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the role
+    number of the watchlist's exclusions, per require group the role number of
+    its phrases and the company ids that may meet it, and the placement tests."""
 
     watchlist: str
-    refs: tuple[tuple[str, ...], ...]
+    exclude: int
+    groups: tuple[tuple[int, tuple[str, ...]], ...]
     near: int | None
     title: bool
 
     @classmethod
-    def of(cls, watchlist: str, spec: RuleSpec) -> _Rule:
-        refs = tuple(tuple(p[1:] for p in group if p.startswith("@")) for group in spec.require)
-        return cls(watchlist, refs, spec.near, spec.title)
+    def of(
+        cls, watchlist: str, spec: RuleSpec, exclude: int, key: str, number: Callable[[Role], int]
+    ) -> _Rule:
+        groups = tuple(
+            (number((REQUIRE, key, index)), tuple(p[1:] for p in group if p.startswith("@")))
+            for index, group in enumerate(spec.require)
+        )
+        return cls(watchlist, exclude, groups, spec.near, spec.title)
 
     def prove(
         self, anchors: list[RawHit], groups: list[list[RawHit]], folded: str, title_end: int
@@ -281,17 +394,17 @@ class _Rule:
         if self.title:
             anchors = [hit for hit in anchors if hit[0] < title_end]
         if self.near is None:
-            return [anchors[0], *(group[0] for group in groups)] if anchors else []
+            return [anchors[0]] + [group[0] for group in groups] if anchors else []
+        near = self.near
         for anchor in anchors:
             proof = [anchor]
             for group in groups:
-                close = next(
-                    (h for h in group if _words_apart(folded, anchor, h, title_end) <= self.near),
-                    None,
-                )
-                if close is None:
+                for hit in group:
+                    if _words_apart(folded, anchor, hit, title_end) <= near:
+                        proof.append(hit)
+                        break
+                else:
                     break
-                proof.append(close)
             else:
                 return proof
         return []
@@ -309,26 +422,6 @@ def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int
     if first[1] <= title_end < second[0]:
         spaces -= 1
     return max(spaces - 1, 0)
-
-
-def _type_event(
-    events: EventTyping,
-    found: dict[Role, list[RawHit]],
-    item: Item,
-    folded: str,
-    positions: list[int] | None,
-) -> EventGuess:
-    """Hand the event cue and blocker hits among ``found`` to the rules, with
-    where the title ends in ``folded`` (folding may have collapsed spaces)."""
-    cues: dict[str, list[RawHit]] = {}
-    blocks: dict[str, list[RawHit]] = {}
-    for (code, tag, _), spans in found.items():
-        if code == EVENT_CUE:
-            cues[tag] = spans
-        elif code == EVENT_BLOCK:
-            blocks[tag] = spans
-    title_end = len(item.title) if positions is None else bisect_left(positions, len(item.title))
-    return events.decide(item.source_kind, cues, blocks, folded, title_end)
 
 
 def _suffix_end(folded: str, end: int) -> int:
