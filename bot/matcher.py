@@ -100,13 +100,34 @@ class MatchResult:
         return "matched " + ", ".join(parts[:3])
 
     def explain(self) -> dict[str, Any]:
+        """The evidence of every watchlist and company as JSON-ready dicts
+        (:meth:`Hit.to_json`), built straight from the spans: ``policywatch
+        match`` explains every item, and a Hit object per span cost more than
+        the match."""
+        title, joined, positions = self.source
+        located: dict[RawHit, tuple[str, str, int, int]] = {}
+
+        def as_json(kind: str, key: str) -> list[dict[str, Any]]:
+            out = []
+            for span in _outermost(self.evidence[(kind, key)]):
+                place = located.get(span)
+                if place is None:
+                    place = located[span] = _locate(span, title, joined, positions)
+                text, field, start, end = place
+                out.append(
+                    {
+                        "phrase": text.lower(),
+                        "field": field,
+                        "start": start,
+                        "end": end,
+                        "text": text,
+                    }
+                )
+            return out
+
         return {
-            "watchlists": {
-                k: [h.to_json() for h in self.hits("watchlist", k)] for k in self.watchlists
-            },
-            "companies": {
-                k: [h.to_json() for h in self.hits("company", k)] for k in self.companies
-            },
+            "watchlists": {k: as_json("watchlist", k) for k in self.watchlists},
+            "companies": {k: as_json("company", k) for k in self.companies},
         }
 
 
@@ -454,6 +475,21 @@ def _outermost(raw: list[RawHit]) -> list[RawHit]:
     return out
 
 
+def _locate(
+    raw_hit: RawHit, title: str, joined: str, positions: list[int] | None
+) -> tuple[str, str, int, int]:
+    """Where a span of the folded text lies in the original: (text, field,
+    start, end) in that field's own offsets."""
+    start, end = raw_hit
+    o_start = positions[start] if positions else start
+    o_end = positions[end - 1] + 1 if positions else end
+    text = joined[o_start:o_end]
+    summary_offset = len(title) + len(_SEPARATOR)
+    if o_start >= summary_offset:
+        return text, "summary", o_start - summary_offset, o_end - summary_offset
+    return text, "title", o_start, o_end
+
+
 def _hits(
     raw: list[RawHit],
     title: str,
@@ -465,19 +501,11 @@ def _hits(
     a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
     as redundant. ``made`` caches hits already built for this item."""
     out = []
-    summary_offset = len(title) + len(_SEPARATOR)
     for raw_hit in _outermost(raw):
         hit = made.get(raw_hit)
         if hit is None:
-            start, end = raw_hit
-            o_start = positions[start] if positions else start
-            o_end = positions[end - 1] + 1 if positions else end
-            text = joined[o_start:o_end]
-            if o_start >= summary_offset:
-                field, o_start, o_end = "summary", o_start - summary_offset, o_end - summary_offset
-            else:
-                field = "title"
-            hit = Hit(phrase=text.lower(), field=field, start=o_start, end=o_end, text=text)
+            text, field, start, end = _locate(raw_hit, title, joined, positions)
+            hit = Hit(phrase=text.lower(), field=field, start=start, end=end, text=text)
             made[raw_hit] = hit
         out.append(hit)
     return out
