@@ -12,7 +12,6 @@ cost (see ``benchmarks/matcher.py``);
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -22,13 +21,9 @@ from typing import Any, Protocol
 import ahocorasick
 
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
+from bot.scan import scan
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
-
-# Endings a phrase may carry and still match: plurals and possessives, tried
-# in this order, each only where no letter or digit follows ([^\W_] is what
-# str.isalnum accepts).
-_SUFFIX = re.compile(r"(?:s|es|'s|s')(?![^\W_])")
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
@@ -239,28 +234,9 @@ class Matcher:
         # word or space character, so no phrase can span the two.
         joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
-        # A trailing space stands for "no character" on both sides: index
-        # ``size`` (after the end) and index -1 (before the start) read it.
-        padded = folded + " "
-        found: dict[int, list[RawHit]] = {}
-        for end_index, (length, check_start, check_end, role_numbers) in self._automaton.iter(
-            folded
-        ):
-            start = end_index - length + 1
-            if check_start and padded[start - 1].isalnum():
-                continue
-            end = end_index + 1
-            if check_end and padded[end].isalnum():
-                end = _suffix_end(padded, end)
-                if end < 0:
-                    continue
-            hit = (start, end)
-            for role_number in role_numbers:
-                spans = found.get(role_number)
-                if spans is None:
-                    found[role_number] = [hit]
-                else:
-                    spans.append(hit)
+        # The boundary checks and the filing of each hit under its roles run
+        # compiled (bot/scan.pyx): in Python they cost more than the scan.
+        found = scan(self._automaton, folded)
         result = MatchResult()
         events = self.events
         if not found:
@@ -443,13 +419,6 @@ def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int
     if first[1] <= title_end < second[0]:
         spaces -= 1
     return max(spaces - 1, 0)
-
-
-def _suffix_end(folded: str, end: int) -> int:
-    """The end of the match once a plural or possessive ending is taken, or -1
-    if the phrase stops inside a longer word ("ford" in "fordham")."""
-    suffix = _SUFFIX.match(folded, end)
-    return suffix.end() if suffix else -1
 
 
 def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:

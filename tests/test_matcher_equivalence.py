@@ -1,9 +1,11 @@
 """The compiled matcher gives exactly the results of the straightforward one.
 
 :class:`_Reference` is the matcher as it was before roles were numbered and
-compiled per rule and per company (kept here only, as the definition the fast
-path must reproduce): every role a (code, owner, group) tuple, hits gathered
-per role, rules read from the catalog. Both run over every item of the
+compiled per rule and per company and before its per-hit loop was compiled
+(kept here only, as the definition the fast path must reproduce): every role a
+(code, owner, group) tuple, boundaries checked and hits gathered per role in
+Python, rules read from the catalog (the plural ending is the compiled
+``suffix_end``, tested against its regex definition in test_matcher.py). Both run over every item of the
 benchmark data and the sample, with and without event typing, and must agree
 on watchlists, companies, event and evidence (spans, order and explanations).
 """
@@ -35,10 +37,10 @@ from bot.matcher import (
     RawHit,
     Role,
     _overlaps_any,
-    _suffix_end,
     _words_apart,
 )
 from bot.models import Item
+from bot.scan import suffix_end
 from bot.stories.events import EVENT_RULES
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog, load_catalog, shipped_watchlists_dir
@@ -109,7 +111,7 @@ class _Reference:
                 continue
             end = end_index + 1
             if check_end and end < size and folded[end].isalnum():
-                end = _suffix_end(folded, end)
+                end = suffix_end(folded, end)
                 if end < 0:
                     continue
             for role in key_roles:
