@@ -29,11 +29,8 @@ from bot.watchlists import Catalog, RuleSpec
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
 # a require group (0 otherwise).
 INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
-EVENT_CUE, EVENT_BLOCK, ANY_EVENT_CUE = range(7, 10)
+EVENT_CUE, EVENT_BLOCK = range(7, 9)
 Role = tuple[int, str, int]
-# Every cue phrase also has this role, so one dict lookup tells whether event
-# typing has any hit to read (many items have none).
-_ANY_CUE: Role = (ANY_EVENT_CUE, "", 0)
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
 _SEPARATOR = " | "
@@ -179,7 +176,6 @@ class Matcher:
             for tag, phrases in events.cues.items():
                 for phrase in phrases:
                     add(phrase, (EVENT_CUE, tag, 0))
-                    add(phrase, _ANY_CUE)
             for phrase, tags in events.blocks.items():
                 for tag in tags:
                     add(phrase, (EVENT_BLOCK, tag, 0))
@@ -198,7 +194,7 @@ class Matcher:
 
         # What a role number leads to: a company (for its alias and weak roles)
         # or a rule (for its include role); event cues and blockers by tag.
-        self._drivers: dict[int, _Company | _Rule] = {}
+        self._drivers: dict[int, _Company | _Rule | tuple[bool, str]] = {}
         for company_id in sorted(catalog.companies):
             entry = _Company(
                 company_id,
@@ -216,12 +212,9 @@ class Matcher:
             compiled = _Rule.of(wl_id, spec, role_id((EXCLUDE, wl_id, 0)), key, role_id)
             if (role_number := role_id((INCLUDE, key, 0))) >= 0:
                 self._drivers[role_number] = compiled
-        self._any_cue = role_id(_ANY_CUE)
-        self._event_roles = {
-            role_number: (code == EVENT_CUE, tag)
-            for (code, tag, _), role_number in numbers.items()
-            if code in (EVENT_CUE, EVENT_BLOCK)
-        }
+        for (code, tag, _), role_number in numbers.items():
+            if code in (EVENT_CUE, EVENT_BLOCK):
+                self._drivers[role_number] = (code == EVENT_CUE, tag)
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -247,24 +240,34 @@ class Matcher:
         title_end = (
             len(item.title) if positions is None else bisect_left(positions, len(item.title))
         )
-        if events is not None:
-            if self._any_cue in found:
-                result.event = self._type_event(events, found, item.source_kind, folded, title_end)
-            else:
-                result.event = events.without_cues(item.source_kind)
-        # One pass over the roles found sorts out the companies and the rules
-        # they may prove; the rules run in the order their include phrases hit.
+        # One pass over the roles found sorts out the companies, the rules
+        # they may prove (run in the order their include phrases hit) and the
+        # event cues and blockers.
         companies: list[_Company] = []
         rules: list[tuple[_Rule, list[RawHit]]] = []
+        cues: dict[str, list[RawHit]] = {}
+        blocks: dict[str, list[RawHit]] = {}
         drivers = self._drivers
         for role_number, spans in found.items():
             driver = drivers.get(role_number)
             if driver is None:
                 continue
-            if type(driver) is _Rule:
-                rules.append((driver, spans))
-            elif driver not in companies:
-                companies.append(driver)  # type: ignore[arg-type]
+            kind = type(driver)
+            if kind is _Rule:
+                rules.append((driver, spans))  # type: ignore[arg-type]
+            elif kind is _Company:
+                if driver not in companies:
+                    companies.append(driver)  # type: ignore[arg-type]
+            elif driver[0]:  # type: ignore[index]
+                cues[driver[1]] = spans  # type: ignore[index]
+            else:
+                blocks[driver[1]] = spans  # type: ignore[index]
+        if events is not None:
+            result.event = (
+                events.decide(item.source_kind, cues, blocks, folded, title_end)
+                if cues
+                else events.without_cues(item.source_kind)
+            )
         if companies:
             if len(companies) > 1:
                 companies.sort(key=_company_id)
@@ -303,28 +306,6 @@ class Matcher:
                     matched.append(rule.watchlist)
                     evidence[("watchlist", rule.watchlist)] = proof
         matched.sort()
-
-    def _type_event(
-        self,
-        events: EventTyping,
-        found: dict[int, list[RawHit]],
-        kind: str,
-        folded: str,
-        title_end: int,
-    ) -> EventGuess:
-        """Hand the event cue and blocker hits among ``found`` to the rules, with
-        where the title ends in ``folded`` (folding may have collapsed spaces)."""
-        cues: dict[str, list[RawHit]] = {}
-        blocks: dict[str, list[RawHit]] = {}
-        event_roles = self._event_roles
-        for role_number, spans in found.items():
-            role = event_roles.get(role_number)
-            if role is not None:
-                if role[0]:
-                    cues[role[1]] = spans
-                else:
-                    blocks[role[1]] = spans
-        return events.decide(kind, cues, blocks, folded, title_end)
 
 
 # The hits of a role no phrase of the item matched (never appended to).
