@@ -97,29 +97,30 @@ class MatchResult:
         match`` explains every item, and a Hit object per span cost more than
         the match."""
         title, joined, positions = self.source
-        located: dict[RawHit, tuple[str, str, int, int]] = {}
+        evidence = self.evidence
+        # A span is often evidence for a company and a watchlist alike
+        # ("CATL"): its dict is built once and shared by both lists.
+        made: dict[RawHit, dict[str, Any]] = {}
 
-        def as_json(kind: str, key: str) -> list[dict[str, Any]]:
+        def as_json(spans: list[RawHit]) -> list[dict[str, Any]]:
             out = []
-            for span in _outermost(self.evidence[(kind, key)]):
-                place = located.get(span)
-                if place is None:
-                    place = located[span] = _locate(span, title, joined, positions)
-                text, field, start, end = place
-                out.append(
-                    {
+            for span in _outermost(spans) if len(spans) > 1 else spans:
+                shown = made.get(span)
+                if shown is None:
+                    text, field, start, end = _locate(span, title, joined, positions)
+                    shown = made[span] = {
                         "phrase": text.lower(),
                         "field": field,
                         "start": start,
                         "end": end,
                         "text": text,
                     }
-                )
+                out.append(shown)
             return out
 
         return {
-            "watchlists": {k: as_json("watchlist", k) for k in self.watchlists},
-            "companies": {k: as_json("company", k) for k in self.companies},
+            "watchlists": {k: as_json(evidence[("watchlist", k)]) for k in self.watchlists},
+            "companies": {k: as_json(evidence[("company", k)]) for k in self.companies},
         }
 
 
