@@ -295,7 +295,7 @@ class Matcher:
             for require, refs in rule.groups:
                 hits = found.get(require, _NONE)
                 for ref in refs:
-                    companies = evidence.get(("company", ref))
+                    companies = evidence.get(ref)
                     if companies is not None:
                         hits = hits + companies
                 if not hits:
@@ -346,11 +346,12 @@ def _company_id(company: _Company) -> str:
 class _Rule:
     """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the role
     number of the watchlist's exclusions, per require group the role number of
-    its phrases and the company ids that may meet it, and the placement tests."""
+    its phrases and the evidence keys ("company", id) of the companies that may
+    meet it, and the placement tests."""
 
     watchlist: str
     exclude: int
-    groups: tuple[tuple[int, tuple[str, ...]], ...]
+    groups: tuple[tuple[int, tuple[tuple[str, str], ...]], ...]
     near: int | None
     title: bool
 
@@ -359,7 +360,10 @@ class _Rule:
         cls, watchlist: str, spec: RuleSpec, exclude: int, key: str, number: Callable[[Role], int]
     ) -> _Rule:
         groups = tuple(
-            (number((REQUIRE, key, index)), tuple(p[1:] for p in group if p.startswith("@")))
+            (
+                number((REQUIRE, key, index)),
+                tuple(("company", p[1:]) for p in group if p.startswith("@")),
+            )
             for index, group in enumerate(spec.require)
         )
         return cls(watchlist, exclude, groups, spec.near, spec.title)
