@@ -5,9 +5,10 @@ exclusions and context words, and the event cues and blockers of
 :mod:`bot.stories.events`) go into a single Aho-Corasick automaton over folded
 text, so an item is scanned once however many watchlists exist and typing its
 event needs no scan of its own. Rules are then applied to the small set of
-hits. The per-hit work is kept to a few operations because it dominates the
-cost (see ``benchmarks/matcher.py``);
-:class:`~bot.models.Hit` objects are built only for the evidence we report.
+hits. The per-hit work dominates the cost (see ``benchmarks/matcher.py``): it
+is compiled (:mod:`bot.scan`), roles are small numbers resolved once per item,
+and :class:`~bot.models.Hit` objects are built only for the evidence we report
+(``explain`` builds its JSON dicts without them).
 """
 
 from __future__ import annotations
