@@ -1,7 +1,8 @@
 # policywatch: one replica of the bot. Build: docker build -t policywatch .
 # Run with PostgreSQL and several replicas: see compose.yaml and docs/SCALING.md.
 #
-# Two stages: story grouping (bot/stories/grouping.pyx) is a C++ extension, so
+# Two stages: story grouping (bot/stories/grouping.pyx) and the matcher's scan
+# (bot/scan.pyx) are compiled extensions, so
 # the wheels are built in the full python image, which has gcc/g++ and the
 # Python headers; the runtime image installs those wheels and has no compiler.
 

@@ -224,7 +224,7 @@ def whole_process(items: list[Item], phrases: list[str], rounds: int = 3) -> Non
         print(f"{label:34} {len(items):6} items {elapsed:8.3f} s {rate:12,.0f} items/s")
     ours, minimal = best.values()
     print(
-        f"policywatch match speed / minimal pipeline speed: {minimal / ours:.2f}x  (target >= 0.25x)"
+        f"policywatch match speed / minimal pipeline speed: {minimal / ours:.3f}x  (target >= 0.25x)"
     )
 
 

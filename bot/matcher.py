@@ -5,42 +5,35 @@ exclusions and context words, and the event cues and blockers of
 :mod:`bot.stories.events`) go into a single Aho-Corasick automaton over folded
 text, so an item is scanned once however many watchlists exist and typing its
 event needs no scan of its own. Rules are then applied to the small set of
-hits. The per-hit work is kept to a few operations because it dominates the
-cost (see ``benchmarks/matcher.py``);
-:class:`~bot.models.Hit` objects are built only for the evidence we report.
+hits. The per-hit work dominates the cost (see ``benchmarks/matcher.py``): it
+is compiled (:mod:`bot.scan`), roles are small numbers resolved once per item,
+and :class:`~bot.models.Hit` objects are built only for the evidence we report
+(``explain`` builds its JSON dicts without them).
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import ahocorasick
 
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
+from bot.scan import scan
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
-
-# Endings a phrase may carry and still match: plurals and possessives, tried
-# in this order, each only where no letter or digit follows ([^\W_] is what
-# str.isalnum accepts).
-_SUFFIX = re.compile(r"(?:s|es|'s|s')(?![^\W_])")
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
 # a require group (0 otherwise).
 INCLUDE, REQUIRE, EXCLUDE, ALIAS, WEAK, CONTEXT, NOT_COMPANY = range(7)
-EVENT_CUE, EVENT_BLOCK, ANY_EVENT_CUE = range(7, 10)
+EVENT_CUE, EVENT_BLOCK = range(7, 9)
 # A phrase of the lexicon: owner is its concept id.
-CONCEPT = 10
+CONCEPT = 9
 Role = tuple[int, str, int]
-# Every cue phrase also has this role, so one dict lookup tells whether event
-# typing has any hit to read (many items have none).
-_ANY_CUE: Role = (ANY_EVENT_CUE, "", 0)
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
 _SEPARATOR = " | "
@@ -104,13 +97,35 @@ class MatchResult:
         return "matched " + ", ".join(parts[:3])
 
     def explain(self) -> dict[str, Any]:
+        """The evidence of every watchlist and company as JSON-ready dicts
+        (:meth:`Hit.to_json`), built straight from the spans: ``policywatch
+        match`` explains every item, and a Hit object per span cost more than
+        the match."""
+        title, joined, positions = self.source
+        evidence = self.evidence
+        # A span is often evidence for a company and a watchlist alike
+        # ("CATL"): its dict is built once and shared by both lists.
+        made: dict[RawHit, dict[str, Any]] = {}
+
+        def as_json(spans: list[RawHit]) -> list[dict[str, Any]]:
+            out = []
+            for span in _outermost(spans) if len(spans) > 1 else spans:
+                shown = made.get(span)
+                if shown is None:
+                    text, field, start, end = _locate(span, title, joined, positions)
+                    shown = made[span] = {
+                        "phrase": text.lower(),
+                        "field": field,
+                        "start": start,
+                        "end": end,
+                        "text": text,
+                    }
+                out.append(shown)
+            return out
+
         return {
-            "watchlists": {
-                k: [h.to_json() for h in self.hits("watchlist", k)] for k in self.watchlists
-            },
-            "companies": {
-                k: [h.to_json() for h in self.hits("company", k)] for k in self.companies
-            },
+            "watchlists": {k: as_json(evidence[("watchlist", k)]) for k in self.watchlists},
+            "companies": {k: as_json(evidence[("company", k)]) for k in self.companies},
         }
 
 
@@ -120,6 +135,11 @@ class Matcher:
     With ``events`` (normally :data:`~bot.stories.events.EVENT_RULES`) every
     result also carries the item's event type; without, ``event`` stays
     :data:`~bot.models.NOT_TYPED` and no cue phrase is compiled.
+
+    Each distinct role is numbered once, and a phrase's payload carries the
+    numbers of its roles: a hit costs one small-int dict step per role (a role
+    tuple was hashed anew for every hit), and the rules look their hits up by
+    number, compiled per rule and per company.
     """
 
     def __init__(self, catalog: Catalog, events: EventTyping | None = None) -> None:
@@ -136,11 +156,11 @@ class Matcher:
         # Each rule of a watchlist owns its include and require roles under a key
         # of its own ("ev-tariffs", "ev-tariffs+1", ...; '+' is not allowed in
         # ids); exclusions belong to the watchlist, whichever rule matched.
-        self._rules: dict[str, _Rule] = {}
+        specs: dict[str, tuple[str, RuleSpec]] = {}
         for wl in catalog.watchlists.values():
             for number, rule in enumerate(wl.rules):
                 key = wl.id if number == 0 else f"{wl.id}+{number}"
-                self._rules[key] = _Rule.of(wl.id, rule)
+                specs[key] = (wl.id, rule)
                 for phrase in rule.include:
                     add(phrase, (INCLUDE, key, 0))
                 for index, group in enumerate(rule.require):
@@ -165,17 +185,50 @@ class Matcher:
             for tag, phrases in events.cues.items():
                 for phrase in phrases:
                     add(phrase, (EVENT_CUE, tag, 0))
-                    add(phrase, _ANY_CUE)
             for phrase, tags in events.blocks.items():
                 for tag in tags:
                     add(phrase, (EVENT_BLOCK, tag, 0))
+        for concept, concept_phrases in catalog.lexicon.items():
+            for phrase in concept_phrases:
+                add(phrase, (CONCEPT, concept, 0))
+        numbers: dict[Role, int] = {}
         for key, key_roles in roles.items():
+            ids = tuple(numbers.setdefault(role, len(numbers)) for role in key_roles)
             # Boundaries are only checked where the phrase starts/ends with a word character.
-            value = (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles))
-            self._automaton.add_word(key, value)
+            self._automaton.add_word(key, (len(key), key[0].isalnum(), key[-1].isalnum(), ids))
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
+
+        def role_id(role: Role) -> int:
+            """A role's number; -1 (never found) when no phrase carries it."""
+            return numbers.get(role, -1)
+
+        # What a role number leads to: a company (for its alias and weak roles)
+        # or a rule (for its include role); event cues and blockers by tag.
+        self._drivers: dict[int, _Company | _Rule | tuple[bool, str]] = {}
+        for company_id in sorted(catalog.companies):
+            entry = _Company(
+                company_id,
+                role_id((ALIAS, company_id, 0)),
+                role_id((WEAK, company_id, 0)),
+                role_id((CONTEXT, company_id, 0))
+                if catalog.companies[company_id].context
+                else None,
+                role_id((NOT_COMPANY, company_id, 0)),
+            )
+            for role_number in (entry.alias, entry.weak):
+                if role_number >= 0:
+                    self._drivers[role_number] = entry
+        for key, (wl_id, spec) in specs.items():
+            compiled = _Rule.of(wl_id, spec, role_id((EXCLUDE, wl_id, 0)), key, role_id)
+            if (role_number := role_id((INCLUDE, key, 0))) >= 0:
+                self._drivers[role_number] = compiled
+        for (code, tag, _), role_number in numbers.items():
+            if code in (EVENT_CUE, EVENT_BLOCK):
+                self._drivers[role_number] = (code == EVENT_CUE, tag)
+        # Lexicon concepts the item names (story grouping compares them).
+        self._concepts = {n: owner for (code, owner, _), n in numbers.items() if code == CONCEPT}
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -188,20 +241,9 @@ class Matcher:
         # word or space character, so no phrase can span the two.
         joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
-        found: defaultdict[Role, list[RawHit]] = defaultdict(list)
-        size = len(folded)
-        for end_index, (length, check_start, check_end, key_roles) in self._automaton.iter(folded):
-            start = end_index - length + 1
-            if check_start and start and folded[start - 1].isalnum():
-                continue
-            end = end_index + 1
-            if check_end and end < size and folded[end].isalnum():
-                end = _suffix_end(folded, end)
-                if end < 0:
-                    continue
-            hit = (start, end)
-            for role in key_roles:
-                found[role].append(hit)
+        # The boundary checks and the filing of each hit under its roles run
+        # compiled (bot/scan.pyx): in Python they cost more than the scan.
+        found = scan(self._automaton, folded)
         result = MatchResult()
         events = self.events
         if not found:
@@ -209,76 +251,138 @@ class Matcher:
                 result.event = events.without_cues(item.source_kind)
             return result
         result.source = (item.title, joined, positions)
-        if events is not None:
-            if _ANY_CUE in found:
-                result.event = _type_event(events, found, item, folded, positions)
-            else:
-                result.event = events.without_cues(item.source_kind)
-        self._match_companies(found, result)
         title_end = (
             len(item.title) if positions is None else bisect_left(positions, len(item.title))
         )
-        self._match_watchlists(found, result, folded, title_end)
-        result.concepts = [owner for (code, owner, _) in found if code == CONCEPT]
+        # One pass over the roles found sorts out the companies, the rules
+        # they may prove (run in the order their include phrases hit) and the
+        # event cues and blockers.
+        companies: list[_Company] = []
+        rules: list[tuple[_Rule, list[RawHit]]] = []
+        cues: dict[str, list[RawHit]] = {}
+        blocks: dict[str, list[RawHit]] = {}
+        drivers = self._drivers
+        for role_number, spans in found.items():
+            driver = drivers.get(role_number)
+            if driver is None:
+                continue
+            kind = type(driver)
+            if kind is _Rule:
+                rules.append((driver, spans))  # type: ignore[arg-type]
+            elif kind is _Company:
+                if driver not in companies:
+                    companies.append(driver)  # type: ignore[arg-type]
+            elif driver[0]:  # type: ignore[index]
+                cues[driver[1]] = spans  # type: ignore[index]
+            else:
+                blocks[driver[1]] = spans  # type: ignore[index]
+        if events is not None:
+            result.event = (
+                events.decide(item.source_kind, cues, blocks, folded, title_end)
+                if cues
+                else events.without_cues(item.source_kind)
+            )
+        if companies:
+            if len(companies) > 1:
+                companies.sort(key=_company_id)
+            for company in companies:
+                company.match(found, result)
+        if rules:
+            self._match_watchlists(rules, found, result, folded, title_end)
+        if self._concepts:
+            concepts = self._concepts
+            result.concepts = [concepts[n] for n in found if n in concepts]
         return result
 
-    def _match_companies(self, found: dict[Role, list[RawHit]], result: MatchResult) -> None:
-        owners = [owner for (code, owner, _) in found if code in (ALIAS, WEAK)]
-        for company_id in sorted(set(owners)) if len(owners) > 1 else owners:
-            blockers = found.get((NOT_COMPANY, company_id, 0))
-            strong = found.get((ALIAS, company_id, 0), [])
-            if blockers:
-                strong = [h for h in strong if not _overlaps_any(h, blockers)]
-            weak: list[RawHit] = []
-            if not blockers:
-                company = self.catalog.companies[company_id]
-                if not company.context or (CONTEXT, company_id, 0) in found:
-                    weak = found.get((WEAK, company_id, 0), [])
-            if strong or weak:
-                result.companies.append(company_id)
-                result.evidence[("company", company_id)] = strong + weak
-
     def _match_watchlists(
-        self, found: dict[Role, list[RawHit]], result: MatchResult, folded: str, title_end: int
+        self,
+        rules: list[tuple[_Rule, list[RawHit]]],
+        found: dict[int, list[RawHit]],
+        result: MatchResult,
+        folded: str,
+        title_end: int,
     ) -> None:
-        matched_companies = set(result.companies)
-        for (code, key, _), include_hits in found.items():
-            if code != INCLUDE:
-                continue
-            rule = self._rules[key]
-            if rule.watchlist in result.watchlists or (EXCLUDE, rule.watchlist, 0) in found:
+        matched = result.watchlists
+        evidence = result.evidence
+        for rule, include_hits in rules:
+            if rule.watchlist in matched or rule.exclude in found:
                 continue
             groups: list[list[RawHit]] = []
-            for index, refs in enumerate(rule.refs):
-                hits = found.get((REQUIRE, key, index), [])
+            for require, refs in rule.groups:
+                hits = found.get(require, _NONE)
                 for ref in refs:
-                    if ref in matched_companies:
-                        hits = hits + result.evidence[("company", ref)]
+                    companies = evidence.get(ref)
+                    if companies is not None:
+                        hits = hits + companies
                 if not hits:
                     break
                 groups.append(hits)
             else:
                 proof = rule.prove(include_hits, groups, folded, title_end)
                 if proof:
-                    result.watchlists.append(rule.watchlist)
-                    result.evidence[("watchlist", rule.watchlist)] = proof
-        result.watchlists.sort()
+                    matched.append(rule.watchlist)
+                    evidence[("watchlist", rule.watchlist)] = proof
+        matched.sort()
+
+
+# The hits of a role no phrase of the item matched (never appended to).
+_NONE: list[RawHit] = []
+
+
+@dataclass(frozen=True, slots=True)
+class _Company:
+    """A company's role numbers: aliases, weak aliases, context words (None
+    when it has none, so weak aliases need no context) and exclusions."""
+
+    id: str
+    alias: int
+    weak: int
+    context: int | None
+    exclude: int
+
+    def match(self, found: dict[int, list[RawHit]], result: MatchResult) -> None:
+        """Add the company to ``result`` when its hits name it."""
+        blockers = found.get(self.exclude)
+        strong = found.get(self.alias, _NONE)
+        weak = _NONE
+        if blockers:
+            strong = [h for h in strong if not _overlaps_any(h, blockers)]
+        elif self.context is None or self.context in found:
+            weak = found.get(self.weak, _NONE)
+        if strong or weak:
+            result.companies.append(self.id)
+            result.evidence[("company", self.id)] = strong + weak
+
+
+def _company_id(company: _Company) -> str:
+    return company.id
 
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the company
-    ids each require group may be met by, and the placement tests."""
+    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the role
+    number of the watchlist's exclusions, per require group the role number of
+    its phrases and the evidence keys ("company", id) of the companies that may
+    meet it, and the placement tests."""
 
     watchlist: str
-    refs: tuple[tuple[str, ...], ...]
+    exclude: int
+    groups: tuple[tuple[int, tuple[tuple[str, str], ...]], ...]
     near: int | None
     title: bool
 
     @classmethod
-    def of(cls, watchlist: str, spec: RuleSpec) -> _Rule:
-        refs = tuple(tuple(p[1:] for p in group if p.startswith("@")) for group in spec.require)
-        return cls(watchlist, refs, spec.near, spec.title)
+    def of(
+        cls, watchlist: str, spec: RuleSpec, exclude: int, key: str, number: Callable[[Role], int]
+    ) -> _Rule:
+        groups = tuple(
+            (
+                number((REQUIRE, key, index)),
+                tuple(("company", p[1:]) for p in group if p.startswith("@")),
+            )
+            for index, group in enumerate(spec.require)
+        )
+        return cls(watchlist, exclude, groups, spec.near, spec.title)
 
     def prove(
         self, anchors: list[RawHit], groups: list[list[RawHit]], folded: str, title_end: int
@@ -289,17 +393,17 @@ class _Rule:
         if self.title:
             anchors = [hit for hit in anchors if hit[0] < title_end]
         if self.near is None:
-            return [anchors[0], *(group[0] for group in groups)] if anchors else []
+            return [anchors[0]] + [group[0] for group in groups] if anchors else []
+        near = self.near
         for anchor in anchors:
             proof = [anchor]
             for group in groups:
-                close = next(
-                    (h for h in group if _words_apart(folded, anchor, h, title_end) <= self.near),
-                    None,
-                )
-                if close is None:
+                for hit in group:
+                    if _words_apart(folded, anchor, hit, title_end) <= near:
+                        proof.append(hit)
+                        break
+                else:
                     break
-                proof.append(close)
             else:
                 return proof
         return []
@@ -317,33 +421,6 @@ def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int
     if first[1] <= title_end < second[0]:
         spaces -= 1
     return max(spaces - 1, 0)
-
-
-def _type_event(
-    events: EventTyping,
-    found: dict[Role, list[RawHit]],
-    item: Item,
-    folded: str,
-    positions: list[int] | None,
-) -> EventGuess:
-    """Hand the event cue and blocker hits among ``found`` to the rules, with
-    where the title ends in ``folded`` (folding may have collapsed spaces)."""
-    cues: dict[str, list[RawHit]] = {}
-    blocks: dict[str, list[RawHit]] = {}
-    for (code, tag, _), spans in found.items():
-        if code == EVENT_CUE:
-            cues[tag] = spans
-        elif code == EVENT_BLOCK:
-            blocks[tag] = spans
-    title_end = len(item.title) if positions is None else bisect_left(positions, len(item.title))
-    return events.decide(item.source_kind, cues, blocks, folded, title_end)
-
-
-def _suffix_end(folded: str, end: int) -> int:
-    """The end of the match once a plural or possessive ending is taken, or -1
-    if the phrase stops inside a longer word ("ford" in "fordham")."""
-    suffix = _SUFFIX.match(folded, end)
-    return suffix.end() if suffix else -1
 
 
 def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:
@@ -369,6 +446,21 @@ def _outermost(raw: list[RawHit]) -> list[RawHit]:
     return out
 
 
+def _locate(
+    raw_hit: RawHit, title: str, joined: str, positions: list[int] | None
+) -> tuple[str, str, int, int]:
+    """Where a span of the folded text lies in the original: (text, field,
+    start, end) in that field's own offsets."""
+    start, end = raw_hit
+    o_start = positions[start] if positions else start
+    o_end = positions[end - 1] + 1 if positions else end
+    text = joined[o_start:o_end]
+    summary_offset = len(title) + len(_SEPARATOR)
+    if o_start >= summary_offset:
+        return text, "summary", o_start - summary_offset, o_end - summary_offset
+    return text, "title", o_start, o_end
+
+
 def _hits(
     raw: list[RawHit],
     title: str,
@@ -380,19 +472,11 @@ def _hits(
     a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
     as redundant. ``made`` caches hits already built for this item."""
     out = []
-    summary_offset = len(title) + len(_SEPARATOR)
     for raw_hit in _outermost(raw):
         hit = made.get(raw_hit)
         if hit is None:
-            start, end = raw_hit
-            o_start = positions[start] if positions else start
-            o_end = positions[end - 1] + 1 if positions else end
-            text = joined[o_start:o_end]
-            if o_start >= summary_offset:
-                field, o_start, o_end = "summary", o_start - summary_offset, o_end - summary_offset
-            else:
-                field = "title"
-            hit = Hit(phrase=text.lower(), field=field, start=o_start, end=o_end, text=text)
+            text, field, start, end = _locate(raw_hit, title, joined, positions)
+            hit = Hit(phrase=text.lower(), field=field, start=start, end=end, text=text)
             made[raw_hit] = hit
         out.append(hit)
     return out

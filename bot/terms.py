@@ -52,22 +52,29 @@ def visible(text: str) -> str:
 
 def term_problem(term: str, what: str = "a term") -> str | None:
     """Why ``term`` cannot be a matching phrase, or None when it can;
-    ``what`` names it in the reason ("a term", "an alias")."""
-    shown = visible(term)
+    ``what`` names it in the reason ("a term", "an alias").
+
+    Every catalog load checks every shipped phrase, so printable ASCII (nearly
+    all of them) skips the per-character category lookups: it holds no
+    invisible character, and its only currency sign is "$"."""
     if len(term) > MAX_LENGTH:
+        shown = visible(term)
         return f"{what} may be at most {MAX_LENGTH} characters; '{shown[:40]}…' has {len(term)}"
-    if problem := invisible_problem(term):
+    plain = term.isascii() and term.isprintable()
+    if not plain and (problem := invisible_problem(term)):
         return problem
-    if term.strip() != "$" and any(unicodedata.category(ch) == "Sc" for ch in term):
+    if term.strip() != "$" and (
+        "$" in term if plain else any(unicodedata.category(ch) == "Sc" for ch in term)
+    ):
         return None
     folded = fold_phrase(term)
     alnum = sum(1 for ch in folded if ch.isalnum())
     if alnum == 0:
-        return f"'{shown}' has no letter or digit, so it cannot be matched as a word"
+        return f"'{visible(term)}' has no letter or digit, so it cannot be matched as a word"
     if alnum >= MIN_LENGTH or (alnum == ACRONYM_LENGTH and _is_acronym(term)):
         return None
     return (
-        f"'{shown}' is too short: {what} needs at least {MIN_LENGTH} letters or digits "
+        f"'{visible(term)}' is too short: {what} needs at least {MIN_LENGTH} letters or digits "
         f"(or a {ACRONYM_LENGTH}-letter acronym in capitals, like EV)"
     )
 

@@ -1,0 +1,6 @@
+"""Types of the compiled :mod:`bot.scan` (see scan.pyx for why it is compiled)."""
+
+from typing import Any
+
+def suffix_end(folded: str, end: int) -> int: ...
+def scan(automaton: Any, folded: str) -> dict[int, list[tuple[int, int]]]: ...
