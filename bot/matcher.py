@@ -17,14 +17,21 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 
+from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
-from bot.scan import scan
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
+
+SCAN: str  # "compiled", or why the pure-Python twin is used (`policywatch --version`)
+if TYPE_CHECKING:
+    from bot.scan import scan
+else:  # compiled (bot/scan.pyx) when it was built, else its pure-Python twin
+    _scanner, SCAN = load("bot.scan", "bot.pyscan")
+    scan = _scanner.scan
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
