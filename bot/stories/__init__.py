@@ -1,13 +1,56 @@
 """Story intelligence: event typing, grouping of items into stories, and
 claim/answer threads. Storage-free: the core persists what these return and
-rebuilds the in-memory :class:`StoryIndex` from its database at startup."""
+rebuilds the in-memory :class:`StoryIndex` from its database at startup.
+
+Grouping has two implementations of one algorithm: the compiled extension
+``bot.stories.grouping`` (built by ``pip install`` when a C++ compiler is
+there) and :mod:`bot.stories.pygrouping` (pure Python, the same results item
+for item, several times slower). The compiled one is used when it was built;
+``POLICYWATCH_PURE_PYTHON=1`` forces the pure one (tests and CI run both).
+:data:`GROUPING` says which is in use (``policywatch --version`` prints it).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventGuess, EventRules, classify_event
-from bot.stories.grouping import Assignment, StoryIndex, StoryRef
+
+PURE_PYTHON_ENV = "POLICYWATCH_PURE_PYTHON"
+
+
+def _grouping() -> tuple[ModuleType, str]:
+    """The grouping module to use, and a description of it for people."""
+    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+        from bot.stories import pygrouping
+
+        return pygrouping, f"pure Python ({PURE_PYTHON_ENV} is set)"
+    try:
+        from bot.stories import grouping
+    except ModuleNotFoundError as error:
+        if error.name != "bot.stories.grouping":
+            raise  # the extension is there but needs something missing: say so
+        from bot.stories import pygrouping
+
+        return pygrouping, "pure Python (no C++ compiler at install)"
+    return grouping, "compiled"
+
+
+GROUPING: str
+if TYPE_CHECKING:
+    # Both follow grouping.pyi; tests/stories hold them to the same results.
+    from bot.stories.grouping import Assignment, StoryIndex, StoryRef
+else:
+    _module, GROUPING = _grouping()
+    Assignment, StoryIndex, StoryRef = _module.Assignment, _module.StoryIndex, _module.StoryRef
 
 __all__ = [
     "EVENT_RULES",
     "EVENT_TYPES",
+    "GROUPING",
+    "PURE_PYTHON_ENV",
     "Assignment",
     "EventGuess",
     "EventRules",
