@@ -27,7 +27,7 @@ from bot.matcher import Matcher
 from bot.models import Item, parse_timestamp
 from bot.sources import fetch_url_source, parse_file
 from bot.store import DatabaseURLError
-from bot.stories import EVENT_RULES, StoryIndex
+from bot.stories import EVENT_RULES, GROUPING, StoryIndex
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
 
@@ -40,9 +40,24 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, and which story grouping this install uses
+    (compiled, or pure Python when there was no C++ compiler at install), on
+    two lines (argparse's own version action would join them)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"policywatch {__version__}\nstory grouping: {GROUPING}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="policywatch", description="Watch US policy and industry news in chat.")
-    parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, help="print the version and which story grouping is in use"
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="start the bot (console when no chat credentials are set)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -39,10 +40,20 @@ def run(
     )
 
 
-def test_version(env: dict[str, str]) -> None:
+def test_version_says_which_story_grouping_is_in_use(env: dict[str, str]) -> None:
+    # The compiled extension is used when the install built it.
+    built = importlib.util.find_spec("bot.stories.grouping") is not None
+    grouping = "compiled" if built else "pure Python (no C++ compiler at install)"
     result = run(env, "--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"policywatch {__version__}"
+    assert result.stdout.splitlines() == [
+        f"policywatch {__version__}",
+        f"story grouping: {grouping}",
+    ]
+    forced = run({**env, "POLICYWATCH_PURE_PYTHON": "1"}, "--version")
+    assert (
+        forced.stdout.splitlines()[1] == "story grouping: pure Python (POLICYWATCH_PURE_PYTHON=1)"
+    )
 
 
 def test_ask_sample_company_ford(env: dict[str, str]) -> None:

@@ -23,10 +23,11 @@ PURE_PYTHON_ENV = "POLICYWATCH_PURE_PYTHON"
 
 def _grouping() -> tuple[ModuleType, str]:
     """The grouping module to use, and a description of it for people."""
-    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+    forced = os.environ.get(PURE_PYTHON_ENV, "").strip()
+    if forced not in ("", "0"):
         from bot.stories import pygrouping
 
-        return pygrouping, f"pure Python ({PURE_PYTHON_ENV} is set)"
+        return pygrouping, f"pure Python ({PURE_PYTHON_ENV}={forced})"
     try:
         from bot.stories import grouping
     except ModuleNotFoundError as error:
