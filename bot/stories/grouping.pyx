@@ -54,8 +54,9 @@ Why it works this way
   ``MIXED_THRESHOLD``. A story is joinable for ``window`` after its first item.
 * **Answers and follow-ups are links, not merges.** An item that does not join
   looks back ``answer_window`` (letters come weeks later) for an earlier story
-  about the same parties (half the companies in common, or a shared watchlist
-  when the item names no company). A denial, confirmation, letter or hearing
+  about the same parties (half the companies in common; when the item names no
+  company, a shared watchlist if both have one, else its words alone decide:
+  Stellantis or JLR are on no list). A denial, confirmation, letter or hearing
   *answers* a story of a type it can answer (``rules.ANSWERABLE``) at
   ``ANSWER_THRESHOLD``, with a bonus for recent claims and, for denials and
   confirmations, for reports of talks; any item may *follow up* any earlier
@@ -730,7 +731,9 @@ cdef class StoryIndex:
             if threshold == NEVER and link == NEVER:
                 continue
             score = self._score(story)
-            if threshold != NEVER and self._text >= min_text:
+            if threshold != NEVER and self._text >= (
+                min_text if feats.type_code == story.type_code else MIN_JOIN_TEXT
+            ):
                 recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.push_back(pair[double, int32_t](score, slot))
@@ -1081,18 +1084,22 @@ cdef class StoryIndex:
         follow-up), or NEVER.
 
         The story must have started earlier (so links never form a cycle) and
-        be about the same parties: at least half of the companies in common when the item
-        names any (Moolenaar's letter about BYD and CATL does not answer a
-        Ford–Xiaomi report just because both name Ford), else a shared
-        watchlist."""
+        be about the same parties: at least half of the companies in common
+        when the item names any (Moolenaar's letter about BYD and CATL does
+        not answer a Ford–Xiaomi report just because both name Ford), else a
+        shared watchlist when both have one; else the score decides."""
         cdef Features* feats = &self._feats
         if story.first_us >= feats.moment:
             return NEVER
         if not feats.company_ids.empty():
             if _jaccard(feats.company_ids, story.company_ids) < MIN_ANSWER_COMPANY_OVERLAP:
                 return NEVER
-        elif _jaccard(feats.watchlist_ids, story.watchlist_ids) == 0:
-            return NEVER
+        elif (
+            not feats.watchlist_ids.empty()
+            and not story.watchlist_ids.empty()
+            and _jaccard(feats.watchlist_ids, story.watchlist_ids) == 0
+        ):
+            return NEVER  # an item with no parties at all is left to its words
         return _LINK[feats.type_code][story.type_code]
 
     cdef double _answer_score(self, StoryRef story, double score) noexcept:

@@ -461,7 +461,9 @@ class StoryIndex:
             if threshold == NEVER and link == NEVER:
                 continue
             score = self._score(story)
-            if threshold != NEVER and self._text >= min_text:
+            if threshold != NEVER and self._text >= (
+                min_text if type_code == story._type_code else MIN_JOIN_TEXT
+            ):
                 recent = 1.0 - float(abs(now - story._last_us)) / window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.append((score, slot))
@@ -705,14 +707,20 @@ class StoryIndex:
 
     def _link_threshold(self, story: StoryRef) -> float:
         """The score this item needs to link its story to ``story``, or NEVER:
-        the story started earlier and is about the same parties."""
+        the story started earlier and is about the same parties (half the
+        companies in common when the item names any, else a shared watchlist
+        when both have one; else the score decides)."""
         if story._first_us >= self._moment:
             return NEVER
         if self._company_ids:
             if _jaccard(self._company_ids, story._company_ids) < MIN_ANSWER_COMPANY_OVERLAP:
                 return NEVER
-        elif _jaccard(self._watchlist_ids, story._watchlist_ids) == 0:
-            return NEVER
+        elif (
+            self._watchlist_ids
+            and story._watchlist_ids
+            and _jaccard(self._watchlist_ids, story._watchlist_ids) == 0
+        ):
+            return NEVER  # an item with no parties at all is left to its words
         return LINK[self._type_code][story._type_code]
 
     def _answer_score(self, story: StoryRef, score: float) -> float:
