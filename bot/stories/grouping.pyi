@@ -18,7 +18,8 @@ class StoryRef:
     @property
     def last_seen(self) -> datetime: ...
     @property
-    def answers(self) -> str | None: ...
+    def answers(self) -> str | None:
+        """The earlier story this one answers or follows up, if any."""
     @property
     def item_ids(self) -> list[str]: ...
     @property
