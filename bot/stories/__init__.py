@@ -12,6 +12,7 @@ for item, several times slower). The compiled one is used when it was built;
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -29,7 +30,9 @@ def _grouping() -> tuple[ModuleType, str]:
 
         return pygrouping, f"pure Python ({PURE_PYTHON_ENV}={forced})"
     try:
-        from bot.stories import grouping
+        # Not "from bot.stories import grouping": inside this package's own
+        # import that raises a plain ImportError when the module is missing.
+        grouping = importlib.import_module("bot.stories.grouping")
     except ModuleNotFoundError as error:
         if error.name != "bot.stories.grouping":
             raise  # the extension is there but needs something missing: say so

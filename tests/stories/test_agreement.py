@@ -4,7 +4,8 @@ The same feeds go through a fresh index of each, with what the core passes:
 the shipped matcher's companies, watchlists, concepts and event type, and the
 catalog's topic words. Every assignment must be the same (story, new or not,
 link, related stories, reason; similarity within 1e-9), and so must every
-story record at the end. Feeds: the development set, the evaluation set, the
+story record at the end (and the last tests check which one bot.stories
+picks). Feeds: the development set, the evaluation set, the
 busy-day burst file (each also squeezed into a short span, where the busy-day
 rules apply), streams of synthetic items made of the sets' own sentences and of
 random words, a rebuild with ``add_existing``, and a stream long enough for
@@ -18,9 +19,14 @@ compiler.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
@@ -30,7 +36,7 @@ from benchmarks.common import DATA
 from benchmarks.stories import BURST_FILE, EVAL_FILE, Row, load_rows, make_stream, retimed
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_RULES, Assignment, EventGuess, StoryRef
+from bot.stories import EVENT_RULES, PURE_PYTHON_ENV, Assignment, EventGuess, StoryRef
 from bot.stories import grouping as compiled
 from bot.stories import pygrouping as pure
 from bot.stories.rules import COMPACT_STEMS
@@ -39,6 +45,7 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 # What the core passes to StoryIndex.assign for one item.
 Fed = tuple[Item, Sequence[str], Sequence[str], EventGuess, Sequence[str]]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261207
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -339,3 +346,47 @@ def test_stem_renumbering_agrees() -> None:
     assert ("forgot", count - keep) in results[0]
     joined, _ = _joins_and_links(results[0])
     assert joined >= 10, joined
+
+
+# ---------------------------------------------------------------- which one is used
+
+
+CHOICE = """
+import importlib.abc, json, sys
+
+class NotBuilt(importlib.abc.MetaPathFinder):
+    # As after an install without a C++ compiler: the extension is not there.
+    def find_spec(self, name, path=None, target=None):
+        if name == "bot.stories.grouping":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+if sys.argv[1] == "hide":
+    sys.meta_path.insert(0, NotBuilt())
+import bot.stories
+print(json.dumps([bot.stories.GROUPING, bot.stories.StoryIndex.__module__]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("hide", "forced", "expected"),
+    [
+        ("keep", "", ["compiled", "bot.stories.grouping"]),
+        ("keep", "0", ["compiled", "bot.stories.grouping"]),
+        ("keep", "1", ["pure Python (POLICYWATCH_PURE_PYTHON=1)", "bot.stories.pygrouping"]),
+        ("hide", "", ["pure Python (no C++ compiler at install)", "bot.stories.pygrouping"]),
+    ],
+)
+def test_the_compiled_module_is_used_when_built(
+    hide: str, forced: str, expected: list[str]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != PURE_PYTHON_ENV}
+    env[PURE_PYTHON_ENV] = forced
+    done = subprocess.run(
+        [sys.executable, "-c", CHOICE, hide],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == expected
