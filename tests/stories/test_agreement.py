@@ -203,6 +203,22 @@ def test_labelled_sets_agree_with_the_core_ids_and_seen_times() -> None:
     assert any(str(row[1]).startswith("story-") for row in rows)
 
 
+def test_stems_agree_on_random_text() -> None:
+    # Every kind of character the tokenizers treat differently, and words past
+    # the WORD_BYTES cut in one-, two-, three- and four-byte characters.
+    alphabet = (
+        "abcXYZ019 -/_.,'$%&\u2018\u2019\u201c\u201d\u2013\u2014\u00a0\u2009\u3000"
+        "éÉàüÖçñßøÆİıǅﬁ²½\u0301\u0308小米汽车ＦＯＲＤ한국Ωω€£•·…©™🚗"
+    )
+    rng = random.Random(SEED)
+    ours, theirs = compiled.StoryIndex(), pure.StoryIndex()
+    for n in range(4000):
+        text = "".join(rng.choices(alphabet, k=rng.randrange(1, 60)))
+        if n % 10 == 0:
+            text += " " + rng.choice("xé小🚗") * rng.randrange(25, 140) + rng.choice("ab小 ")
+        assert ours.stems(text) == theirs.stems(text), text
+
+
 # ---------------------------------------------------------------- synthetic streams
 
 
