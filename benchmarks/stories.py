@@ -460,7 +460,7 @@ def main() -> None:
     args = parser.parse_args()
     evaluate(args.errors, args.holdout_errors)
     if args.items:
-        print(f"story grouping: {GROUPING} (POLICYWATCH_PURE_PYTHON=1: the pure-Python one)")
+        print(f"story grouping: {GROUPING}")
         for zipf, label in ((True, "Zipf words"), (False, "uniform words, worst case")):
             ours, matcher = time_stream(args.items, zipf)
             print(f"{'story grouping (µs/item)':34} {ours:8.2f}   {args.items} items, {label}")
