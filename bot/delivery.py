@@ -8,6 +8,7 @@ subscription with a reason a user can read in ``subscriptions``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.replies import Reply
 
@@ -35,3 +36,24 @@ class RetryLater(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """The channel is gone, the bot was removed, or it lacks permission: stop sending."""
+
+
+class Courier(Protocol):
+    """An adapter as the core sees it (:class:`adapters.base.Adapter` is the
+    full contract adapters implement): it names its platform, connects and
+    disconnects, and posts what the outbox hands it. Declared here so the
+    core runs and sends through adapters without importing any of them."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def delivers_without_connection(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(self, delivery: Delivery) -> str: ...
+
+    async def already_delivered(self, delivery: Delivery) -> str | None: ...

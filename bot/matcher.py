@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import ahocorasick
 
-from bot.models import Hit, Item
-from bot.stories.events import NOT_TYPED, EventGuess, EventRules
+from bot.models import NOT_TYPED, EventGuess, Hit, Item
 from bot.text import fold, fold_phrase
 from bot.watchlists import Catalog
 
@@ -43,6 +43,30 @@ RawHit = tuple[int, int]
 _SEPARATOR = " | "
 
 
+class EventTyping(Protocol):
+    """What the matcher needs of event rules (:data:`bot.stories.events.EVENT_RULES`):
+    phrases to compile into its automaton, and a decision over the hits it
+    found. Declared here so matching does not depend on the stories layer
+    that owns the rules."""
+
+    @property
+    def cues(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def blocks(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    def without_cues(self, kind: str) -> EventGuess: ...
+
+    def decide(
+        self,
+        kind: str,
+        cues: dict[str, list[RawHit]],
+        blocks: dict[str, list[RawHit]],
+        text: str,
+        title_end: int,
+    ) -> EventGuess: ...
+
+
 @dataclass(slots=True)
 class MatchResult:
     """What the matcher found in one item.
@@ -50,7 +74,7 @@ class MatchResult:
     The evidence for each id is kept as raw spans of the folded text and turned
     into :class:`Hit` objects only when asked for (``hits``/``why``/``explain``):
     matching stays cheap, and explanations cost only where they are shown.
-    ``event`` is :data:`~bot.stories.events.NOT_TYPED` unless the matcher was
+    ``event`` is :data:`~bot.models.NOT_TYPED` unless the matcher was
     built with event rules. ``concepts`` are the lexicon concepts the item
     names ("tariff" for "levies" or "duties"), for story grouping.
     """
@@ -92,10 +116,10 @@ class Matcher:
 
     With ``events`` (normally :data:`~bot.stories.events.EVENT_RULES`) every
     result also carries the item's event type; without, ``event`` stays
-    :data:`~bot.stories.events.NOT_TYPED` and no cue phrase is compiled.
+    :data:`~bot.models.NOT_TYPED` and no cue phrase is compiled.
     """
 
-    def __init__(self, catalog: Catalog, events: EventRules | None = None) -> None:
+    def __init__(self, catalog: Catalog, events: EventTyping | None = None) -> None:
         self.catalog = catalog
         self.events = events
         self._automaton = ahocorasick.Automaton()
@@ -227,7 +251,7 @@ class Matcher:
 
 
 def _type_event(
-    events: EventRules,
+    events: EventTyping,
     found: dict[Role, list[RawHit]],
     item: Item,
     folded: str,

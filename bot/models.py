@@ -24,6 +24,21 @@ def parse_timestamp(value: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
+class EventGuess:
+    """The chosen event type and a short human reason (shown to users).
+
+    Plain data, so the matcher can report it without depending on the
+    stories layer whose rules (:mod:`bot.stories.events`) produce it."""
+
+    event_type: str
+    reason: str
+
+
+# What a matcher built without event rules reports.
+NOT_TYPED = EventGuess("other", "other: event typing is off")
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One news item, filing, rule or letter, already normalised.
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiohttp import web
-
-if TYPE_CHECKING:
-    from bot.core import PolicyWatch
 
 log = logging.getLogger("policywatch.ops")
 
@@ -46,7 +43,16 @@ class Metrics:
 METRICS = Metrics()
 
 
-async def render_metrics(core: PolicyWatch) -> str:
+class Gauges(Protocol):
+    """What the endpoints read at scrape time: the store, which every replica
+    shares. Declared here so this module measures without knowing the facade."""
+
+    async def outbox_counts(self) -> dict[str, int]: ...
+
+    async def item_count(self) -> int: ...
+
+
+async def render_metrics(gauges: Gauges) -> str:
     lines: list[str] = []
     for name, help_text in COUNTERS.items():
         lines += [
@@ -58,30 +64,30 @@ async def render_metrics(core: PolicyWatch) -> str:
         "# HELP policywatch_outbox_messages Outbox messages by status.",
         "# TYPE policywatch_outbox_messages gauge",
     ]
-    for status, count in sorted((await core.store.outbox_counts()).items()):
+    for status, count in sorted((await gauges.outbox_counts()).items()):
         lines.append(f'policywatch_outbox_messages{{status="{status}"}} {count}')
     lines += [
         "# HELP policywatch_items Items stored.",
         "# TYPE policywatch_items gauge",
-        f"policywatch_items {await core.store.item_count()}",
+        f"policywatch_items {await gauges.item_count()}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def ops_app(core: PolicyWatch) -> web.Application:
+def ops_app(gauges: Gauges) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
     async def readyz(request: web.Request) -> web.Response:
         try:
-            await core.store.item_count()
+            await gauges.item_count()
         except Exception as exc:  # the database is what "ready" depends on
             log.warning("not ready: %s", type(exc).__name__)
             return web.Response(status=503, text="database unavailable\n")
         return web.Response(text="ready\n")
 
     async def metrics(request: web.Request) -> web.Response:
-        body = await render_metrics(core)
+        body = await render_metrics(gauges)
         return web.Response(
             text=body,
             content_type="text/plain",
@@ -96,8 +102,8 @@ def ops_app(core: PolicyWatch) -> web.Application:
     return app
 
 
-async def start_ops(core: PolicyWatch, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(ops_app(core), access_log=None)
+async def start_ops(gauges: Gauges, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(ops_app(gauges), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("ops endpoints on %s:%s", host, port)

@@ -7,18 +7,28 @@ registry instead of patching it: one mechanism, no partial states.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from bot.matcher import Matcher
+from bot.models import Item
 from bot.stories import EVENT_RULES
 from bot.text import fold_phrase
-from bot.watchlists import Catalog, CompanySpec, WatchlistEdit, apply_edits, load_catalog
+from bot.watchlists import (
+    Catalog,
+    CompanySpec,
+    WatchlistEdit,
+    WatchlistSpec,
+    apply_edits,
+    load_catalog,
+)
 
 FUZZY_CUTOFF = 70
 AMBIGUITY_MARGIN = 6
+_POSSESSIVES = ("'s", "s'")  # "ford's" names Ford, as the matcher reads "Ford's"
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,10 @@ class Registry:
         """Exact alias/ticker/id first, then typo-tolerant fuzzy matching."""
         key = fold_phrase(name)
         companies = self.catalog.companies
-        if key in self._names:
-            return CompanyPick(companies[self._names[key]], name, exact=True)
+        stems = [key, *(key[: -len(end)] for end in _POSSESSIVES if key.endswith(end))]
+        for stem in stems:
+            if stem in self._names:
+                return CompanyPick(companies[self._names[stem]], name, exact=True)
         candidates = process.extract(
             key, list(self._names), scorer=fuzz.WRatio, limit=8, score_cutoff=FUZZY_CUTOFF
         )
@@ -110,3 +122,21 @@ class Registry:
                     seen.add((company.id, name))
                     break
         return out[:limit]
+
+
+def reach(phrase: str, items: Iterable[Item]) -> int:
+    """How many of ``items`` ``phrase`` would match on its own, read exactly
+    as the matcher reads watchlist terms and aliases (whole words, folded,
+    plural and possessive endings): how broad a proposed term is."""
+    probe = WatchlistSpec.model_construct(
+        id="probe",
+        name="probe",
+        description="",
+        priority="normal",
+        include=[phrase],
+        require=[],
+        exclude=[],
+        companies=[],
+    )
+    matcher = Matcher(Catalog(watchlists={"probe": probe}))
+    return sum(1 for item in items if matcher.match(item).watchlists)

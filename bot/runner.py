@@ -14,38 +14,53 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import entry_points
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from adapters.base import Adapter
+from bot.config import Settings
 from bot.coordination import Leadership, leadership_for
 from bot.core import PolicyWatch
+from bot.delivery import Courier
 from bot.digests.sender import OutboxSender, Pacing
 from bot.ops import start_ops
 
 log = logging.getLogger("policywatch.run")
 DIGEST_TICK_SECONDS = 30
+ADAPTER_GROUP = "policywatch.adapters"  # entry points: platform name -> adapter class
+AdapterFactory = Callable[[PolicyWatch, Settings], Courier]
 
 
-def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> list[Adapter]:
+def adapter_factory(platform: str) -> AdapterFactory:
+    """The installed adapter class for ``platform``, found through the
+    ``policywatch.adapters`` entry points, so the core never imports a platform
+    and a new platform is one adapter module plus one entry point."""
+    found = entry_points(group=ADAPTER_GROUP, name=platform)
+    if not found:
+        raise RuntimeError(
+            f"no '{platform}' adapter is installed (entry point group {ADAPTER_GROUP}); "
+            "reinstall policywatch"
+        )
+    factory: AdapterFactory = next(iter(found)).load()
+    return factory
+
+
+def enabled_adapters(core: PolicyWatch, *, include_console: bool = False) -> list[Courier]:
     """Adapters whose credentials are set; the console when there are none
     (or always, with ``include_console``, for delivering console digests)."""
     settings = core.settings
-    adapters: list[Adapter] = []
-    if settings.slack_enabled:
-        from adapters.slack import SlackAdapter
-
-        adapters.append(SlackAdapter(core, settings))
-    if settings.discord_enabled:
-        from adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(core, settings))
-    if include_console or not adapters:
-        from adapters.console import ConsoleAdapter
-
-        adapters.append(ConsoleAdapter(core, settings))
-    return adapters
+    wanted = [
+        name
+        for name, enabled in (
+            ("slack", settings.slack_enabled),
+            ("discord", settings.discord_enabled),
+        )
+        if enabled
+    ]
+    if include_console or not wanted:
+        wanted.append("console")
+    return [adapter_factory(name)(core, settings) for name in wanted]
 
 
 class Jobs:
@@ -54,7 +69,7 @@ class Jobs:
     def __init__(
         self,
         core: PolicyWatch,
-        adapters: list[Adapter],
+        adapters: list[Courier],
         *,
         leadership: Leadership | None = None,
         pacing: Pacing | None = None,
@@ -133,7 +148,7 @@ async def run_bot(core: PolicyWatch, *, background_jobs: bool = True) -> None:
         jobs.start()
     ops = None
     if core.settings.ops_port is not None:
-        ops = await start_ops(core, core.settings.ops_host, core.settings.ops_port)
+        ops = await start_ops(core.store, core.settings.ops_host, core.settings.ops_port)
     tasks = [asyncio.create_task(a.start(), name=f"adapter-{a.platform}") for a in adapters]
     # SIGTERM/SIGINT (docker stop, Ctrl-C) end the run like an adapter finishing:
     # adapters stop, the leader lock is handed over, leased messages stay queued.

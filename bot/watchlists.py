@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.terms import term_problem
 from bot.text import fold_phrase
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
@@ -47,10 +48,13 @@ Identifier = Annotated[str, AfterValidator(_check_id)]
 
 
 def _phrases(value: list[str]) -> list[str]:
+    """Stripped phrases, each passing the same check as a term added in chat."""
     cleaned = [v.strip() for v in value]
     for phrase in cleaned:
         if not phrase:
             raise ValueError("empty phrase")
+        if not phrase.startswith("@") and (problem := term_problem(phrase)):
+            raise ValueError(problem)
     return cleaned
 
 
@@ -92,6 +96,11 @@ class WatchlistSpec(BaseModel):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return [value]
         return value
+
+    @field_validator("require")
+    @classmethod
+    def _check_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        return [_phrases(group) for group in value]
 
 
 class CompanySpec(BaseModel):
@@ -240,12 +249,6 @@ def load_lexicon_file(path: Path) -> dict[str, list[str]]:
             )
         for number, phrase in enumerate(concept.phrases):
             key = fold_phrase(phrase)
-            if not key.strip():
-                raise WatchlistFileError(
-                    path,
-                    _line_of(node, ["concepts", index, "phrases", number]),
-                    f"phrase {phrase!r} is has nothing to match once folded",
-                )
             if owner.setdefault(key, concept.id) != concept.id:
                 raise WatchlistFileError(
                     path,

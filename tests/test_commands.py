@@ -6,11 +6,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
 
 from bot.caller import Caller
 from bot.core import PolicyWatch
 from bot.models import Item
 from bot.replies import ReplyKind
+from tests.test_grammar import COMMAND_TEXT
 
 
 async def test_company_ford_finds_the_story_and_no_look_alikes(
@@ -290,6 +292,115 @@ async def test_stories_survive_a_restart(core: PolicyWatch, user: Caller) -> Non
         assert story.sources == ("Financial Times", "Reuters")
     finally:
         await reopened.close()
+
+
+# ------------------------------------------------------------------ real text
+
+
+async def test_apostrophes_find_the_marshall_plant(core: PolicyWatch, user: Caller) -> None:
+    for text in ("search Ford's Marshall", "search Ford’s Marshall", "search “Ford’s Marshall"):
+        reply = await core.handle(user, text)
+        assert reply.kind is ReplyKind.OK, text
+        assert any("Marshall battery plant" in i.title for i in reply.items), text
+    ford = await core.handle(user, "company ford’s")
+    assert ford.title.startswith("Ford Motor Company")
+    assert not any("closest match" in line for line in ford.lines)
+
+
+async def test_story_ids_are_read_whatever_their_case(core: PolicyWatch, user: Caller) -> None:
+    found = await core.handle(user, "search Marshall")
+    story = found.items[0].story_id
+    assert story
+    thread = await core.handle(user, f"story {story.upper()}")
+    assert thread.kind is ReplyKind.OK and story in thread.title + " ".join(thread.lines)
+    muted = await core.handle(user, f"mute {story.upper()}")
+    assert muted.title == f"Muted story {story} in this channel"
+
+
+async def test_a_second_line_runs_nothing(core: PolicyWatch, user: Caller) -> None:
+    reply = await core.handle(user, "subscribe ev-tariffs\nunsubscribe all")
+    assert reply.kind is ReplyKind.ERROR
+    assert reply.title.startswith("one command per message: this message has 2 lines")
+    assert reply.lines == ("Type `help` for all commands.",)
+    assert "no subscriptions" in (await core.handle(user, "subscriptions")).title
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("watchlist add ev-tariffs e", "'e' is too short: a term needs at least 3 letters"),
+        ("watchlist add ev-tariffs ev", "'ev' is too short"),
+        (
+            "watchlist add ev-tariffs \u200b",
+            "'<U+200B>' contains an invisible character, U+200B (ZERO WIDTH SPACE)",
+        ),
+        (
+            "watchlist add ev-tariffs \u202etariff",
+            "contains a bidi control character, U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        ("watchlist exclude ev-tariffs *", "'*' has no letter or digit"),
+        ("company alias ford a", "'a' is too short: an alias needs"),
+        ("watchlist add ev-tariffs " + "x" * 101, "a term may be at most 100 characters"),
+        ("watchlist create odd-one My \u2066list", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+    ],
+)
+async def test_unusable_terms_are_refused_with_the_reason_and_audited(
+    core: PolicyWatch, admin: Caller, text: str, reason: str
+) -> None:
+    before = core.registry.edit_count
+    reply = await core.handle(admin, text)
+    assert reply.kind is ReplyKind.ERROR
+    assert reason in reply.title
+    assert reply.lines[0].startswith("Usage: ")
+    assert core.registry.edit_count == before
+    [entry] = await core.store.recent_audit(1)
+    assert entry.outcome.startswith("rejected: ") and reason in entry.outcome
+    assert "\u200b" not in entry.detail and "\u202e" not in entry.detail
+
+
+async def test_a_term_that_would_match_most_items_is_refused_with_the_count(
+    core: PolicyWatch, admin: Caller
+) -> None:
+    stored = await core.store.item_count()
+    with_the = sum(
+        1
+        for row in await core.store.items_since(0, stored)
+        if " the " in f" {row.item.title} {row.item.summary} ".lower()
+    )
+    assert with_the > stored / 2  # the sample corpus is English
+    reply = await core.handle(admin, "watchlist add ev-tariffs the")
+    assert reply.kind is ReplyKind.ERROR
+    assert reply.title.startswith("'the' would match ")
+    matched = int(reply.title.split()[3].replace(",", ""))
+    assert with_the <= matched <= stored and reply.title.endswith(
+        f"of {stored} recent items; use a longer or more specific phrase"
+    )
+    excluded = await core.handle(admin, "watchlist exclude ev-tariffs The")
+    assert "would match" in excluded.title
+    alias = await core.handle(admin, "company alias ford THE")
+    assert "would match" in alias.title
+    [entry] = await core.store.recent_audit(1)
+    assert "would match" in entry.outcome
+    narrow = await core.handle(admin, "watchlist add ev-tariffs countervailing duty")
+    assert narrow.kind is ReplyKind.OK, narrow.title
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    # One core serves every example: state carried between them is more input.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=COMMAND_TEXT)
+@example(text="watchlist add ev-tariffs 'x")
+@example(text="subscribe all weekly on sun at 23:59 tz asia/tokyo")
+@example(text='company "ford 7d')
+async def test_any_text_gets_a_reply_never_a_traceback(
+    core: PolicyWatch, admin: Caller, text: str
+) -> None:
+    reply = await core.handle(admin, text)
+    assert reply.title
+    assert not reply.title.startswith("Something went wrong on our side"), text
 
 
 async def test_follow_up_is_linked_counted_and_threaded(core: PolicyWatch, user: Caller) -> None:

@@ -28,7 +28,7 @@ def small() -> Matcher:
                 name="JV",
                 description="joint ventures",
                 include=["joint venture", "battery plant"],
-                require=[["ev", "electric vehicle"]],
+                require=[["EV", "electric vehicle"]],
                 exclude=["joint venture fund"],
             ),
             "acme-news": WatchlistSpec(

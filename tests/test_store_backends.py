@@ -221,6 +221,20 @@ async def test_full_text_search_finds_stems_and_is_safe_for_any_input(store: Sto
     assert await store.item_count() == 3
 
 
+async def test_search_reads_apostrophes_alike_on_both_stores(store: Store) -> None:
+    items = [
+        _item(1, "Ford’s Marshall battery plant readies LFP lines", "https://x.example/1"),
+        _item(2, "Ford Marshall plant hires", "https://x.example/2"),
+        _item(3, "O'Brien questions automakers' China ties", "https://x.example/3"),
+        _item(4, "Marshall Islands shipping", "https://x.example/4"),
+    ]
+    await store.add_items(_ingested(*items))
+    for query in ("Ford's Marshall", "Ford’s Marshall", "fords marshall", "FORD'S MARSHALL"):
+        assert {r.item.id for r in await store.search(query, 10)} == {"i1", "i2"}, query
+    assert [r.item.id for r in await store.search("O'Brien", 10)] == ["i3"]
+    assert [r.item.id for r in await store.search("O’Brien automakers’", 10)] == ["i3"]
+
+
 async def test_replace_matches_rewrites_one_items_matches(store: Store) -> None:
     item = _item(1, "Ford plant news", "https://x.example/1")
     other = _item(2, "Ford plant expansion", "https://x.example/2")

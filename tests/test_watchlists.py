@@ -58,6 +58,11 @@ def test_shipped_watchlists_are_valid_and_complete() -> None:
         (GOOD + "include: [\n", 7, "invalid YAML"),
         (GOOD.replace("  - battery", "  - ''"), 5, "empty phrase"),
         (GOOD.replace("id: my-list", "id: other-list"), 1, "must equal the file name"),
+        # The same check as a term added in chat (bot.terms).
+        (GOOD.replace("  - battery", "  - e"), 5, "'e' is too short"),
+        (GOOD.replace("  - battery", '  - "\\u200bbattery"'), 5, "U+200B (ZERO WIDTH SPACE)"),
+        (GOOD + "exclude: ['*']\n", 6, "'*' has no letter or digit"),
+        (GOOD + "require: [[EV, ev]]\n", 6, "'ev' is too short"),
     ],
 )
 def test_bad_file_reports_line_and_reason(
@@ -118,7 +123,7 @@ def test_edits_replay_over_the_shipped_catalog_without_changing_it() -> None:
             5,
             "'duties' is already in concept 'tariff'",
         ),
-        ('concepts:\n  - id: tariff\n    phrases: ["—"]\n', 3, "has nothing to match once folded"),
+        ('concepts:\n  - id: tariff\n    phrases: ["—"]\n', 3, "has no letter or digit"),
     ],
 )
 def test_bad_lexicon_reports_line_and_reason(

@@ -87,6 +87,8 @@ def slack_to_plain(text: str, bot_user_id: str | None = None) -> str:
 
     Drops the mention of the bot itself (``<@UBOT> company ford``), turns
     auto-linked text back into what was typed, and unescapes ``&amp; &lt; &gt;``.
+    Line breaks are kept (blank lines dropped), so that a message holding two
+    commands is refused by the core rather than read as one long command.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -104,7 +106,8 @@ def slack_to_plain(text: str, bot_user_id: str | None = None) -> str:
 
     plain = _SLACK_TOKEN.sub(replace, text)
     plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(plain.split())
+    lines = (" ".join(line.split()) for line in plain.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _retry_after(headers: dict[str, Any] | Any) -> float | None:

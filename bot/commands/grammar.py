@@ -2,20 +2,24 @@
 that knows the usage line and the closest correct command).
 
 The table :data:`SPECS` is the single source of the grammar: help text, usage
-lines and suggestions are all derived from it.
+lines and suggestions are all derived from it. Every message is split into
+words by :mod:`bot.commands.tokens`; each command's words are then read by its
+entry in :data:`_PARSERS` and written back by its entry in :data:`_RENDERERS`
+(``parse(to_text(command)) == command``). An argument is either understood or
+refused with the reason; nothing is dropped or guessed at silently.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.text import fold_phrase
+from bot.commands.tokens import TokenError, is_quoted, keyword, quote, quote_words, tokenize
+from bot.commands.zones import ZoneError, resolve_zone
 
 
 @dataclass(frozen=True)
@@ -74,21 +78,31 @@ for _spec in SPECS:
 CADENCES = ("daily", "weekly", "instant")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_DAYS = 3650
-_DAYS = re.compile(r"^(\d{1,4})d$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+# A word that is meant as a time window: "30d", and the near misses "30",
+# "30days", "-3d", "+3d" that are refused with the rule rather than read as a name.
+_WINDOW = re.compile(r"^([+\-\u2212]?)([0-9]+)(d|days?)?$", re.IGNORECASE)
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+# Story ids are written in Crockford's base 32, which reads I and L as 1 and O as 0.
+_STORY_ID = re.compile(r"^s[0-9a-z]{10}$")
+_CROCKFORD = str.maketrans("ilo", "110")
 
 
 class ParseError(Exception):
     """Bad input: ``message`` says what was wrong; ``spec`` is the command meant, if known."""
 
     def __init__(
-        self, message: str, spec: Spec | None = None, suggestion: str | None = None
+        self,
+        message: str,
+        spec: Spec | None = None,
+        suggestion: str | None = None,
+        *,
+        brief: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.spec = spec
         self.suggestion = suggestion
+        self.brief = brief  # the message says it all: no help listing under it
 
 
 # ------------------------------------------------------------------ commands
@@ -194,7 +208,10 @@ Command = (
 )
 
 
-Parser = Callable[[list[str]], Command]  # the words after a command's first word
+# A command's parser gets the words after its first word, as tokenize() made
+# them: test for a keyword with tokens.keyword(word), which is None for a
+# quoted word, so that quoting always makes a word literal.
+Parser = Callable[[list[str]], Command]
 
 
 def is_admin_command(command: Command) -> bool:
@@ -202,13 +219,6 @@ def is_admin_command(command: Command) -> bool:
 
 
 # ------------------------------------------------------------------ parsing
-
-
-def tokenize(text: str) -> list[str]:
-    try:
-        return shlex.split(text.translate(_QUOTES))
-    except ValueError as exc:
-        raise ParseError(f"could not read that: {exc} (check your quotes)") from exc
 
 
 def closest_command(word: str) -> Spec | None:
@@ -221,7 +231,11 @@ def closest_command(word: str) -> Spec | None:
 
 
 def parse(text: str) -> Command:
-    tokens = tokenize(text.strip())
+    """The command ``text`` means, or :class:`ParseError` saying what is wrong."""
+    try:
+        tokens = tokenize(text.strip())
+    except TokenError as exc:
+        raise ParseError(f"{exc}. Send each command as its own message.", brief=True) from None
     if not tokens:
         return Help()
     head, args = tokens[0].lower(), tokens[1:]
@@ -236,12 +250,36 @@ def parse(text: str) -> Command:
 
 
 def _days(args: list[str], spec: Spec) -> tuple[list[str], int | None]:
-    if args and (m := _DAYS.match(args[-1].lower())):
-        days = int(m.group(1))
-        if not 1 <= days <= MAX_DAYS:
-            raise ParseError(f"days must be between 1 and {MAX_DAYS}, got {days}", spec)
-        return args[:-1], days
-    return args, None
+    """Split a trailing time window off ``args``. One rule: a window is ``Nd``,
+    a whole number of days from 1 to :data:`MAX_DAYS`. Anything else that is
+    plainly meant as one ("99999d", "-3d", "0d", "30", "30 days") is refused
+    with that rule; a quoted word is never a window."""
+    if not args or is_quoted(args[-1]):
+        return args, None
+    last = args[-1]
+    if (
+        last.lower() in ("day", "days")
+        and len(args) > 1
+        and not is_quoted(args[-2])
+        and _WINDOW.match(args[-2])
+    ):
+        last = f"{args[-2]} {last}"
+    elif not (m := _WINDOW.match(last)):
+        return args, None
+    elif m.group(3) and m.group(3).lower() == "d":
+        digits = m.group(2).lstrip("0")
+        in_range = digits and len(digits) <= len(str(MAX_DAYS)) and int(digits) <= MAX_DAYS
+        if in_range and not m.group(1):
+            return args[:-1], int(digits)
+        raise ParseError(
+            f"the time window must be from 1 to {MAX_DAYS} days (Nd, e.g. 30d); got '{last}'",
+            spec,
+        )
+    raise ParseError(
+        f"write the time window as Nd, e.g. 30d (1 to {MAX_DAYS} days); got '{last}'. "
+        "Put a name that ends in a number in quotes",
+        spec,
+    )
 
 
 def _parse_help(args: list[str]) -> Command:
@@ -249,11 +287,11 @@ def _parse_help(args: list[str]) -> Command:
 
 
 def _parse_company(args: list[str]) -> Command:
-    if args and args[0].lower() == "alias":
+    if args and keyword(args[0]) == "alias":
         spec = SPEC_BY_WORDS["company alias"]
         if len(args) < 3:
             raise ParseError("company alias needs a company id and the alias", spec)
-        return WatchlistChange("alias", args[1].lower(), " ".join(args[2:]))
+        return WatchlistChange("alias", args[1].lower(), " ".join(args[2:]).strip())
     spec = SPEC_BY_WORDS["company"]
     rest, days = _days(args, spec)
     if not rest:
@@ -270,11 +308,12 @@ def _parse_topic(args: list[str]) -> Command:
 
 
 def _parse_search(args: list[str]) -> Command:
-    if not args:
+    words = " ".join(args)
+    if not words.strip():
         raise ParseError(
             "search needs some words, e.g. `search LFP Marshall`", SPEC_BY_WORDS["search"]
         )
-    return Search(" ".join(args))
+    return Search(words)
 
 
 def _no_args(command: Command, words: str) -> Parser:
@@ -301,40 +340,14 @@ def _one_arg(words: str, needs: str, build: Callable[[str], Command]) -> Parser:
     return parser
 
 
-def _parse_subscribe(args: list[str]) -> Command:
-    spec = SPEC_BY_WORDS["subscribe"]
-    if not args:
-        raise ParseError("subscribe needs a watchlist id or 'all'", spec)
-    watchlist, rest = args[0].lower(), [a.lower() for a in args[1:]]
-    cadence, at, tz, weekday = "daily", "09:00", "UTC", 0
-    quiet: tuple[str, str] | None = None
-    original = args[1:]
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        if word in CADENCES:
-            cadence = word
-        elif word in ("at", "tz", "on", "quiet"):
-            if index + 1 >= len(rest):
-                raise ParseError(f"'{word}' needs a value", spec)
-            value = original[index + 1]
-            if word == "at":
-                hh_mm = _hh_mm(value)
-                if hh_mm is None:
-                    raise ParseError(f"time must be HH:MM (24-hour), got '{value}'", spec)
-                at = hh_mm
-            elif word == "tz":
-                tz = _valid_zone(value, spec)
-            elif word == "quiet":
-                quiet = _quiet_hours(value, spec)
-            else:
-                weekday = _weekday(value, spec)
-                cadence = "weekly"
-            index += 1
-        else:
-            raise ParseError(f"unexpected '{original[index]}'", spec)
-        index += 1
-    return Subscribe(watchlist, cadence, at, tz, weekday, quiet)
+def story_id(text: str) -> str:
+    """A story id as typed, in the form ids are stored: lower case, and for
+    current ids (``s`` + 10 characters) Crockford's reading of I, L and O."""
+    key = text.strip().lower()
+    return key.translate(_CROCKFORD) if _STORY_ID.match(key) else key
+
+
+# ------------------------------------------------------------------ subscribe
 
 
 def _hh_mm(value: str) -> str | None:
@@ -343,24 +356,26 @@ def _hh_mm(value: str) -> str | None:
     return f"{int(m.group(1)):02d}:{m.group(2)}" if m else None
 
 
+def _at(value: str, spec: Spec) -> str:
+    hh_mm = _hh_mm(value)
+    if hh_mm is None:
+        raise ParseError(f"time must be HH:MM (24-hour), got '{value}'", spec)
+    return hh_mm
+
+
 def _quiet_hours(value: str, spec: Spec) -> tuple[str, str]:
     start, _, end = value.partition("-")
     first, last = _hh_mm(start), _hh_mm(end)
-    if first is None or last is None or start == end:
+    if first is None or last is None or first == last:
         raise ParseError(f"quiet hours must look like 22:00-07:00, got '{value}'", spec)
     return first, last
 
 
-def _valid_zone(value: str, spec: Spec) -> str:
-    if value.upper() == "UTC":
-        return "UTC"
+def _zone(value: str, spec: Spec) -> str:
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ParseError(
-            f"unknown time zone '{value}': use an IANA name like America/New_York", spec
-        ) from None
-    return value
+        return resolve_zone(value)
+    except ZoneError as exc:
+        raise ParseError(str(exc), spec) from None
 
 
 def _weekday(value: str, spec: Spec) -> int:
@@ -368,6 +383,75 @@ def _weekday(value: str, spec: Spec) -> int:
         if len(value) >= 3 and name.startswith(value.lower()):
             return index
     raise ParseError(f"unknown day '{value}': use monday ... sunday", spec)
+
+
+# A subscribe option word -> the Subscribe field it sets and how its value is read.
+_SUBSCRIBE_OPTIONS: dict[str, tuple[str, Callable[[str, Spec], Any]]] = {
+    "on": ("weekday", _weekday),
+    "at": ("at", _at),
+    "tz": ("tz", _zone),
+    "quiet": ("quiet", _quiet_hours),
+}
+
+
+def _parse_subscribe(args: list[str]) -> Command:
+    spec = SPEC_BY_WORDS["subscribe"]
+    if not args:
+        raise ParseError("subscribe needs a watchlist id or 'all'", spec)
+    cadence: str | None = None
+    given: dict[str, Any] = {}
+    words = args[1:]
+    index = 0
+    while index < len(words):
+        word = keyword(words[index])
+        if word in CADENCES:
+            if cadence is not None:
+                raise ParseError(
+                    f"choose one of daily, weekly or instant, not '{cadence}' and '{word}'", spec
+                )
+            cadence = word
+        elif word in _SUBSCRIBE_OPTIONS:
+            field, read = _SUBSCRIBE_OPTIONS[word]
+            if index + 1 >= len(words):
+                raise ParseError(f"'{word}' needs a value", spec)
+            if field in given:
+                raise ParseError(f"'{word}' is given twice", spec)
+            given[field] = read(words[index + 1], spec)
+            index += 1
+        else:
+            options = ", ".join((*CADENCES, *_SUBSCRIBE_OPTIONS))
+            raise ParseError(f"unexpected '{words[index]}': expected one of {options}", spec)
+        index += 1
+    cadence = _check_cadence(cadence, given, args[0].lower(), spec)
+    return Subscribe(args[0].lower(), cadence, **given)
+
+
+def _check_cadence(cadence: str | None, given: dict[str, Any], target: str, spec: Spec) -> str:
+    """The cadence, once every option given fits it. ``on DAY`` alone means
+    weekly; an option that would do nothing for the cadence is refused."""
+    if cadence is None:
+        cadence = "weekly" if "weekday" in given else "daily"
+    if cadence == "instant" and ("at" in given or "weekday" in given):
+        word = "at HH:MM" if "at" in given else "on DAY"
+        raise ParseError(
+            f"instant alerts go out as news arrives, so '{word}' does not apply: "
+            f"drop it, or choose `subscribe {target} daily` or `weekly`",
+            spec,
+        )
+    if cadence == "daily" and "weekday" in given:
+        raise ParseError(
+            f"'on DAY' is for weekly digests: `subscribe {target} weekly on ...`", spec
+        )
+    if cadence != "instant" and "quiet" in given:
+        raise ParseError(
+            "quiet hours hold instant alerts; a daily or weekly digest is sent at its time: "
+            f"`subscribe {target} instant quiet ...`",
+            spec,
+        )
+    return cadence
+
+
+# ------------------------------------------------------------------ admin
 
 
 def _parse_watchlist(args: list[str]) -> Command:
@@ -389,19 +473,16 @@ def _parse_watchlist(args: list[str]) -> Command:
     if len(args) < 3:
         need = "a name" if action == "create" else "a term"
         raise ParseError(f"watchlist {action} needs a watchlist id and {need}", spec)
-    value = " ".join(args[2:]).strip()
-    if len(value) > 100:
-        raise ParseError("a term or name may be at most 100 characters", spec)
-    if action != "create" and not fold_phrase(value):
-        raise ParseError("the term has no letters or digits", spec)
-    return WatchlistChange(action, args[1].lower(), value)
+    # The term itself is checked where the edit is made (bot.terms), so that a
+    # refusal is audited with its reason.
+    return WatchlistChange(action, args[1].lower(), " ".join(args[2:]).strip())
 
 
 def _parse_audit(args: list[str]) -> Command:
     spec = SPEC_BY_WORDS["audit"]
     if not args:
         return AuditQuery()
-    if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 200:
+    if len(args) != 1 or not re.fullmatch(r"[0-9]{1,3}", args[0]) or not 1 <= int(args[0]) <= 200:
         raise ParseError("audit takes one number from 1 to 200", spec)
     return AuditQuery(int(args[0]))
 
@@ -419,11 +500,78 @@ _PARSERS: dict[str, Parser] = {
     "subscriptions": _no_args(ListSubscriptions(), "subscriptions"),
     "digest": _no_args(DigestPreview(), "digest"),
     "sources": _no_args(ListSources(), "sources"),
-    "story": _one_arg("story", "one story id, e.g. `story s7k2m9q4xd1`", StoryQuery),
-    "mute": _one_arg("mute", "one story id, e.g. `mute s7k2m9q4xd1`", Mute),
+    "story": _one_arg(
+        "story", "one story id, e.g. `story s7k2m9q4xd1`", lambda arg: StoryQuery(story_id(arg))
+    ),
+    "mute": _one_arg(
+        "mute", "one story id, e.g. `mute s7k2m9q4xd1`", lambda arg: Mute(story_id(arg))
+    ),
     "unmute": _one_arg(
-        "unmute", "one story id, e.g. `unmute s7k2m9q4xd1`", lambda arg: Mute(arg, muted=False)
+        "unmute",
+        "one story id, e.g. `unmute s7k2m9q4xd1`",
+        lambda arg: Mute(story_id(arg), muted=False),
     ),
     "watchlist": _parse_watchlist,
     "audit": _parse_audit,
 }
+
+
+# ------------------------------------------------------------------ writing back
+
+
+def _window_like(word: str) -> bool:
+    """A word :func:`_days` would take as (an attempt at) a time window."""
+    return bool(_WINDOW.match(word)) or word.lower() in ("day", "days")
+
+
+def _name_word(word: str) -> bool:
+    """A word of a company name that must be quoted to stay part of the name."""
+    return _window_like(word) or word.lower() == "alias"
+
+
+def _render_subscribe(cmd: Subscribe) -> str:
+    parts = ["subscribe", quote(cmd.watchlist), cmd.cadence]
+    if cmd.cadence == "weekly":
+        parts += ["on", WEEKDAYS[cmd.weekday]]
+    if cmd.cadence != "instant":
+        parts += ["at", cmd.at]
+    parts += ["tz", quote(cmd.tz)]
+    if cmd.quiet:
+        parts += ["quiet", "-".join(cmd.quiet)]
+    return " ".join(parts)
+
+
+def _render_change(cmd: WatchlistChange) -> str:
+    head = "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
+    value = f" {quote_words(cmd.value)}" if cmd.action != "delete" else ""
+    return f"{head} {quote(cmd.target)}{value}"
+
+
+def _with_days(text: str, days: int | None) -> str:
+    return f"{text} {days}d" if days else text
+
+
+_RENDERERS: dict[type, Callable[[Any], str]] = {
+    Help: lambda c: f"help {quote_words(c.topic)}" if c.topic else "help",
+    CompanyQuery: lambda c: _with_days(f"company {quote_words(c.name, _name_word)}", c.days),
+    TopicQuery: lambda c: _with_days(
+        f"topic {quote(c.watchlist, force=_window_like(c.watchlist))}", c.days
+    ),
+    Search: lambda c: f"search {quote_words(c.words)}",
+    ListWatchlists: lambda c: "watchlists",
+    Subscribe: _render_subscribe,
+    Unsubscribe: lambda c: f"unsubscribe {quote(c.watchlist)}",
+    ListSubscriptions: lambda c: "subscriptions",
+    DigestPreview: lambda c: "digest",
+    ListSources: lambda c: "sources",
+    StoryQuery: lambda c: f"story {quote(c.story_id)}",
+    Mute: lambda c: f"{'mute' if c.muted else 'unmute'} {quote(c.story_id)}",
+    WatchlistChange: _render_change,
+    AuditQuery: lambda c: f"audit {c.limit}",
+}
+
+
+def to_text(command: Command) -> str:
+    """``command`` written as chat text that :func:`parse` reads back as it
+    (buttons, logs and tests use it)."""
+    return _RENDERERS[type(command)](command)

@@ -1,32 +1,40 @@
 """Executing parsed commands against the store and registry.
 
-Each handler takes the core, the caller and its command and returns a
-:class:`Reply`. Admin rights are checked once, in :func:`execute`, before any
-admin handler runs, and every admin attempt is audited there.
+Each handler takes the bot's services (:class:`~bot.commands.services.Services`),
+the caller and its command and returns a :class:`Reply`. Admin rights are
+checked once, in :func:`execute`, before any admin handler runs, and every
+admin attempt is audited there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.caller import Caller
 from bot.commands import grammar as g
 from bot.commands.render import group_stories
+from bot.commands.services import Services
+from bot.registry import reach
 from bot.replies import Action, Reply, ReplyItem, ReplyKind
 from bot.store.codec import now_utc
 from bot.store.records import AuditEntry, StoredItem, Subscription
 from bot.storylines import claim_notes
+from bot.terms import (
+    MAX_LENGTH,
+    SAMPLE_SIZE,
+    breadth_problem,
+    invisible_problem,
+    term_problem,
+    visible,
+)
 from bot.watchlists import ID_PATTERN, PRIORITIES, WatchlistEdit
-
-if TYPE_CHECKING:
-    from bot.core import PolicyWatch
 
 RESULT_LIMIT = 20  # stories per reply
 ROW_LIMIT = 80  # items read to fill them (several outlets per story)
 REMATCH_LIMIT = 5000
-Handler = Callable[["PolicyWatch", Caller, Any], Awaitable[Reply]]
+Handler = Callable[[Services, Caller, Any], Awaitable[Reply]]
 
 
 def error(message: str, spec: g.Spec | None = None) -> Reply:
@@ -58,10 +66,12 @@ def help_reply(topic: str | None = None) -> Reply:
     )
 
 
-async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
+async def execute(core: Services, caller: Caller, text: str) -> Reply:
     try:
         command = g.parse(text)
     except g.ParseError as exc:
+        if exc.brief:
+            return error(exc.message)
         if exc.spec is None:  # nothing close: show the whole help
             return Reply(
                 title=exc.message, lines=help_reply().lines, kind=ReplyKind.ERROR, ephemeral=True
@@ -83,19 +93,21 @@ async def execute(core: PolicyWatch, caller: Caller, text: str) -> Reply:
 
 
 def _audit(caller: Caller, text: str, outcome: str) -> AuditEntry:
+    """An audit entry; invisible and bidi characters are written as ``<U+…>``
+    so that nothing typed can hide in, or reorder, the audit log."""
     action = " ".join(text.split()[:2])
     return AuditEntry(
         now_utc(),
         caller.platform,
         caller.workspace,
         caller.user,
-        action,
-        text.strip()[:500],
-        outcome,
+        visible(action),
+        visible(text.strip())[:500],
+        visible(outcome)[:500],
     )
 
 
-def _since(core: PolicyWatch, days: int | None) -> datetime | None:
+def _since(core: Services, days: int | None) -> datetime | None:
     return core.clock() - timedelta(days=days) if days else None
 
 
@@ -103,7 +115,7 @@ def _window(days: int | None) -> str:
     return f" in the last {days} days" if days else ""
 
 
-def _watchlist_id(core: PolicyWatch, name: str, words: str, *, retry: str = "") -> str | Reply:
+def _watchlist_id(core: Services, name: str, words: str, *, retry: str = "") -> str | Reply:
     """The watchlist ``name`` means (typos tolerated), or the error reply for
     command ``words``: its hint offers ``retry`` + the closest id when there is one."""
     wl_id, suggestion = core.registry.resolve_watchlist(name)
@@ -118,11 +130,11 @@ def _watchlist_id(core: PolicyWatch, name: str, words: str, *, retry: str = "") 
 # ------------------------------------------------------------------ queries
 
 
-async def _help(core: PolicyWatch, caller: Caller, cmd: g.Help) -> Reply:
+async def _help(core: Services, caller: Caller, cmd: g.Help) -> Reply:
     return help_reply(cmd.topic)
 
 
-async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Reply:
+async def _company(core: Services, caller: Caller, cmd: g.CompanyQuery) -> Reply:
     pick = core.registry.resolve_company(cmd.name)
     if pick is None:
         known = ", ".join(sorted(core.registry.catalog.companies))
@@ -150,7 +162,7 @@ async def _company(core: PolicyWatch, caller: Caller, cmd: g.CompanyQuery) -> Re
     )
 
 
-async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
+async def _topic(core: Services, caller: Caller, cmd: g.TopicQuery) -> Reply:
     wl_id = _watchlist_id(core, cmd.watchlist, "topic", retry="topic ")
     if isinstance(wl_id, Reply):
         return wl_id
@@ -167,7 +179,7 @@ async def _topic(core: PolicyWatch, caller: Caller, cmd: g.TopicQuery) -> Reply:
     )
 
 
-async def _search(core: PolicyWatch, caller: Caller, cmd: g.Search) -> Reply:
+async def _search(core: Services, caller: Caller, cmd: g.Search) -> Reply:
     rows = await core.store.search(cmd.words, ROW_LIMIT)
     stories = await _stories(core, rows, None)
     lines = () if rows else (f"No stored item mentions '{cmd.words}'.",)
@@ -175,7 +187,7 @@ async def _search(core: PolicyWatch, caller: Caller, cmd: g.Search) -> Reply:
 
 
 async def _stories(
-    core: PolicyWatch, rows: list[StoredItem], focus: str | None
+    core: Services, rows: list[StoredItem], focus: str | None
 ) -> tuple[ReplyItem, ...]:
     """Rows folded into stories, newest first, claims marked with their answers."""
     catalog = core.registry.catalog
@@ -191,7 +203,7 @@ def _count(stories: tuple[ReplyItem, ...]) -> str:
     return f"{len(stories)} recent stor{'y' if len(stories) == 1 else 'ies'}"
 
 
-async def _watchlists(core: PolicyWatch, caller: Caller, cmd: g.ListWatchlists) -> Reply:
+async def _watchlists(core: Services, caller: Caller, cmd: g.ListWatchlists) -> Reply:
     specs = sorted(core.registry.catalog.watchlists.values(), key=lambda w: w.id)
     return Reply(
         title=f"{len(specs)} watchlists",
@@ -202,7 +214,7 @@ async def _watchlists(core: PolicyWatch, caller: Caller, cmd: g.ListWatchlists) 
 # ------------------------------------------------------------------ subscriptions
 
 
-async def _subscribe(core: PolicyWatch, caller: Caller, cmd: g.Subscribe) -> Reply:
+async def _subscribe(core: Services, caller: Caller, cmd: g.Subscribe) -> Reply:
     if cmd.watchlist == "all":
         targets = sorted(core.registry.catalog.watchlists)
     else:
@@ -249,7 +261,7 @@ def describe_subscription(sub: Subscription) -> str:
     return text
 
 
-async def _unsubscribe(core: PolicyWatch, caller: Caller, cmd: g.Unsubscribe) -> Reply:
+async def _unsubscribe(core: Services, caller: Caller, cmd: g.Unsubscribe) -> Reply:
     target = None if cmd.watchlist == "all" else cmd.watchlist
     removed = await core.store.delete_subscriptions(
         caller.platform, caller.workspace, caller.channel, target
@@ -261,7 +273,7 @@ async def _unsubscribe(core: PolicyWatch, caller: Caller, cmd: g.Unsubscribe) ->
     return Reply(title=f"Unsubscribed this channel from {cmd.watchlist} ({removed} removed)")
 
 
-async def _subscriptions(core: PolicyWatch, caller: Caller, cmd: g.ListSubscriptions) -> Reply:
+async def _subscriptions(core: Services, caller: Caller, cmd: g.ListSubscriptions) -> Reply:
     subs = await core.store.channel_subscriptions(caller.platform, caller.workspace, caller.channel)
     if not subs:
         return Reply(
@@ -274,19 +286,19 @@ async def _subscriptions(core: PolicyWatch, caller: Caller, cmd: g.ListSubscript
     )
 
 
-async def _digest(core: PolicyWatch, caller: Caller, cmd: g.DigestPreview) -> Reply:
+async def _digest(core: Services, caller: Caller, cmd: g.DigestPreview) -> Reply:
     return await core.preview_digest(caller)
 
 
-async def _sources(core: PolicyWatch, caller: Caller, cmd: g.ListSources) -> Reply:
+async def _sources(core: Services, caller: Caller, cmd: g.ListSources) -> Reply:
     return await core.sources_reply()
 
 
-async def _story(core: PolicyWatch, caller: Caller, cmd: g.StoryQuery) -> Reply:
+async def _story(core: Services, caller: Caller, cmd: g.StoryQuery) -> Reply:
     return await core.story_reply(cmd.story_id)
 
 
-async def _mute(core: PolicyWatch, caller: Caller, cmd: g.Mute) -> Reply:
+async def _mute(core: Services, caller: Caller, cmd: g.Mute) -> Reply:
     story = await core.store.story(cmd.story_id)
     if story is None:
         return error(
@@ -311,29 +323,27 @@ async def _mute(core: PolicyWatch, caller: Caller, cmd: g.Mute) -> Reply:
 # ------------------------------------------------------------------ admin
 
 
-async def _change(core: PolicyWatch, caller: Caller, cmd: g.WatchlistChange) -> Reply:
-    problem = _check_change(core, cmd)
+async def _change(core: Services, caller: Caller, cmd: g.WatchlistChange) -> Reply:
+    problem = _check_change(core, cmd) or await _too_broad(core, cmd)
     if problem:
         spec = g.SPEC_BY_WORDS[
             "company alias" if cmd.action == "alias" else f"watchlist {cmd.action}"
         ]
-        await core.store.audit(_audit(caller, _change_text(cmd), "rejected"))
+        await core.store.audit(_audit(caller, g.to_text(cmd), f"rejected: {problem}"))
         return error(problem, spec)
     edit = WatchlistEdit(cmd.action, cmd.target, cmd.value)
-    await core.apply_edit(edit, _audit(caller, _change_text(cmd), "ok"))
+    await core.apply_edit(edit, _audit(caller, g.to_text(cmd), "ok"))
     return Reply(
-        title=f"Done: {_change_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
+        title=f"Done: {g.to_text(cmd)}", lines=("In effect now; recent items were re-matched.",)
     )
 
 
-def _change_text(cmd: g.WatchlistChange) -> str:
-    if cmd.action == "alias":
-        return f"company alias {cmd.target} {cmd.value}"
-    return f"watchlist {cmd.action} {cmd.target} {cmd.value}".strip()
-
-
-def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
+def _check_change(core: Services, cmd: g.WatchlistChange) -> str | None:
+    """Why the edit cannot be made, from what it says and the live catalog."""
     catalog = core.registry.catalog
+    what = "an alias" if cmd.action == "alias" else "a term"
+    if cmd.action in _NEW_PHRASE and (problem := term_problem(cmd.value, what)):
+        return problem
     if cmd.action == "alias":
         if cmd.target not in catalog.companies:
             return (
@@ -344,6 +354,10 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
             return f"'{cmd.value}' already names {owner.company.name}."
         return None
     if cmd.action == "create":
+        if len(cmd.value) > MAX_LENGTH:
+            return f"a watchlist name may be at most {MAX_LENGTH} characters"
+        if problem := invisible_problem(cmd.value):
+            return problem
         if not ID_PATTERN.match(cmd.target):
             return "A watchlist id is 2-49 characters of a-z, 0-9 and '-'."
         if cmd.target in catalog.watchlists:
@@ -363,7 +377,22 @@ def _check_change(core: PolicyWatch, cmd: g.WatchlistChange) -> str | None:
     return None
 
 
-async def _audit_log(core: PolicyWatch, caller: Caller, cmd: g.AuditQuery) -> Reply:
+# Edits that bring a new phrase into matching.
+_NEW_PHRASE = ("add", "exclude", "alias")
+
+
+async def _too_broad(core: Services, cmd: g.WatchlistChange) -> str | None:
+    """Refuse a new phrase that would match most recent items: a term like
+    "the" or an alias like "us" would flood a watchlist, or (as an
+    exclusion) silence it."""
+    if cmd.action not in _NEW_PHRASE:
+        return None
+    newest = await core.store.max_item_pk()
+    rows = await core.store.items_since(max(0, newest - SAMPLE_SIZE), SAMPLE_SIZE)
+    return breadth_problem(cmd.value, reach(cmd.value, (row.item for row in rows)), len(rows))
+
+
+async def _audit_log(core: Services, caller: Caller, cmd: g.AuditQuery) -> Reply:
     entries = await core.store.recent_audit(cmd.limit)
     lines = tuple(
         f"{e.at:%Y-%m-%d %H:%M} UTC · {e.platform}/{e.workspace} · {e.user} · {e.detail} · {e.outcome}"

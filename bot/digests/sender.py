@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from adapters.base import Adapter
 from bot import faults
-from bot.delivery import Delivery, PermanentDeliveryError, RetryLater
+from bot.delivery import Courier, Delivery, PermanentDeliveryError, RetryLater
 from bot.ops import METRICS
 from bot.replies import Reply
 from bot.store import Store
@@ -84,7 +83,7 @@ class OutboxSender:
     def __init__(
         self,
         store: Store,
-        adapters: Mapping[str, Adapter],
+        adapters: Mapping[str, Courier],
         pacing: Pacing | None = None,
         *,
         lease: timedelta = timedelta(minutes=2),

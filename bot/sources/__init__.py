@@ -8,7 +8,8 @@ from bot.sources.fetch import mask_url
 from bot.sources.ingest import FetchReport, Ingestor, disabled_reason, parse_file
 from bot.sources.limits import FetchLimits
 from bot.sources.ssrf import AddressGuard, RefusedURL, classify_address
-from bot.sources.state import MemorySourceStateStore, SourceState, SourceStateStore
+from bot.sources.state import MemorySourceStateStore, SourceStateStore
+from bot.store.records import SourceState
 
 __all__ = [
     "AddressGuard",

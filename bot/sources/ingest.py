@@ -29,7 +29,8 @@ from bot.sources.feeds import FeedError, parse_feed
 from bot.sources.fetch import Fetcher, FetchError, FetchResult, mask_url
 from bot.sources.limits import FetchLimits
 from bot.sources.ssrf import AddressGuard, AllowHook, RefusedURL, Resolver
-from bot.sources.state import SourceState, SourceStateStore
+from bot.sources.state import SourceStateStore
+from bot.store.records import SourceState
 
 logger = logging.getLogger("policywatch.sources")
 

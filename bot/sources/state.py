@@ -1,4 +1,5 @@
-"""Per-source fetch state: validators for conditional GET, health and schedule.
+"""Where per-source fetch state is kept (the record itself,
+:class:`~bot.store.records.SourceState`, belongs to the store, which persists it).
 
 The store is a Protocol so the core can keep state in SQLite while tests and the
 benchmark use memory; the Ingestor only ever reads and writes whole records.
@@ -7,32 +8,10 @@ benchmark use memory; the Ingestor only ever reads and writes whole records.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-
-@dataclass
-class SourceState:
-    """What we remember about one source between fetches."""
-
-    source_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-    last_success: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    item_count: int = 0
-    consecutive_failures: int = 0
-    next_fetch_at: datetime | None = None
-
-    @property
-    def healthy(self) -> bool:
-        """A source is unhealthy while its latest fetch failed."""
-        return self.consecutive_failures == 0
-
-    def is_due(self, now: datetime) -> bool:
-        return self.next_fetch_at is None or self.next_fetch_at <= now
+from bot.store.records import SourceState
 
 
 class SourceStateStore(Protocol):

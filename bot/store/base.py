@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from bot.matcher import MatchResult
 from bot.models import Item
-from bot.sources.state import SourceState
 from bot.store.records import (
     AuditEntry,
     CursorUpdate,
     Ingested,
     OutboxEntry,
     OutboxRow,
+    SourceState,
     StoredItem,
     StoryRecord,
     Subscription,

@@ -39,6 +39,7 @@ from bot.models import Item
 from bot.store.codec import now_utc, utc_seconds
 from bot.store.dialect import Dialect
 from bot.store.pg_migrations import PG_MIGRATIONS
+from bot.store.query import search_words
 from bot.store.records import (
     CursorUpdate,
     Ingested,
@@ -55,7 +56,6 @@ log = logging.getLogger("policywatch.store.postgres")
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 _PLACEHOLDER = re.compile(r"\?")
-_SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 # The same text-search configuration as the generated ``items.search`` column.
 _TS_CONFIG = "english"
 
@@ -379,7 +379,7 @@ class PostgresStore(SQLStore):
         ``plainto_tsquery`` as a bound parameter, so no user text is ever SQL
         or tsquery syntax (quotes, ``&``, ``!``, ``:*`` are just characters).
         """
-        words = _SEARCH_WORD.findall(query)
+        words = search_words(query)
         if not words:
             return []
         return await self._hydrate(

@@ -62,7 +62,7 @@ class AuditEntry:
     user: str
     action: str
     detail: str
-    outcome: str  # "ok" or "refused"
+    outcome: str  # "ok", "refused" (not an admin) or "rejected: <reason>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +123,26 @@ class Ingested:
     story_id: str | None = None
     event_type: str | None = None
     event_reason: str | None = None
+
+
+@dataclass
+class SourceState:
+    """What we remember about one source between fetches."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    item_count: int = 0
+    consecutive_failures: int = 0
+    next_fetch_at: datetime | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """A source is unhealthy while its latest fetch failed."""
+        return self.consecutive_failures == 0
+
+    def is_due(self, now: datetime) -> bool:
+        return self.next_fetch_at is None or self.next_fetch_at <= now

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from bot.matcher import MatchResult
 from bot.models import Item
-from bot.sources.state import SourceState
 from bot.store.dialect import Dialect
 from bot.store.records import (
     AuditEntry,
     OutboxEntry,
     OutboxRow,
+    SourceState,
     StoredItem,
     StoryRecord,
     Subscription,

@@ -17,12 +17,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from bot.sources.state import SourceState
 from bot.store import rows
 from bot.store.base import Store
 from bot.store.codec import now_utc
 from bot.store.dialect import Dialect
-from bot.store.records import AuditEntry, OutboxRow, StoredItem, StoryRecord, Subscription
+from bot.store.records import (
+    AuditEntry,
+    OutboxRow,
+    SourceState,
+    StoredItem,
+    StoryRecord,
+    Subscription,
+)
 from bot.store.rows import ITEM_COLUMNS, OUTBOX_COLUMNS, STORY_COLUMNS
 from bot.watchlists import WatchlistEdit
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from bot.models import Item
 from bot.store.codec import from_db, now_utc, to_db
 from bot.store.dialect import Dialect
 from bot.store.migrations import MIGRATIONS
+from bot.store.query import search_words
 from bot.store.records import (
     CursorUpdate,
     Ingested,
@@ -31,7 +31,6 @@ from bot.store.sql_store import SQLStore, Statement
 from bot.text import title_key
 
 log = logging.getLogger("policywatch.store")
-_SEARCH_WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
 class SQLiteDialect(Dialect):
@@ -284,7 +283,7 @@ class SQLiteStore(SQLStore):
             )
 
     async def search(self, query: str, limit: int) -> list[StoredItem]:
-        words = _SEARCH_WORD.findall(query)
+        words = search_words(query)
         if not words:
             return []
         # Each word is quoted so user text can never be FTS5 syntax.

@@ -17,7 +17,8 @@ import os
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventGuess, EventRules, classify_event
+from bot.models import EventGuess
+from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventRules, classify_event
 
 PURE_PYTHON_ENV = "POLICYWATCH_PURE_PYTHON"
 

@@ -56,12 +56,14 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from bot.models import Item
+from bot.matcher import Matcher
+from bot.models import NOT_TYPED, EventGuess, Item
+from bot.watchlists import Catalog
 
-if TYPE_CHECKING:
-    from bot.matcher import Matcher
+# EventGuess and NOT_TYPED are plain data in bot.models (the matcher reports
+# them); they are part of this module's interface too.
+__all__ = ["EVENT_RULES", "EVENT_TYPES", "NOT_TYPED", "EventGuess", "EventRules", "classify_event"]
 
 EVENT_TYPES: tuple[str, ...] = (
     "deal_report",
@@ -78,14 +80,6 @@ EVENT_TYPES: tuple[str, ...] = (
     "financial",
     "other",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class EventGuess:
-    """The chosen event type and a short human reason (shown to users)."""
-
-    event_type: str
-    reason: str
 
 
 # Cue tags. A tag ending in "!" counts in titles only (too generic for summaries).
@@ -362,9 +356,6 @@ _AGENCY_CREDIT = EventGuess("tax_guidance", "tax_guidance: agency item about a t
 _BY_SOURCE = {kind: EventGuess(t, f"{t}: source is {kind}") for kind, t in _SOURCE_TYPES.items()}
 _WITHOUT_CUES = {**_BY_SOURCE, "congress": _CONGRESS_BILL}
 
-# What a matcher built without event rules reports.
-NOT_TYPED = EventGuess("other", "other: event typing is off")
-
 Span = tuple[int, int]  # (start, end) of a hit in the matcher's folded title + separator + summary
 Spans = dict[str, list[Span]]  # tag -> its hits, in text order
 
@@ -538,11 +529,8 @@ _PRECEDENCE: tuple[str | Rule, ...] = (
 
 @functools.cache
 def _events_only() -> Matcher:
-    """A matcher with no watchlists or companies, for typing a lone item. Built
-    on first use: :mod:`bot.matcher` imports this module."""
-    from bot.matcher import Matcher
-    from bot.watchlists import Catalog
-
+    """A matcher with no watchlists or companies, for typing a lone item, built
+    on first use (compiling the cue automaton costs a few milliseconds)."""
     return Matcher(Catalog(), events=EVENT_RULES)
 
 

@@ -3,8 +3,7 @@
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.models import Item
-from bot.stories.events import EventGuess
+from bot.models import EventGuess, Item
 
 class StoryRef:
     """What the index remembers about one story (items keep joining it)."""

@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
-from bot.models import Item
+from bot.models import EventGuess, Item
 from bot.stories import tokens
-from bot.stories.events import EVENT_TYPES, EventGuess
+from bot.stories.events import EVENT_TYPES
 from bot.stories.rules import (
     ANSWERS,
     BOUNDARY_LIMIT,

@@ -189,3 +189,6 @@ def test_slack_markup_back_to_chat_text() -> None:
         "search x.example AT&T"
     )
     assert slack_to_plain("search &lt;b&gt;") == "search <b>"
+    assert slack_to_plain("<@UBOT>\ncompany  ford\n\nsearch LFP ", "UBOT") == (
+        "company ford\nsearch LFP"
+    )
