@@ -151,6 +151,7 @@ cdef double ANSWER_THRESHOLD = rules.ANSWER_THRESHOLD
 cdef double FOLLOW_THRESHOLD = rules.FOLLOW_THRESHOLD
 cdef double MIN_JOIN_TEXT = rules.MIN_JOIN_TEXT
 cdef double QUIET_JOIN_TEXT = rules.QUIET_JOIN_TEXT
+cdef double NEUTRAL_CROSS_TEXT = rules.NEUTRAL_CROSS_TEXT
 cdef int BUSY_STORIES = rules.BUSY_STORIES
 cdef int64_t BUSY_HOURS = rules.BUSY_HOURS
 cdef double TOPIC_CAP = rules.TOPIC_CAP
@@ -193,6 +194,7 @@ cdef double _JOIN[N_TYPES][N_TYPES]
 cdef double _LINK[N_TYPES][N_TYPES]
 cdef bint _ANSWERS[N_TYPES][N_TYPES]  # an answer, not a follow-up
 cdef bint _CLAIM_ANSWER[N_TYPES]
+cdef bint _STANCE[N_TYPES]  # a claim/answer kind
 cdef int DEAL_REPORT = rules.DEAL_REPORT
 cdef int OTHER = rules.OTHER
 cdef dict _TYPE_CODE = rules.TYPE_CODE
@@ -208,6 +210,7 @@ cdef uint64_t MIX = 0x9E3779B97F4A7C15
 
 for _a in range(N_TYPES):
     _CLAIM_ANSWER[_a] = rules.CLAIM_ANSWER[_a]
+    _STANCE[_a] = rules.STANCE[_a]
     for _b in range(N_TYPES):
         _JOIN[_a][_b] = rules.JOIN[_a][_b]
         _LINK[_a][_b] = rules.LINK[_a][_b]
@@ -732,7 +735,14 @@ cdef class StoryIndex:
                 continue
             score = self._score(story)
             if threshold != NEVER and self._text >= (
-                min_text if feats.type_code == story.type_code else MIN_JOIN_TEXT
+                min_text if feats.type_code == story.type_code
+                else NEUTRAL_CROSS_TEXT if (
+                    not self._strict
+                    and not _STANCE[feats.type_code]
+                    and not _STANCE[story.type_code]
+                    and feats.company_ids == story.company_ids
+                )
+                else MIN_JOIN_TEXT
             ):
                 recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:

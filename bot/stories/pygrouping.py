@@ -65,6 +65,7 @@ from bot.stories.rules import (
     MIN_ANSWER_COMPANY_OVERLAP,
     MIN_JOIN_TEXT,
     MIN_SHARED,
+    NEUTRAL_CROSS_TEXT,
     NEVER,
     OTHER,
     QUIET_JOIN_TEXT,
@@ -72,6 +73,7 @@ from bot.stories.rules import (
     RECENCY_WEIGHT,
     RETRIEVAL_TOKENS,
     SEED_ITEMS,
+    STANCE,
     TEXT_CAP,
     TOPIC_CAP,
     TOPIC_TOTAL,
@@ -468,9 +470,7 @@ class StoryIndex:
             if threshold == NEVER and link == NEVER:
                 continue
             score = self._score(story)
-            if threshold != NEVER and self._text >= (
-                min_text if type_code == story._type_code else MIN_JOIN_TEXT
-            ):
+            if threshold != NEVER and self._text >= self._join_text(story, min_text):
                 recent = 1.0 - float(abs(now - story._last_us)) / window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.append((score, slot))
@@ -707,6 +707,22 @@ class StoryIndex:
         if self._watchlist_ids and story._watchlist_ids:
             score += WATCHLIST_WEIGHT * _jaccard(self._watchlist_ids, story._watchlist_ids)
         return score
+
+    def _join_text(self, story: StoryRef, same_type: float) -> float:
+        """The text term this item needs to join ``story``: ``same_type`` for
+        a story of its own type; across two neutral types (no claim/answer
+        kind) on a quiet stretch with the same companies NEUTRAL_CROSS_TEXT;
+        else MIN_JOIN_TEXT."""
+        if self._type_code == story._type_code:
+            return same_type
+        if (
+            not self._strict
+            and not STANCE[self._type_code]
+            and not STANCE[story._type_code]
+            and self._company_ids == story._company_ids
+        ):
+            return NEUTRAL_CROSS_TEXT
+        return MIN_JOIN_TEXT
 
     def _busy(self) -> bool:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS

@@ -55,9 +55,12 @@ FOLLOW_THRESHOLD = 0.6
 # The text term (shared words and concepts, 0..1) an item needs to join a
 # story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
 # busy stretch (at least BUSY_STORIES stories started in the BUSY_HOURS
-# before the item), QUIET_JOIN_TEXT otherwise.
+# before the item), QUIET_JOIN_TEXT otherwise. Across two neutral types (no
+# claim/answer kind on either side: a rule and tax guidance, a tariff action
+# and other) on a quiet stretch, with the same set of companies: NEUTRAL_CROSS_TEXT.
 MIN_JOIN_TEXT = 0.7
 QUIET_JOIN_TEXT = 0.2
+NEUTRAL_CROSS_TEXT = 0.5
 BUSY_STORIES = 3
 BUSY_HOURS = 12
 # The most one shared stem weighs: a topic word (tokens.topic_words) and a
@@ -144,6 +147,7 @@ ANSWERS: tuple[tuple[bool, ...], ...] = tuple(
     tuple(answers(a, b) for b in EVENT_TYPES) for a in EVENT_TYPES
 )
 CLAIM_ANSWER: tuple[bool, ...] = tuple(name in CLAIM_ANSWERS for name in EVENT_TYPES)
+STANCE: tuple[bool, ...] = tuple(name in STANCES for name in EVENT_TYPES)
 # 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
 # a very common word is worth little.
 INVERSE_ROOT: tuple[float, ...] = (0.0, *(1.0 / math.sqrt(n) for n in range(1, MAX_POSTING + 1)))

@@ -51,6 +51,25 @@ TITLES = [
 ]
 
 
+# Phrasings the evaluation set's tune half showed typed wrongly (new cues, or
+# "weighs" no longer making a tariff action: a plan under study is a report).
+PHRASINGS = [
+    ("Washington weighs easing its 100% levy on Chinese-built EVs", "deal_report"),
+    ("Hyundai and a Chinese partner eye a new plant for export models", "deal_report"),
+    ("Renault and Geely JV plans to ship hybrids to Latin America", "deal_report"),
+    ("Regulators examining whether the Georgia plant still qualifies", "deal_report"),
+    ("Panasonic tells lawmakers its licence gives no access to US data", "letter"),
+    ("Tesla answers senators on Shanghai-built packs", "letter"),
+    ("Honda: ‘no plans for’ a Chinese-made model in Ohio", "denial"),
+    ("House panel report says pension funds hold banned Chinese stocks", "study"),
+]
+
+
+@pytest.mark.parametrize(("title", "expected"), PHRASINGS)
+def test_phrasings_from_the_tune_half(title: str, expected: str) -> None:
+    assert _type(title).event_type == expected, _type(title).reason
+
+
 @pytest.mark.parametrize(("title", "expected"), TITLES)
 def test_representative_titles(title: str, expected: str) -> None:
     guess = _type(title)
