@@ -164,6 +164,7 @@ cdef double WATCHLIST_WEIGHT = rules.WATCHLIST_WEIGHT
 cdef double DISJOINT_COMPANY_PENALTY = rules.DISJOINT_COMPANY_PENALTY
 cdef double RECENCY_WEIGHT = rules.RECENCY_WEIGHT
 cdef double CLAIM_BONUS = rules.CLAIM_BONUS
+cdef double LINK_TIE_MARGIN = rules.LINK_TIE_MARGIN
 cdef double MIN_ANSWER_COMPANY_OVERLAP = rules.MIN_ANSWER_COMPANY_OVERLAP
 cdef double NEVER = rules.NEVER
 cdef int32_t MAX_CANDIDATES = rules.MAX_CANDIDATES
@@ -754,6 +755,7 @@ cdef class StoryIndex:
                     answerable.push_back(pair[double, int32_t](score, slot))
         stable_sort(joinable.begin(), joinable.end(), _by_score)
         stable_sort(answerable.begin(), answerable.end(), _by_score)
+        self._earliest_first(answerable)
         if not joinable.empty():
             return self._join(item, moment, joinable, answerable)
         return self._start(item, moment, answerable)
@@ -1088,6 +1090,26 @@ cdef class StoryIndex:
             - lower_bound(self._starts.begin(), self._starts.end(), since)
         )
         return count >= <size_t>BUSY_STORIES
+
+    cdef int _earliest_first(self, vector[pair[double, int32_t]]& answerable) except -1:
+        """Move the earliest-started story scoring within LINK_TIE_MARGIN of
+        the best (the first entry) to the front."""
+        if answerable.size() < 2:
+            return 0
+        cdef size_t chosen = 0
+        cdef StoryRef story
+        cdef int64_t first = (<StoryRef>self._slots[answerable[0].second]).first_us
+        for k in range(1, answerable.size()):
+            if answerable[k].first < answerable[0].first - LINK_TIE_MARGIN:
+                break
+            story = <StoryRef>self._slots[answerable[k].second]
+            if story.first_us < first:
+                chosen, first = k, story.first_us
+        cdef pair[double, int32_t] entry = answerable[chosen]
+        for k in range(chosen, 0, -1):
+            answerable[k] = answerable[k - 1]
+        answerable[0] = entry
+        return 0
 
     cdef double _link_threshold(self, StoryRef story) noexcept:
         """The score this item needs to link its story to ``story`` (answer or

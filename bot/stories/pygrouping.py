@@ -60,6 +60,7 @@ from bot.stories.rules import (
     INVERSE_ROOT,
     JOIN,
     LINK,
+    LINK_TIE_MARGIN,
     MAX_CANDIDATES,
     MAX_POSTING,
     MIN_ANSWER_COMPANY_OVERLAP,
@@ -458,8 +459,7 @@ class StoryIndex:
         min_text = MIN_JOIN_TEXT if strict else QUIET_JOIN_TEXT
         join_row = JOIN[type_code]
         for slot in self._candidates():
-            story = self._slots[slot]
-            assert story is not None
+            story = self._story(slot)
             # Cheap eligibility checks first, as in the compiled version.
             threshold = NEVER
             if abs(now - story._first_us) <= self._window_us:
@@ -482,6 +482,7 @@ class StoryIndex:
         # Stable: equal scores keep candidate order.
         joinable.sort(key=itemgetter(0), reverse=True)
         answerable.sort(key=itemgetter(0), reverse=True)
+        self._earliest_first(answerable)
         if joinable:
             return self._join(item, moment, joinable, answerable)
         return self._start(item, moment, answerable)
@@ -669,12 +670,9 @@ class StoryIndex:
             reverse=True,
         )
         horizon = self._moment - self._answer_window_us
-        slots = self._slots
         out = []
         for slot in ranked[:MAX_CANDIDATES]:
-            story = slots[slot]
-            assert story is not None
-            if story._last_us >= horizon:
+            if self._story(slot)._last_us >= horizon:
                 out.append(slot)
         return out
 
@@ -731,6 +729,22 @@ class StoryIndex:
         count = bisect_right(starts, self._moment) - bisect_left(starts, self._moment - _BUSY_US)
         return count >= BUSY_STORIES
 
+    def _earliest_first(self, answerable: list[tuple[float, int]]) -> None:
+        """Move the earliest-started story scoring within LINK_TIE_MARGIN of
+        the best (the first entry) to the front."""
+        if len(answerable) < 2:
+            return
+        best = answerable[0][0]
+        chosen = 0
+        first = self._story(answerable[0][1])._first_us
+        for k in range(1, len(answerable)):
+            if answerable[k][0] < best - LINK_TIE_MARGIN:
+                break
+            story = self._story(answerable[k][1])
+            if story._first_us < first:
+                chosen, first = k, story._first_us
+        answerable.insert(0, answerable.pop(chosen))
+
     def _link_threshold(self, story: StoryRef) -> float:
         """The score this item needs to link its story to ``story``, or NEVER:
         the story started earlier and is about the same parties (half the
@@ -768,15 +782,12 @@ class StoryIndex:
         answerable: list[tuple[float, int]],
     ) -> Assignment:
         """Add the item to the best-scoring story; the runners-up are reported."""
-        slots = self._slots
-        story = slots[joinable[0][1]]
-        assert story is not None
+        story = self._story(joinable[0][1])
         self._add(story, item, moment)
-        claims = [slots[slot] for _, slot in answerable]
+        claims = [self._story(slot) for _, slot in answerable]
         if story._answers is None:
             # The whole story must be about the claim's parties and later than it.
             for claim in claims:
-                assert claim is not None
                 if claim._first_us < story._first_us and (
                     not story._company_ids
                     or _jaccard(story._company_ids, claim._company_ids)
@@ -784,13 +795,8 @@ class StoryIndex:
                 ):
                     story._answers = claim._story_id
                     break
-        related = []
-        for _, slot in joinable[1:]:
-            other = slots[slot]
-            assert other is not None
-            related.append(other._story_id)
+        related = [self._story(slot)._story_id for _, slot in joinable[1:]]
         for claim in claims:
-            assert claim is not None
             if claim._story_id != story._answers:
                 related.append(claim._story_id)
         return Assignment(JOINED, story, story._answers, related, joinable[0][0], story)
@@ -802,18 +808,19 @@ class StoryIndex:
         story = self._create(self._next_id(), item, moment)
         if not answerable:
             return Assignment(STARTED, story, None, (), 0.0)
-        claim = self._slots[answerable[0][1]]
-        assert claim is not None
+        claim = self._story(answerable[0][1])
         story._answers = claim._story_id
-        related = []
-        for _, slot in answerable[1:]:
-            other = self._slots[slot]
-            assert other is not None
-            related.append(other._story_id)
+        related = [self._story(slot)._story_id for _, slot in answerable[1:]]
         result = Assignment(ANSWERING, story, claim._story_id, related, answerable[0][0], claim)
         result._event_type = EVENT_TYPES[self._type_code]
         result._follows = not ANSWERS[self._type_code][claim._type_code]
         return result
+
+    def _story(self, slot: int) -> StoryRef:
+        """The live story in ``slot`` (postings and candidates name only live ones)."""
+        story = self._slots[slot]
+        assert story is not None
+        return story
 
     def _next_id(self) -> str:
         if self._new_id is not None:

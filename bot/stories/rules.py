@@ -78,6 +78,10 @@ WATCHLIST_WEIGHT = 0.1
 DISJOINT_COMPANY_PENALTY = 0.3
 RECENCY_WEIGHT = 0.1
 CLAIM_BONUS = 0.2
+# Link to the earliest story scoring within LINK_TIE_MARGIN of the best: when
+# outlets' reports of one claim ended up as several stories, an answer answers
+# the first.
+LINK_TIE_MARGIN = 0.1
 MIN_ANSWER_COMPANY_OVERLAP = 0.5
 # "No threshold": the pair may not join (or link) at all.
 NEVER = -1.0

@@ -181,3 +181,20 @@ def test_core_story_ids_are_long_enough_never_to_repeat() -> None:
     ids = [new_story_id() for _ in range(100_000)]
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"s[0-9a-hjkmnp-tv-z]{10}", story_id) for story_id in ids)
+
+
+def test_answer_links_the_first_of_a_claim_told_as_two_stories() -> None:
+    # Two outlets' reports of one claim left as two stories (as on a busy day):
+    # the denial answers the claim's first story, and names the other. (The
+    # retelling alone scores a shade higher than the claim: the tie goes to the
+    # earlier story.)
+    index = StoryIndex()
+    pieces = (("first", CLAIM), ("second", RETELL))
+    for story_id, item in pieces:
+        index.add_existing(
+            story_id, item, ("ford", "xiaomi"), ("chinese-ev-partnerships",), "deal_report"
+        )
+    placed = _assign(index, DENIAL)
+    assert placed.is_new_story
+    assert placed.answers == "first"
+    assert placed.also_related == ("second",)
