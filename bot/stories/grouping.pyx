@@ -716,9 +716,9 @@ cdef class StoryIndex:
         cdef vector[pair[double, int32_t]] joinable, answerable
         cdef StoryRef story
         cdef double threshold, link, score, recent
+        self._candidates()
         self._strict = self._busy()
         cdef double min_text = MIN_JOIN_TEXT if self._strict else QUIET_JOIN_TEXT
-        self._candidates()
         for slot in self._candidate_slots:
             story = <StoryRef>self._slots[slot]
             # Cheap eligibility checks first: most candidates are out of the
@@ -1080,15 +1080,30 @@ cdef class StoryIndex:
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
         return score
 
-    cdef bint _busy(self) noexcept:
+    cdef bint _busy(self) except -1:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS
-        before the current item."""
-        cdef int64_t moment = self._feats.moment
+        before the current item, not counting the candidates that look like
+        pieces of its own event (same type, same non-empty company set):
+        outlets' reports of one event left as several stories must not make
+        a quiet day look busy. Call after :meth:`_candidates`."""
+        cdef Features* feats = &self._feats
+        cdef int64_t moment = feats.moment
         cdef int64_t since = moment - BUSY_HOURS * 3600 * _MICROS
         cdef size_t count = (
             upper_bound(self._starts.begin(), self._starts.end(), moment)
             - lower_bound(self._starts.begin(), self._starts.end(), since)
         )
+        cdef StoryRef story
+        if feats.company_ids.empty() or count < <size_t>BUSY_STORIES:
+            return count >= <size_t>BUSY_STORIES
+        for slot in self._candidate_slots:
+            story = <StoryRef>self._slots[slot]
+            if (
+                since <= story.first_us <= moment
+                and story.type_code == feats.type_code
+                and story.company_ids == feats.company_ids
+            ):
+                count -= 1
         return count >= <size_t>BUSY_STORIES
 
     cdef int _earliest_first(self, vector[pair[double, int32_t]]& answerable) except -1:

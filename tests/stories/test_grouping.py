@@ -198,3 +198,30 @@ def test_answer_links_the_first_of_a_claim_told_as_two_stories() -> None:
     assert placed.is_new_story
     assert placed.answers == "first"
     assert placed.also_related == ("second",)
+
+
+def test_pieces_of_one_event_do_not_make_a_day_busy() -> None:
+    # Three reports of the Ford–Xiaomi talks were left as three stories; a
+    # fourth retelling hours later still joins on a quiet day's text bar: the
+    # pieces of its own event (same type and companies) are not "other news".
+    index = StoryIndex()
+    third = _item("c3", "Ford, Xiaomi said to discuss an EV joint venture in the US", 3)
+    for story_id, item in (("a", CLAIM), ("b", RETELL), ("c", third)):
+        index.add_existing(
+            story_id, item, ("ford", "xiaomi"), ("chinese-ev-partnerships",), "deal_report"
+        )
+    later = _item("c4", "Xiaomi, Ford venture talks: FT says the two discussed US-built EVs", 5)
+    placed = _assign(index, later)
+    assert not placed.is_new_story, placed.reason
+    # Three stories of other parties in the same hours do make it busy: an
+    # item with the same few words no longer joins.
+    busy = StoryIndex()
+    for story_id, item in (("a", CLAIM), ("b", RETELL), ("c", third)):
+        busy.add_existing(
+            story_id, item, ("ford", "xiaomi"), ("chinese-ev-partnerships",), "deal_report"
+        )
+    for k, title in enumerate(
+        ("BYD opens Hungarian plant", "CATL posts record profit", "GM recalls Bolt packs")
+    ):
+        busy.add_existing(f"o{k}", _item(f"o{k}", title, 4), ("byd",), (), "other")
+    assert _assign(busy, later).is_new_story
