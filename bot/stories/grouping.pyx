@@ -1102,6 +1102,9 @@ cdef class StoryIndex:
                 since <= story.first_us <= moment
                 and story.type_code == feats.type_code
                 and story.company_ids == feats.company_ids
+                # count is unsigned, and a story's first moment moves earlier
+                # than the start counted for it when an earlier item joins it
+                and count > 0
             ):
                 count -= 1
         return count >= <size_t>BUSY_STORIES

@@ -455,10 +455,11 @@ class StoryIndex:
         window_us = float(self._window_us)
         joinable: list[tuple[float, int]] = []
         answerable: list[tuple[float, int]] = []
-        strict = self._strict = self._busy()
+        candidates = self._candidates()
+        strict = self._strict = self._busy(candidates)
         min_text = MIN_JOIN_TEXT if strict else QUIET_JOIN_TEXT
         join_row = JOIN[type_code]
-        for slot in self._candidates():
+        for slot in candidates:
             story = self._story(slot)
             # Cheap eligibility checks first, as in the compiled version.
             threshold = NEVER
@@ -722,11 +723,27 @@ class StoryIndex:
             return NEUTRAL_CROSS_TEXT
         return MIN_JOIN_TEXT
 
-    def _busy(self) -> bool:
+    def _busy(self, candidates: list[int]) -> bool:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS
-        before the current item."""
-        starts = self._starts
-        count = bisect_right(starts, self._moment) - bisect_left(starts, self._moment - _BUSY_US)
+        before the current item, not counting the candidates that look like
+        pieces of its own event (same type, same non-empty company set)."""
+        starts, moment = self._starts, self._moment
+        since = moment - _BUSY_US
+        count = bisect_right(starts, moment) - bisect_left(starts, since)
+        if not self._company_ids or count < BUSY_STORIES:
+            return count >= BUSY_STORIES
+        for slot in candidates:
+            story = self._story(slot)
+            if (
+                since <= story._first_us <= moment
+                and story._type_code == self._type_code
+                and story._company_ids == self._company_ids
+                # (as the compiled count, which is unsigned): a story's first
+                # moment moves earlier than its counted start when an earlier
+                # item joins it
+                and count > 0
+            ):
+                count -= 1
         return count >= BUSY_STORIES
 
     def _earliest_first(self, answerable: list[tuple[float, int]]) -> None:

@@ -364,6 +364,37 @@ def test_stem_renumbering_agrees() -> None:
     assert joined >= 10, joined
 
 
+def test_busy_count_does_not_go_below_zero() -> None:
+    # Four Ford filings started after the item, each joined by an earlier
+    # report (so their first moments fall in the item's busy window, but the
+    # starts counted for them do not), and three other stories in that window:
+    # the item's four matching candidates would take the count of three below
+    # zero (an unsigned count in the compiled version then looked busy).
+    t0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    filing, other = EventGuess("filing", "test"), EventGuess("other", "test")
+
+    def words(k: int) -> list[str]:
+        return [f"{c}{k}zq" for c in "abcd"]
+
+    feed: list[Fed] = []
+    for k, title in enumerate(["quartz zephyr yonder", "violet umber saffron", "walnut xylem"]):
+        item = Item(id=f"o{k}", title=title, published=t0 - timedelta(hours=3 - k))
+        feed.append((item, ["gm"], [], other, []))
+    for hours, name in ((10, "late"), (-0.5, "early")):
+        for k in range(4):
+            item = Item(
+                id=f"{name}{k}", title=" ".join(words(k)), published=t0 + timedelta(hours=hours)
+            )
+            feed.append((item, ["ford"], [], filing, []))
+    item = Item(id="x", title=" ".join(w for k in range(4) for w in words(k)[:2]), published=t0)
+    feed.append((item, ["ford"], [], filing, []))
+    rows = _agree(feed)
+    story_of = {row[0]: row[1] for row in rows if len(row) == 7}
+    assert [story_of[f"early{k}"] for k in range(4)] == [story_of[f"late{k}"] for k in range(4)]
+    # A quiet stretch: half of a four-word story's words are enough to join.
+    assert story_of["x"] == story_of["late0"]
+
+
 # ---------------------------------------------------------------- which one is used
 
 
