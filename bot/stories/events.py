@@ -36,7 +36,9 @@ How a type is chosen
    cue is ``tax_guidance``. Otherwise ``other``.
 
 Some cues need a partner in the same field: a tariff word ("tariff", "duties")
-with an action ("raises", "keeps", "higher", "review"); a tax authority or
+with an action ("raises", "keeps", "higher", "review"; not "weighs": a
+tariff cut under study is a report of a plan, and the labelled sets type it
+``deal_report``); a tax authority or
 tax-credit term with a guidance word ("guidance", "notice", "rules"); "rejects"
 or "dismissed" with "report"/"story"/"talk". Blocking phrases cancel the cue they
 overlap: "after talks" is not a deal report, "charging tariff" is an
