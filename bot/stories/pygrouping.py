@@ -25,7 +25,7 @@ that share both (among 200,000 words, odds of about one in 10^9: see
 
 What the method is and why is in the module docstring of ``grouping.pyx``; the
 rules, thresholds and weights both follow are in :mod:`bot.stories.rules`.
-It costs about 60-100 µs per item where the compiled version costs 4-7 µs
+It costs about 50-100 µs per item where the compiled version costs 4-7 µs
 (``python -m benchmarks.stories``, and again with ``POLICYWATCH_PURE_PYTHON=1``):
 that is why the compiled one exists, and it is still less than storing an item.
 """
