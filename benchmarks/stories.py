@@ -52,7 +52,7 @@ from typing import Any
 from benchmarks.common import DATA, load_devset, precision_recall
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_RULES, StoryIndex
+from bot.stories import EVENT_RULES, GROUPING, StoryIndex
 from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
@@ -460,6 +460,7 @@ def main() -> None:
     args = parser.parse_args()
     evaluate(args.errors, args.holdout_errors)
     if args.items:
+        print(f"story grouping: {GROUPING}")
         for zipf, label in ((True, "Zipf words"), (False, "uniform words, worst case")):
             ours, matcher = time_stream(args.items, zipf)
             print(f"{'story grouping (µs/item)':34} {ours:8.2f}   {args.items} items, {label}")

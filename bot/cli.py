@@ -23,9 +23,9 @@ from bot import __version__
 from bot.caller import Caller
 from bot.config import ConfigError, Settings
 from bot.logs import configure_logging
-from bot.matcher import Matcher
+from bot.matcher import SCAN, Matcher
 from bot.models import Item, parse_timestamp
-from bot.stories import EVENT_RULES, StoryIndex
+from bot.stories import EVENT_RULES, GROUPING, StoryIndex
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
 if TYPE_CHECKING:
@@ -41,9 +41,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, and which implementations of the compiled
+    parts this install uses (compiled, or pure Python when there was no
+    compiler at install), one per line (argparse's own version action would
+    join them)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"policywatch {__version__}\nstory grouping: {GROUPING}\nmatcher scan: {SCAN}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="policywatch", description="Watch US policy and industry news in chat.")
-    parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, help="print the version and which compiled parts are in use"
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="start the bot (console when no chat credentials are set)")

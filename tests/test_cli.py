@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -25,10 +26,24 @@ def run(
     )
 
 
-def test_version(env: dict[str, str]) -> None:
+def test_version_says_which_compiled_parts_are_in_use(env: dict[str, str]) -> None:
+    # A compiled extension is used when the install built it.
+    def state(module: str) -> str:
+        built = importlib.util.find_spec(module) is not None
+        return "compiled" if built else "pure Python (no compiler at install)"
+
     result = run(env, "--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"policywatch {__version__}"
+    assert result.stdout.splitlines() == [
+        f"policywatch {__version__}",
+        f"story grouping: {state('bot.stories.grouping')}",
+        f"matcher scan: {state('bot.scan')}",
+    ]
+    forced = run({**env, "POLICYWATCH_PURE_PYTHON": "1"}, "--version")
+    assert forced.stdout.splitlines()[1:] == [
+        "story grouping: pure Python (POLICYWATCH_PURE_PYTHON=1)",
+        "matcher scan: pure Python (POLICYWATCH_PURE_PYTHON=1)",
+    ]
 
 
 def test_ask_sample_company_ford(env: dict[str, str]) -> None:

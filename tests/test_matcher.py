@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.compiled import load
 from bot.matcher import Matcher, _outermost
 from bot.models import Item
-from bot.scan import suffix_end
 from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
 from bot.watchlists import (
     Catalog,
@@ -21,6 +21,9 @@ from bot.watchlists import (
     load_catalog,
     shipped_watchlists_dir,
 )
+
+# The implementation the matcher uses here (compiled, or its pure-Python twin).
+suffix_end = load("bot.scan", "bot.pyscan")[0].suffix_end
 
 
 def _item(title: str, summary: str = "") -> Item:

@@ -67,7 +67,7 @@ Why it works this way
   about the same parties (half the companies in common; when the item names no
   company, a shared watchlist if both have one, else its words alone decide:
   Stellantis or JLR are on no list). A denial, confirmation, letter or hearing
-  *answers* a story of a type it can answer (``_ANSWERABLE``) at
+  *answers* a story of a type it can answer (``rules.ANSWERABLE``) at
   ``ANSWER_THRESHOLD``, with a bonus for recent claims and, for denials and
   confirmations, for reports of talks; any item may *follow up* any earlier
   story (a reply to a letter, a reaction to a deal, a filing detailing a
@@ -88,8 +88,10 @@ words, each reduced to a stem by the rule in :mod:`bot.stories.tokens`.
 The thresholds and weights were chosen from coarse grids on the tuning half of
 ``benchmarks/data/stories_eval.jsonl`` (at its own times and squeezed into one
 day) and the development set, never on the held-out half or the burst file
-(``python -m benchmarks.stories`` reports all of them). The rules live in the
-tables and constants below, so that a second implementation can follow them.
+(``python -m benchmarks.stories`` reports all of them). They live in
+:mod:`bot.stories.rules`, which the pure-Python implementation
+(:mod:`bot.stories.pygrouping`, used when this module could not be compiled)
+reads too: change them there, and both follow.
 
 Times: an item's moment is its ``published`` time, else ``seen_at``, else now;
 a publication time later than ``seen_at`` is clamped to ``seen_at``.
@@ -104,12 +106,14 @@ and looked up without creating a Python object per word, and only text with
 accents or other letters beyond ASCII goes through :func:`~bot.text.fold`. Stories keep their item
 ids outside Python lists so that thousands of live stories add no work to
 Python's garbage collector. The rules (which types may join or answer which)
-stay in Python tables below; the C arrays are built from them.
+stay in Python tables in :mod:`bot.stories.rules`; the C arrays are built from
+them at import. Without a C++ compiler, ``pip install`` skips this module and
+:mod:`bot.stories` uses :mod:`bot.stories.pygrouping`, which follows it step for
+step (same results item for item): change both together.
 """
 
 cimport cython
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
-from libc.math cimport sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
 from libcpp.algorithm cimport find, lower_bound, sort, stable_sort, unique, upper_bound
@@ -133,7 +137,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from bot.stories.events import EVENT_TYPES
-from bot.stories import tokens
+from bot.stories import rules, tokens
 from bot.text import boundary_chars, fold
 
 import_datetime()
@@ -150,111 +154,64 @@ cdef extern from "Python.h":
 
 # ---------------------------------------------------------------- the rules
 
-# Claim/answer kinds: two different ones never share a story.
-_STANCES = frozenset({"deal_report", "deal_confirmed", "denial", "letter", "hearing"})
-_ANSWERABLE_BY_ALL = frozenset(
-    {"deal_report", "deal_confirmed", "bill", "rule", "study", "tax_guidance", "filing",
-     "tariff_action", "financial", "other"}
-)
-# Which story types an answering item may answer (at ANSWER_THRESHOLD). Any
-# other earlier story may be *followed up* by any item (at FOLLOW_THRESHOLD).
-_ANSWERABLE = {
-    "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
-    "deal_confirmed": frozenset({"deal_report", "other"}),
-    "letter": _ANSWERABLE_BY_ALL,
-    "hearing": _ANSWERABLE_BY_ALL,
-}
-# Answers that a report of talks is the natural claim for.
-_CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
-
-cdef double SAME_TYPE_THRESHOLD = 0.4
-cdef double LOOSE_THRESHOLD = 0.6
-cdef double MIXED_THRESHOLD = 0.9
-cdef double ANSWER_THRESHOLD = 0.4
-cdef double FOLLOW_THRESHOLD = 0.6
-# The text term (shared words and concepts, 0..1) an item needs to join a
-# story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
-# busy stretch (at least BUSY_STORIES stories started in the BUSY_HOURS
-# before the item), QUIET_JOIN_TEXT otherwise. Across two neutral types (no
-# claim/answer kind on either side: a rule and tax guidance, a tariff action
-# and other) on a quiet stretch, with the same set of companies: NEUTRAL_CROSS_TEXT.
-cdef double MIN_JOIN_TEXT = 0.7
-cdef double QUIET_JOIN_TEXT = 0.2
-cdef double NEUTRAL_CROSS_TEXT = 0.5
-cdef int BUSY_STORIES = 3
-cdef int64_t BUSY_HOURS = 12
-# The most one shared stem weighs: a topic word (tokens.topic_words) and a
-# lexicon concept; any other word weighs 1/sqrt(live stories holding it).
-cdef double TOPIC_CAP = 0.3
-cdef double CONCEPT_CAP = 0.5
-# What all shared topic words of a pair weigh together, on a busy stretch and
-# on a quiet one: alone they never reach the join text.
-cdef double TOPIC_TOTAL = 0.3
-cdef double QUIET_TOPIC_TOTAL = 0.6
-# The text term is the shared weight over the smaller bag, at most TEXT_CAP stems.
-cdef double TEXT_CAP = 4
-cdef double COMPANY_WEIGHT = 0.3
-cdef double WATCHLIST_WEIGHT = 0.1
-cdef double DISJOINT_COMPANY_PENALTY = 0.3
-cdef double RECENCY_WEIGHT = 0.1
-cdef double CLAIM_BONUS = 0.2
-# Link to the earliest story scoring within LINK_TIE_MARGIN of the best: when
-# outlets' reports of one claim ended up as several stories, an answer answers
-# the first.
-cdef double LINK_TIE_MARGIN = 0.1
-cdef double MIN_ANSWER_COMPANY_OVERLAP = 0.5
-cdef double NEVER = -1.0
+# The rules, thresholds and weights are those of bot.stories.rules, which the
+# pure-Python implementation (pygrouping.py) reads too; here they are copied
+# into C variables once, at import, so that reading them costs nothing.
+cdef double SAME_TYPE_THRESHOLD = rules.SAME_TYPE_THRESHOLD
+cdef double LOOSE_THRESHOLD = rules.LOOSE_THRESHOLD
+cdef double MIXED_THRESHOLD = rules.MIXED_THRESHOLD
+cdef double ANSWER_THRESHOLD = rules.ANSWER_THRESHOLD
+cdef double FOLLOW_THRESHOLD = rules.FOLLOW_THRESHOLD
+cdef double MIN_JOIN_TEXT = rules.MIN_JOIN_TEXT
+cdef double QUIET_JOIN_TEXT = rules.QUIET_JOIN_TEXT
+cdef double NEUTRAL_CROSS_TEXT = rules.NEUTRAL_CROSS_TEXT
+cdef int BUSY_STORIES = rules.BUSY_STORIES
+cdef int64_t BUSY_HOURS = rules.BUSY_HOURS
+cdef double TOPIC_CAP = rules.TOPIC_CAP
+cdef double CONCEPT_CAP = rules.CONCEPT_CAP
+cdef double TOPIC_TOTAL = rules.TOPIC_TOTAL
+cdef double QUIET_TOPIC_TOTAL = rules.QUIET_TOPIC_TOTAL
+cdef double TEXT_CAP = rules.TEXT_CAP
+cdef double COMPANY_WEIGHT = rules.COMPANY_WEIGHT
+cdef double WATCHLIST_WEIGHT = rules.WATCHLIST_WEIGHT
+cdef double DISJOINT_COMPANY_PENALTY = rules.DISJOINT_COMPANY_PENALTY
+cdef double RECENCY_WEIGHT = rules.RECENCY_WEIGHT
+cdef double CLAIM_BONUS = rules.CLAIM_BONUS
+cdef double LINK_TIE_MARGIN = rules.LINK_TIE_MARGIN
+cdef double MIN_ANSWER_COMPANY_OVERLAP = rules.MIN_ANSWER_COMPANY_OVERLAP
+cdef double NEVER = rules.NEVER
+cdef int32_t MAX_CANDIDATES = rules.MAX_CANDIDATES
+cdef int32_t MIN_SHARED = rules.MIN_SHARED
+cdef size_t SEED_ITEMS = rules.SEED_ITEMS
+cdef size_t WORD_CACHE_LIMIT = rules.WORD_CACHE_LIMIT
+cdef size_t COMPACT_STEMS = rules.COMPACT_STEMS
+cdef size_t COMPACT_RATIO = rules.COMPACT_RATIO
 cdef enum:
     # Kinds of stem (Tally.kind).
     SPECIFIC = 0
     TOPIC = 1
     CONCEPT = 2
+    # Sizes of C arrays: compile-time constants, checked against rules below.
     MAX_POSTING = 64
     RETRIEVAL_TOKENS = 10
-    MAX_CANDIDATES = 10
-    MIN_SHARED = 2
-    # A story's words are those of its first SEED_ITEMS items (see the docstring).
-    SEED_ITEMS = 4
-    # Words remembered with their stems before the cache is cleared (stems stay).
-    WORD_CACHE_LIMIT = 200_000
-    # Bytes of a word that count; longer runs (never real words) are cut.
     WORD_BYTES = 128
-    # Event types (len(EVENT_TYPES), checked below).
-    N_TYPES = 13
-    # Code points below this are looked up in _BOUNDARY; above it fold decides.
+    N_TYPES = 13  # len(EVENT_TYPES)
     BOUNDARY_LIMIT = 0x3001
 
-
-def _link_threshold(item_type, story_type):
-    """The score an item needs to link its story to an earlier story of
-    ``story_type``: answering it (a denial of a report) or following it up."""
-    if story_type in _ANSWERABLE.get(item_type, ()):
-        return ANSWER_THRESHOLD
-    return FOLLOW_THRESHOLD
-
-
-def _join_threshold(item_type, story_type):
-    """The score an item needs to join a story of ``story_type``, or NEVER."""
-    if item_type == story_type and item_type != "other":
-        return SAME_TYPE_THRESHOLD
-    if item_type in _STANCES and story_type in _STANCES:
-        return NEVER
-    if "other" in (item_type, story_type):
-        return LOOSE_THRESHOLD
-    if item_type in _STANCES or story_type in _STANCES:
-        return MIXED_THRESHOLD
-    return LOOSE_THRESHOLD
-
+assert (MAX_POSTING, RETRIEVAL_TOKENS, WORD_BYTES, N_TYPES, BOUNDARY_LIMIT) == (
+    rules.MAX_POSTING, rules.RETRIEVAL_TOKENS, rules.WORD_BYTES, len(EVENT_TYPES),
+    rules.BOUNDARY_LIMIT,
+), "grouping.pyx: update the compiled sizes with bot.stories.rules and EVENT_TYPES"
 
 # The rules as arrays indexed by event-type code (position in EVENT_TYPES).
 cdef double _JOIN[N_TYPES][N_TYPES]
 cdef double _LINK[N_TYPES][N_TYPES]
 cdef bint _ANSWERS[N_TYPES][N_TYPES]  # an answer, not a follow-up
 cdef bint _CLAIM_ANSWER[N_TYPES]
-cdef bint _STANCE[N_TYPES]
-cdef int DEAL_REPORT = EVENT_TYPES.index("deal_report")
-cdef int OTHER = EVENT_TYPES.index("other")
-cdef dict _TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
+cdef bint _STANCE[N_TYPES]  # a claim/answer kind
+cdef int DEAL_REPORT = rules.DEAL_REPORT
+cdef int OTHER = rules.OTHER
+cdef dict _TYPE_CODE = rules.TYPE_CODE
 # 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
 # a very common word is worth little.
 cdef double _INVERSE_ROOT[MAX_POSTING + 1]
@@ -265,17 +222,15 @@ cdef unsigned char _ASCII_WORD[128]
 cdef uint64_t FNV_PRIME = 0x100000001B3
 cdef uint64_t MIX = 0x9E3779B97F4A7C15
 
-assert len(EVENT_TYPES) == N_TYPES, "update N_TYPES with EVENT_TYPES"
-for _a, _item_type in enumerate(EVENT_TYPES):
-    _CLAIM_ANSWER[_a] = _item_type in _CLAIM_ANSWERS
-    _STANCE[_a] = _item_type in _STANCES
-    for _b, _story_type in enumerate(EVENT_TYPES):
-        _JOIN[_a][_b] = _join_threshold(_item_type, _story_type)
-        _LINK[_a][_b] = _link_threshold(_item_type, _story_type)
-        _ANSWERS[_a][_b] = _story_type in _ANSWERABLE.get(_item_type, ())
-_INVERSE_ROOT[0] = 0.0
-for _n in range(1, MAX_POSTING + 1):
-    _INVERSE_ROOT[_n] = 1.0 / sqrt(_n)
+for _a in range(N_TYPES):
+    _CLAIM_ANSWER[_a] = rules.CLAIM_ANSWER[_a]
+    _STANCE[_a] = rules.STANCE[_a]
+    for _b in range(N_TYPES):
+        _JOIN[_a][_b] = rules.JOIN[_a][_b]
+        _LINK[_a][_b] = rules.LINK[_a][_b]
+        _ANSWERS[_a][_b] = rules.ANSWERS[_a][_b]
+for _n in range(MAX_POSTING + 1):
+    _INVERSE_ROOT[_n] = rules.INVERSE_ROOT[_n]
 for _n in range(128):
     _ASCII_WORD[_n] = ord(chr(_n).lower()) if chr(_n).isalnum() else 0
 for _char in boundary_chars():
@@ -513,7 +468,7 @@ cdef size_t _stem(const unsigned char* word, size_t length, unsigned char* out) 
 
 
 # Concepts are stems that no word can be: "~" breaks words.
-cdef bytes CONCEPT_MARK = b"~"
+cdef bytes CONCEPT_MARK = rules.CONCEPT_MARK.encode()
 
 
 def _stems_of(words):
@@ -860,7 +815,7 @@ cdef class StoryIndex:
             self._slots[story.slot] = None
             self._free_slots.push_back(story.slot)
             story.tokens.clear()
-        if self._stems.size() > 100_000 and self._stems.size() > 4 * self._live_stems():
+        if self._stems.size() > COMPACT_STEMS and self._stems.size() > COMPACT_RATIO * self._live_stems():
             self._compact_stems()
         return len(stale)
 
@@ -1160,6 +1115,9 @@ cdef class StoryIndex:
                 since <= story.first_us <= moment
                 and story.type_code == feats.type_code
                 and story.company_ids == feats.company_ids
+                # count is unsigned, and a story's first moment moves earlier
+                # than the start counted for it when an earlier item joins it
+                and count > 0
             ):
                 count -= 1
         return count >= <size_t>BUSY_STORIES

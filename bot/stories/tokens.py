@@ -9,7 +9,7 @@ every story; and a light suffix stripper maps "talks"/"talked", "reported"/
 linguistics.
 
 The rule, applied by :mod:`bot.stories.grouping` (compiled, so that it costs
-almost nothing per word): a word of at least ``MIN_STEM + 1`` characters that
+almost nothing per word; :mod:`bot.stories.pygrouping` where it was not built): a word of at least ``MIN_STEM + 1`` characters that
 does not end in a digit or in "ss" loses the first suffix in :data:`SUFFIXES`
 that it ends with and that leaves at least ``MIN_STEM`` characters, and takes
 that suffix's replacement ("talks" -> "talk"; "licensed", "license",

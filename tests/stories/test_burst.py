@@ -30,6 +30,9 @@ from bot.stories import StoryIndex, classify_event
 from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
+# Every test here runs against both implementations (see conftest.py).
+pytestmark = pytest.mark.usefixtures("grouping")
+
 # Item pairs of two labelled events that share a story, as measured when this
 # test was written (benchmarks.stories, 2026-12-07). The goal is none; these
 # bounds keep a change from hiding more of a busy day than today, and the

@@ -6,9 +6,14 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core import new_story_id
 from bot.models import Item
 from bot.stories import Assignment, StoryIndex, classify_event
+
+# Every test here runs against both implementations (see conftest.py).
+pytestmark = pytest.mark.usefixtures("grouping")
 
 T0 = datetime(2026, 1, 31, 8, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The compiled grouping engine (bot/stories/grouping.pyx) beyond the hand-written
+"""The grouping engine (compiled grouping.pyx and pure-Python pygrouping.py) beyond the hand-written
 feeds of test_grouping.py: its tokenizer against bot.text.fold and the stemming
 rule of bot.stories.tokens, the words that must not count as shared, seed words,
 forgetting and stem compaction, determinism, time zones and the records it returns.
@@ -10,6 +10,7 @@ join threshold applies; see the module docstring of grouping.pyx for the method.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import string
@@ -18,16 +19,20 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_RULES, Assignment, EventGuess, StoryIndex
+from bot.stories import EVENT_RULES, PURE_PYTHON_ENV, Assignment, EventGuess, StoryIndex
 from bot.stories.tokens import MIN_STEM, STOP_WORDS, SUFFIXES
 from bot.text import fold
 from bot.watchlists import load_catalog, shipped_watchlists_dir
+
+# Every test here runs against both implementations (see conftest.py).
+pytestmark = pytest.mark.usefixtures("grouping")
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "bot" / "sample" / "items.jsonl"
@@ -640,14 +645,18 @@ def test_same_feed_gives_same_results() -> None:
     assert any(row[3] is not None for row in assignments)
 
 
-def test_same_feed_gives_same_results_in_another_process() -> None:
-    # Word hashes are seeded per process: results must not depend on the seed.
+def test_same_feed_gives_same_results_in_another_process(grouping: ModuleType) -> None:
+    # Word hashes (compiled) and string hashes (pure Python) are seeded per
+    # process: results must not depend on the seed.
     code = (
         "import json; from tests.stories.test_grouping_engine import run_sample_feed; "
         "print(json.dumps(run_sample_feed()))"
     )
+    env = {k: v for k, v in os.environ.items() if k != PURE_PYTHON_ENV}
+    if grouping.__name__.endswith("pygrouping"):
+        env[PURE_PYTHON_ENV] = "1"
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout) == json.loads(json.dumps(run_sample_feed()))
 

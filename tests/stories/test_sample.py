@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,9 +18,12 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "items.jsonl"
 
+# Every test here runs against both implementations (see conftest.py).
+pytestmark = pytest.mark.usefixtures("grouping")
+
 
 @pytest.fixture(scope="module")
-def assigned() -> dict[str, Assignment]:
+def assigned(grouping: ModuleType) -> dict[str, Assignment]:
     # As ingest does: the catalog's topic words, the matcher's concepts.
     catalog = load_catalog(shipped_watchlists_dir())
     matcher = Matcher(catalog, events=EVENT_RULES)

@@ -1,0 +1,157 @@
+"""The rules and constants of story grouping, as data, in one place.
+
+Both implementations of :class:`~bot.stories.StoryIndex` read them: the
+compiled one (``grouping.pyx``, which copies them into C variables and arrays
+once, at import) and the pure-Python one (``pygrouping.py``). Changing a
+threshold here changes both, so they cannot drift apart; what each value
+means, and why it is what it is, is in the module docstring of ``grouping.pyx``.
+
+The sizes marked *compiled size* also size C arrays in ``grouping.pyx``, which
+checks at import that they still agree with this module (change both).
+"""
+
+from __future__ import annotations
+
+import math
+
+from bot.stories.events import EVENT_TYPES
+
+# ---------------------------------------------------------------- event types
+
+# Claim/answer kinds: two different ones never share a story.
+STANCES = frozenset({"deal_report", "deal_confirmed", "denial", "letter", "hearing"})
+_ANSWERABLE_BY_ALL = frozenset(
+    {
+        "deal_report",
+        "deal_confirmed",
+        "bill",
+        "rule",
+        "study",
+        "tax_guidance",
+        "filing",
+        "tariff_action",
+        "financial",
+        "other",
+    }
+)
+# Which story types an answering item may answer (at ANSWER_THRESHOLD). Any
+# other earlier story may be *followed up* by any item (at FOLLOW_THRESHOLD).
+ANSWERABLE: dict[str, frozenset[str]] = {
+    "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
+    "deal_confirmed": frozenset({"deal_report", "other"}),
+    "letter": _ANSWERABLE_BY_ALL,
+    "hearing": _ANSWERABLE_BY_ALL,
+}
+# Answers that a report of talks is the natural claim for.
+CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
+
+# ---------------------------------------------------------------- thresholds and weights
+
+SAME_TYPE_THRESHOLD = 0.4
+LOOSE_THRESHOLD = 0.6
+MIXED_THRESHOLD = 0.9
+ANSWER_THRESHOLD = 0.4
+FOLLOW_THRESHOLD = 0.6
+# The text term (shared words and concepts, 0..1) an item needs to join a
+# story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
+# busy stretch (at least BUSY_STORIES stories started in the BUSY_HOURS
+# before the item), QUIET_JOIN_TEXT otherwise. Across two neutral types (no
+# claim/answer kind on either side: a rule and tax guidance, a tariff action
+# and other) on a quiet stretch, with the same set of companies: NEUTRAL_CROSS_TEXT.
+MIN_JOIN_TEXT = 0.7
+QUIET_JOIN_TEXT = 0.2
+NEUTRAL_CROSS_TEXT = 0.5
+BUSY_STORIES = 3
+BUSY_HOURS = 12
+# The most one shared stem weighs: a topic word (tokens.topic_words) and a
+# lexicon concept; any other word weighs 1/sqrt(live stories holding it).
+TOPIC_CAP = 0.3
+CONCEPT_CAP = 0.5
+# What all shared topic words of a pair weigh together, on a busy stretch and
+# on a quiet one: alone they never reach the join text.
+TOPIC_TOTAL = 0.3
+QUIET_TOPIC_TOTAL = 0.6
+# The text term is the shared weight over the smaller bag, at most TEXT_CAP stems.
+TEXT_CAP = 4.0
+COMPANY_WEIGHT = 0.3
+WATCHLIST_WEIGHT = 0.1
+DISJOINT_COMPANY_PENALTY = 0.3
+RECENCY_WEIGHT = 0.1
+CLAIM_BONUS = 0.2
+# Link to the earliest story scoring within LINK_TIE_MARGIN of the best: when
+# outlets' reports of one claim ended up as several stories, an answer answers
+# the first.
+LINK_TIE_MARGIN = 0.1
+MIN_ANSWER_COMPANY_OVERLAP = 0.5
+# "No threshold": the pair may not join (or link) at all.
+NEVER = -1.0
+
+# ---------------------------------------------------------------- sizes
+
+MAX_POSTING = 64  # compiled size
+RETRIEVAL_TOKENS = 10  # compiled size
+MAX_CANDIDATES = 10
+MIN_SHARED = 2
+# A story's words are those of its first SEED_ITEMS items (see grouping.pyx).
+SEED_ITEMS = 4
+# Words remembered with their stems before the cache is cleared (stems stay).
+WORD_CACHE_LIMIT = 200_000
+# Bytes (UTF-8) of a word that count; longer runs (never real words) are cut.
+WORD_BYTES = 128  # compiled size
+# Code points below this are looked up in a table of word breaks; above it
+# fold decides.
+BOUNDARY_LIMIT = 0x3001  # compiled size
+# forget_before renumbers the stems when there are more than COMPACT_STEMS of
+# them and more than COMPACT_RATIO times as many as live stories still hold.
+COMPACT_STEMS = 100_000
+COMPACT_RATIO = 4
+# Concepts are stems that no word can be: "~" breaks words.
+CONCEPT_MARK = "~"
+
+# ---------------------------------------------------------------- rules by type
+
+
+def join_threshold(item_type: str, story_type: str) -> float:
+    """The score an item needs to join a story of ``story_type``, or NEVER."""
+    if item_type == story_type and item_type != "other":
+        return SAME_TYPE_THRESHOLD
+    if item_type in STANCES and story_type in STANCES:
+        return NEVER
+    if "other" in (item_type, story_type):
+        return LOOSE_THRESHOLD
+    if item_type in STANCES or story_type in STANCES:
+        return MIXED_THRESHOLD
+    return LOOSE_THRESHOLD
+
+
+def answers(item_type: str, story_type: str) -> bool:
+    """Whether linking an item of ``item_type`` to an earlier story of
+    ``story_type`` is an answer (a denial of a report) rather than a follow-up."""
+    return story_type in ANSWERABLE.get(item_type, ())
+
+
+def link_threshold(item_type: str, story_type: str) -> float:
+    """The score an item needs to link its story to an earlier story of
+    ``story_type``: answering it (a denial of a report) or following it up."""
+    return ANSWER_THRESHOLD if answers(item_type, story_type) else FOLLOW_THRESHOLD
+
+
+# The rules as tables indexed by event-type code (position in EVENT_TYPES):
+# both implementations look them up per candidate story.
+TYPE_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENT_TYPES)}
+DEAL_REPORT = TYPE_CODE["deal_report"]
+OTHER = TYPE_CODE["other"]
+JOIN: tuple[tuple[float, ...], ...] = tuple(
+    tuple(join_threshold(a, b) for b in EVENT_TYPES) for a in EVENT_TYPES
+)
+LINK: tuple[tuple[float, ...], ...] = tuple(
+    tuple(link_threshold(a, b) for b in EVENT_TYPES) for a in EVENT_TYPES
+)
+ANSWERS: tuple[tuple[bool, ...], ...] = tuple(
+    tuple(answers(a, b) for b in EVENT_TYPES) for a in EVENT_TYPES
+)
+CLAIM_ANSWER: tuple[bool, ...] = tuple(name in CLAIM_ANSWERS for name in EVENT_TYPES)
+STANCE: tuple[bool, ...] = tuple(name in STANCES for name in EVENT_TYPES)
+# 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
+# a very common word is worth little.
+INVERSE_ROOT: tuple[float, ...] = (0.0, *(1.0 / math.sqrt(n) for n in range(1, MAX_POSTING + 1)))
