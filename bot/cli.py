@@ -25,7 +25,7 @@ from bot.config import ConfigError, Settings
 from bot.logs import configure_logging
 from bot.matcher import SCAN, Matcher
 from bot.models import Item, parse_timestamp
-from bot.stories import EVENT_RULES, GROUPING, StoryIndex
+from bot.stories import EVENT_RULES, GROUPING, index_for
 from bot.watchlists import WatchlistFileError, load_catalog, shipped_watchlists_dir, validate_folder
 
 if TYPE_CHECKING:
@@ -421,8 +421,9 @@ def _validate(folder: Path) -> int:
 
 
 def _match(source: str, folder: Path) -> int:
-    matcher = Matcher(load_catalog(folder), events=EVENT_RULES)
-    stories = StoryIndex()  # stories form across the input, in input order
+    catalog = load_catalog(folder)
+    matcher = Matcher(catalog, events=EVENT_RULES)
+    stories = index_for(catalog)  # stories form across the input, in input order
     encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per line
     write, flush = sys.stdout.write, sys.stdout.flush
     bad = 0
@@ -442,7 +443,9 @@ def _match(source: str, folder: Path) -> int:
                 continue
             result = matcher.match(item)
             event = result.event
-            placed = stories.assign(item, result.companies, result.watchlists, event)
+            placed = stories.assign(
+                item, result.companies, result.watchlists, event, concepts=result.concepts
+            )
             out = {
                 "id": item.id,
                 "watchlists": result.watchlists,

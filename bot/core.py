@@ -42,8 +42,7 @@ from bot.sources import (
 from bot.sources.config import source_config
 from bot.store import Store, open_store
 from bot.store.records import AuditEntry, Ingested, StoredItem, StoryRecord
-from bot.stories import StoryIndex
-from bot.stories.tokens import topic_words
+from bot.stories import StoryIndex, index_for
 from bot.storylines import thread_reply
 from bot.text import title_key
 from bot.watchlists import WatchlistEdit, load_catalog, shipped_watchlists_dir
@@ -186,7 +185,7 @@ class PolicyWatch:
 
     def _new_index(self) -> StoryIndex:
         """An empty story index that knows the catalog's topic words."""
-        return StoryIndex(new_id=new_story_id, topic_words=topic_words(self.registry.catalog))
+        return index_for(self.registry.catalog, new_story_id)
 
     async def _catch_up(self) -> None:
         """Take into the story index what other processes stored since it last

@@ -244,9 +244,18 @@ class ConceptSpec(BaseModel):
         return _phrases(value)
 
 
+# Contrast families fit one 64-bit mask in story grouping.
+MAX_CONTRASTS = 63
+
+
 class LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     concepts: list[ConceptSpec]
+    # Families of concepts that name different acts of one kind (Section 232
+    # and Section 301; a preliminary and a final determination): two items
+    # naming different members of a family, and none in common, are not one
+    # story however alike their other words are.
+    contrasts: list[list[str]] = []
 
 
 # ---------------------------------------------------------------- loading
@@ -342,8 +351,15 @@ def load_company_file(path: Path) -> list[CompanySpec]:
 
 
 def load_lexicon_file(path: Path) -> dict[str, list[str]]:
-    """Concept id -> phrases. Ids are unique and a phrase (folded) names one
-    concept only: a phrase in two concepts would make them one by accident."""
+    """Concept id -> phrases (see :func:`read_lexicon`)."""
+    return read_lexicon(path)[0]
+
+
+def read_lexicon(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
+    """Concept id -> phrases, and the contrast families. Ids are unique and a
+    phrase (folded) names one concept only: a phrase in two concepts would make
+    them one by accident. A contrast family names at least two known concepts,
+    and a concept is in one family at most."""
     data, node = _read_yaml(path)
     try:
         parsed = LexiconFile.model_validate(data)
@@ -367,7 +383,23 @@ def load_lexicon_file(path: Path) -> dict[str, list[str]]:
                     f"phrase '{phrase}' is already in concept '{owner[key]}'",
                 )
         concepts[concept.id] = concept.phrases
-    return concepts
+    family_of: dict[str, int] = {}
+    for index, family in enumerate(parsed.contrasts):
+        line = _line_of(node, ["contrasts", index])
+        if len(set(family)) < 2:
+            raise WatchlistFileError(path, line, "a contrast family needs two or more concepts")
+        for concept_id in family:
+            if concept_id not in concepts:
+                raise WatchlistFileError(path, line, f"unknown concept '{concept_id}' in contrasts")
+            if family_of.setdefault(concept_id, index) != index:
+                raise WatchlistFileError(
+                    path, line, f"concept '{concept_id}' is in two contrast families"
+                )
+    if len(parsed.contrasts) > MAX_CONTRASTS:
+        raise WatchlistFileError(
+            path, _line_of(node, ["contrasts"]), f"at most {MAX_CONTRASTS} contrast families"
+        )
+    return concepts, [tuple(family) for family in parsed.contrasts]
 
 
 def shipped_watchlists_dir() -> Path:
@@ -385,6 +417,8 @@ class Catalog:
     companies: dict[str, CompanySpec] = field(default_factory=dict)
     # Concept id -> equivalent phrases (``lexicon.yaml``), for story grouping.
     lexicon: dict[str, list[str]] = field(default_factory=dict)
+    # Contrast families of lexicon concepts (``lexicon.yaml``), for story grouping.
+    contrasts: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def load_catalog(folder: Path) -> Catalog:
@@ -397,7 +431,7 @@ def load_catalog(folder: Path) -> Catalog:
         catalog.companies = {c.id: c for c in load_company_file(company_path)}
     lexicon_path = folder / LEXICON_FILE
     if lexicon_path.exists():
-        catalog.lexicon = load_lexicon_file(lexicon_path)
+        catalog.lexicon, catalog.contrasts = read_lexicon(lexicon_path)
     for path in sorted(folder.glob("*.yaml")):
         if path.name in _NOT_WATCHLISTS:
             continue
@@ -512,4 +546,6 @@ def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
             elif edit.action == "remove":
                 spec.include = [p for p in spec.include if p.lower() != edit.value.lower()]
                 spec.exclude = [p for p in spec.exclude if p.lower() != edit.value.lower()]
-    return Catalog(watchlists=watchlists, companies=companies, lexicon=base.lexicon)
+    return Catalog(
+        watchlists=watchlists, companies=companies, lexicon=base.lexicon, contrasts=base.contrasts
+    )

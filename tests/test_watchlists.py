@@ -132,6 +132,22 @@ def test_edits_replay_over_the_shipped_catalog_without_changing_it() -> None:
             "'duties' is already in concept 'tariff'",
         ),
         ('concepts:\n  - id: tariff\n    phrases: ["—"]\n', 3, "has no letter or digit"),
+        (
+            "concepts:\n  - id: aa\n    phrases: [levy]\ncontrasts:\n  - [aa, nowhere]\n",
+            5,
+            "unknown concept 'nowhere' in contrasts",
+        ),
+        (
+            "concepts:\n  - id: aa\n    phrases: [levy]\ncontrasts:\n  - [aa, aa]\n",
+            5,
+            "needs two or more concepts",
+        ),
+        (
+            "concepts:\n  - id: aa\n    phrases: [levy]\n  - id: bb\n    phrases: [duty]\n"
+            "  - id: cc\n    phrases: [surtax]\ncontrasts:\n  - [aa, bb]\n  - [cc, aa]\n",
+            10,
+            "concept 'aa' is in two contrast families",
+        ),
     ],
 )
 def test_bad_lexicon_reports_line_and_reason(
@@ -155,3 +171,16 @@ def test_lexicon_is_loaded_beside_the_watchlists_and_kept_by_edits(tmp_path: Pat
     edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
     assert edited.lexicon == catalog.lexicon
     assert "tariff" in load_catalog(shipped_watchlists_dir()).lexicon
+
+
+def test_contrast_families_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
+    (tmp_path / "my-list.yaml").write_text(GOOD)
+    (tmp_path / "lexicon.yaml").write_text(
+        "concepts:\n  - id: s232\n    phrases: [Section 232]\n"
+        "  - id: s301\n    phrases: [Section 301]\ncontrasts:\n  - [s232, s301]\n"
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.contrasts == [("s232", "s301")]
+    edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
+    assert edited.contrasts == catalog.contrasts
+    assert ("anti-dumping", "countervailing") in load_catalog(shipped_watchlists_dir()).contrasts

@@ -12,11 +12,14 @@ for item, several times slower). The compiled one is used when it was built;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.compiled import PURE_PYTHON_ENV, load
 from bot.models import EventGuess
 from bot.stories.events import EVENT_RULES, EVENT_TYPES, EventRules, classify_event
+from bot.stories.tokens import topic_words
+from bot.watchlists import Catalog
 
 GROUPING: str
 if TYPE_CHECKING:
@@ -25,6 +28,14 @@ if TYPE_CHECKING:
 else:
     _module, GROUPING = load("bot.stories.grouping", "bot.stories.pygrouping")
     Assignment, StoryIndex, StoryRef = _module.Assignment, _module.StoryIndex, _module.StoryRef
+
+
+def index_for(catalog: Catalog, new_id: Callable[[], str] | None = None) -> StoryIndex:
+    """An empty story index that knows the catalog's topic words and contrast
+    families: the bot, ``policywatch match`` and the benchmarks all group with
+    the same knowledge of the catalog."""
+    return StoryIndex(new_id=new_id, topic_words=topic_words(catalog), contrasts=catalog.contrasts)
+
 
 __all__ = [
     "EVENT_RULES",
@@ -37,4 +48,5 @@ __all__ = [
     "StoryIndex",
     "StoryRef",
     "classify_event",
+    "index_for",
 ]

@@ -139,6 +139,7 @@ from datetime import UTC, datetime, timedelta
 from bot.stories.events import EVENT_TYPES
 from bot.stories import rules, tokens
 from bot.text import boundary_chars, fold
+from bot.watchlists import MAX_CONTRASTS as _MAX_CONTRASTS
 
 import_datetime()
 
@@ -182,6 +183,7 @@ cdef double MIN_ANSWER_COMPANY_OVERLAP = rules.MIN_ANSWER_COMPANY_OVERLAP
 cdef double NEVER = rules.NEVER
 cdef int32_t MAX_CANDIDATES = rules.MAX_CANDIDATES
 cdef int32_t MIN_SHARED = rules.MIN_SHARED
+cdef int MAX_CONTRASTS = _MAX_CONTRASTS
 cdef size_t SEED_ITEMS = rules.SEED_ITEMS
 cdef size_t WORD_CACHE_LIMIT = rules.WORD_CACHE_LIMIT
 cdef size_t COMPACT_STEMS = rules.COMPACT_STEMS
@@ -628,6 +630,7 @@ cdef struct Tally:
     uint32_t held
     bint common  # more than MAX_POSTING held it: the stories are not listed
     unsigned char kind  # SPECIFIC, TOPIC or CONCEPT: how much it may weigh
+    unsigned char family  # a concept's contrast family, numbered from 1; 0: none
 
 
 cdef struct Features:
@@ -637,6 +640,7 @@ cdef struct Features:
     vector[int32_t] watchlist_ids
     int type_code
     int64_t moment
+    uint64_t contrast_mask  # bit f - 1 for each contrast family f of its concepts
 
 
 # ---------------------------------------------------------------- the index
@@ -678,10 +682,11 @@ cdef class StoryIndex:
     cdef bint _strict  # a busy stretch (see assign)
     cdef dict _concept_ids  # concept -> stem id
     cdef set _topic_stems  # stems of topic words (bytes)
+    cdef dict _contrast_family  # concept stem (bytes, "~section-301") -> family from 1
 
     def __init__(
         self, *, window=timedelta(days=4), new_id=None, answer_window=timedelta(days=21),
-        topic_words=tokens.TOPIC_WORDS,
+        topic_words=tokens.TOPIC_WORDS, contrasts=(),
     ):
         self.window = window
         self.answer_window = max(answer_window, window)
@@ -699,6 +704,12 @@ cdef class StoryIndex:
         self._label_names = []
         self._concept_ids = {}
         self._topic_stems = _stems_of(topic_words)
+        self._contrast_family = {}
+        for number, family in enumerate(contrasts):
+            if number >= MAX_CONTRASTS:
+                raise ValueError(f"at most {MAX_CONTRASTS} contrast families")
+            for concept in family:
+                self._contrast_family[CONCEPT_MARK + concept.encode()] = number + 1
 
     # ------------------------------------------------------------ queries
 
@@ -744,6 +755,8 @@ cdef class StoryIndex:
                     or feats.company_ids != story.company_ids
                 ):
                     threshold = NEVER  # a busy stretch: one type, one set of companies
+                elif feats.contrast_mask and self._contrasts(story):
+                    threshold = NEVER  # another act of the same kind (Section 232, not 301)
             link = self._link_threshold(story)
             if threshold == NEVER and link == NEVER:
                 continue
@@ -841,11 +854,16 @@ cdef class StoryIndex:
         if summary:
             self._tokens(summary, feats.tokens, True)
         cdef int32_t concept_id
+        cdef unsigned char family
+        feats.contrast_mask = 0
         for concept in concepts:
             concept_id = self._concept_id(concept)
             if not self._is_marked(concept_id):
                 self._marked[concept_id >> 6] |= (<uint64_t>1) << (concept_id & 63)
                 feats.tokens.push_back(concept_id)
+                family = self._tally[concept_id].family
+                if family:
+                    feats.contrast_mask |= (<uint64_t>1) << (family - 1)
         self._label_list(companies, feats.company_ids)
         self._label_list(watchlists, feats.watchlist_ids)
         feats.entity_tokens.clear()
@@ -961,6 +979,10 @@ cdef class StoryIndex:
             self._stem_ids.add(size, h, stem_id)
             self._tally.resize(stem_id + 1)
             self._tally[stem_id].kind = self._stem_kind(stemmed, size)
+            if self._tally[stem_id].kind == CONCEPT:
+                self._tally[stem_id].family = self._contrast_family.get(
+                    (<const char*>stemmed)[:size], 0
+                )
             self._listed.resize(stem_id + 1)
             self._marked.resize((stem_id >> 6) + 1)
         return stem_id
@@ -1092,6 +1114,23 @@ cdef class StoryIndex:
         if not feats.watchlist_ids.empty() and not story.watchlist_ids.empty():
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
         return score
+
+    cdef bint _contrasts(self, StoryRef story) noexcept:
+        """Whether the story names a concept of a contrast family the item
+        names too, and shares none of that family with it: Section 232 and
+        Section 301, a preliminary and a final determination are different
+        acts however alike the rest of the words are."""
+        cdef uint64_t present = 0, shared = 0, bit
+        cdef unsigned char family
+        cdef const uint64_t* marked = self._marked.data()
+        for token in story.tokens:
+            family = self._tally[token].family
+            if family:
+                bit = (<uint64_t>1) << (family - 1)
+                present |= bit
+                if _has_bit(marked, token):
+                    shared |= bit
+        return (self._feats.contrast_mask & present & ~shared) != 0
 
     cdef bint _busy(self) except -1:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS

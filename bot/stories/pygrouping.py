@@ -84,6 +84,7 @@ from bot.stories.rules import (
     WORD_CACHE_LIMIT,
 )
 from bot.text import boundary_chars, fold
+from bot.watchlists import MAX_CONTRASTS
 
 __all__ = ["Assignment", "StoryIndex", "StoryRef"]
 
@@ -165,6 +166,18 @@ def _topic_stems(words: Iterable[str]) -> frozenset[str]:
             continue
         out.add(_stem(raw))
     return frozenset(out)
+
+
+def _contrast_bits(contrasts: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Concept id -> the bit of its contrast family (``lexicon.yaml``
+    ``contrasts``: at most MAX_CONTRASTS families)."""
+    bits: dict[str, int] = {}
+    for number, family in enumerate(contrasts):
+        if number >= MAX_CONTRASTS:
+            raise ValueError(f"at most {MAX_CONTRASTS} contrast families")
+        for concept in family:
+            bits[concept] = 1 << number
+    return bits
 
 
 def _words(text: str) -> list[str]:
@@ -372,6 +385,7 @@ class StoryIndex:
         new_id: Callable[[], str] | None = None,
         answer_window: timedelta = timedelta(days=21),
         topic_words: Iterable[str] = tokens.TOPIC_WORDS,
+        contrasts: Iterable[Iterable[str]] = (),
     ) -> None:
         self._window = window
         self._answer_window = max(answer_window, window)
@@ -391,6 +405,7 @@ class StoryIndex:
         self._held: list[int] = [0]
         self._common: list[bool] = [False]
         self._kind: list[int] = [SPECIFIC]
+        self._family: list[int] = [0]  # a concept's contrast family (its bit), or 0
         self._listed: list[list[int]] = [[]]
         self._word_stems: dict[str, int] = {}  # folded word -> stem id (a cache)
         self._label_ids: dict[str, int] = {}  # company or watchlist id -> label id
@@ -398,12 +413,14 @@ class StoryIndex:
         self._label_entities: list[tuple[int, ...]] = []  # label id -> stems of its name
         self._concept_ids: dict[str, int] = {}
         self._topic_stems = _topic_stems(topic_words)
+        self._contrast_bits = _contrast_bits(contrasts)
         # The current item (assign is not re-entered).
         self._tokens: list[int] = []  # unique stem ids, in order
         self._marked: set[int] = set()  # the same ids, to look up
         self._entity_tokens: set[int] = set()
         self._company_ids: tuple[int, ...] = ()
         self._watchlist_ids: tuple[int, ...] = ()
+        self._contrast_mask = 0  # the contrast families of the item's concepts
         self._type_code = OTHER
         self._moment = 0
         self._strict = False  # a busy stretch (see assign)
@@ -467,6 +484,8 @@ class StoryIndex:
                 threshold = join_row[story._type_code]
                 if strict and (type_code != story._type_code or company_ids != story._company_ids):
                     threshold = NEVER  # a busy stretch: one type, one set of companies
+                elif self._contrast_mask and self._contrasts(story):
+                    threshold = NEVER  # another act of the same kind (Section 232, not 301)
             link = self._link_threshold(story)
             if threshold == NEVER and link == NEVER:
                 continue
@@ -560,11 +579,14 @@ class StoryIndex:
         self._append_tokens(item.title, found, marked)
         if item.summary:
             self._append_tokens(item.summary, found, marked)
+        mask = 0
         for concept in concepts:
             concept_id = self._concept_id(concept)
             if concept_id not in marked:
                 marked.add(concept_id)
                 found.append(concept_id)
+                mask |= self._family[concept_id]
+        self._contrast_mask = mask
         self._company_ids = self._label_list(companies)
         self._watchlist_ids = self._label_list(watchlists)
         self._entity_tokens = {
@@ -612,6 +634,10 @@ class StoryIndex:
             self._held.append(0)
             self._common.append(False)
             self._kind.append(self._stem_kind(stem))
+            family = 0
+            if stem.startswith(CONCEPT_MARK):
+                family = self._contrast_bits.get(stem[len(CONCEPT_MARK) :], 0)
+            self._family.append(family)
             self._listed.append([])
         return stem_id
 
@@ -722,6 +748,21 @@ class StoryIndex:
         ):
             return NEUTRAL_CROSS_TEXT
         return MIN_JOIN_TEXT
+
+    def _contrasts(self, story: StoryRef) -> bool:
+        """Whether the story names a concept of a contrast family the item
+        names too, and shares none of that family with it: Section 232 and
+        Section 301, a preliminary and a final determination, 30D and 45X are
+        different acts however alike the rest of the words are."""
+        present = shared = 0
+        family, marked = self._family, self._marked
+        for token in story._tokens:
+            bit = family[token]
+            if bit:
+                present |= bit
+                if token in marked:
+                    shared |= bit
+        return bool(self._contrast_mask & present & ~shared)
 
     def _busy(self, candidates: list[int]) -> bool:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS
@@ -907,7 +948,7 @@ class StoryIndex:
         """Renumber the stems still held by live stories and forget the rest,
         so a long-running index does not keep every word it ever saw."""
         new_id = [0] * len(self._stems)
-        stems, held, common, kind = [""], [0], [False], [SPECIFIC]
+        stems, held, common, kind, family = [""], [0], [False], [SPECIFIC], [0]
         listed: list[list[int]] = [[]]
         for old in range(1, len(self._stems)):
             if self._held[old]:
@@ -916,10 +957,12 @@ class StoryIndex:
                 held.append(self._held[old])
                 common.append(self._common[old])
                 kind.append(self._kind[old])
+                family.append(self._family[old])
                 listed.append(self._listed[old])
         for story in self._by_id.values():
             story._tokens = [new_id[token] for token in story._tokens]
         self._stems, self._held, self._common, self._kind = stems, held, common, kind
+        self._family = family
         self._listed = listed
         self._stem_ids = {stem: k for k, stem in enumerate(stems) if k}
         # The last item's tokens name old ids: start afresh.

@@ -75,7 +75,7 @@ def _outcomes(
     seen_at: Sequence[datetime | None] = (),
 ) -> list[tuple[object, ...]]:
     """Every assignment, then every story record, of ``feed`` through a fresh index."""
-    index = module.StoryIndex(topic_words=TOPIC_WORDS, new_id=new_id)
+    index = module.StoryIndex(topic_words=TOPIC_WORDS, contrasts=_CATALOG.contrasts, new_id=new_id)
     rows: list[tuple[object, ...]] = []
     for n, (item, companies, watchlists, event, concepts) in enumerate(feed):
         placed = index.assign(
@@ -285,7 +285,7 @@ def test_rebuilt_index_agrees() -> None:
     # At startup the core replays stored assignments with add_existing, then
     # assigns new items: both must rebuild the same index from the same rows.
     feed = _fed(_synthetic(1200, random.Random(SEED + 1)))
-    stored = compiled.StoryIndex(topic_words=TOPIC_WORDS)
+    stored = compiled.StoryIndex(topic_words=TOPIC_WORDS, contrasts=_CATALOG.contrasts)
     history = []
     for item, companies, watchlists, event, concepts in feed[:800]:
         placed = stored.assign(item, companies, watchlists, event, concepts=concepts)
@@ -295,7 +295,7 @@ def test_rebuilt_index_agrees() -> None:
         history.append((placed.story_id, item, companies, watchlists, event, answers, concepts))
     results = []
     for module in (compiled, pure):
-        index = module.StoryIndex(topic_words=TOPIC_WORDS)
+        index = module.StoryIndex(topic_words=TOPIC_WORDS, contrasts=_CATALOG.contrasts)
         for story_id, item, companies, watchlists, event, answers, concepts in history:
             index.add_existing(
                 story_id,
