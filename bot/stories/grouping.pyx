@@ -26,7 +26,11 @@ Why it works this way
   *concepts* (``watchlists/lexicon.yaml``: groups of equivalent phrasings
   the matcher found: "levies"/"duties"/"tariffs", "30D"/"$7,500 EV tax
   break"), at most ``CONCEPT_CAP`` each, so that a Federal Register title and a
-  press headline about the same act share something. Shared companies and
+  press headline about the same act share something. Concepts of a
+  *contrast family* (``lexicon.yaml`` ``contrasts``: anti-dumping vs
+  countervailing, preliminary vs final, Section 232 vs 301) work the other
+  way: an item and a story that name different members of one family, and
+  none in common, never join, whatever else they share. Shared companies and
   watchlists add to the score; companies on both sides with none in common
   subtract. **No join without text**: an item joins only when the text term
   alone reaches ``QUIET_JOIN_TEXT``; companies, watchlists, type and time
