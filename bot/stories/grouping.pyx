@@ -187,6 +187,8 @@ cdef double MIN_ANSWER_COMPANY_OVERLAP = rules.MIN_ANSWER_COMPANY_OVERLAP
 cdef double NEVER = rules.NEVER
 cdef int32_t MAX_CANDIDATES = rules.MAX_CANDIDATES
 cdef int32_t MIN_SHARED = rules.MIN_SHARED
+cdef int LINK_CANDIDATES = rules.LINK_CANDIDATES
+cdef int LINK_SCAN = rules.LINK_SCAN
 cdef int MAX_CONTRASTS = _MAX_CONTRASTS
 cdef size_t SEED_ITEMS = rules.SEED_ITEMS
 cdef size_t WORD_CACHE_LIMIT = rules.WORD_CACHE_LIMIT
@@ -215,6 +217,7 @@ cdef double _LINK[N_TYPES][N_TYPES]
 cdef bint _ANSWERS[N_TYPES][N_TYPES]  # an answer, not a follow-up
 cdef bint _CLAIM_ANSWER[N_TYPES]
 cdef bint _STANCE[N_TYPES]  # a claim/answer kind
+cdef bint _CAN_ANSWER[N_TYPES]  # may answer a claim: also looks up stories by company
 cdef int DEAL_REPORT = rules.DEAL_REPORT
 cdef int OTHER = rules.OTHER
 cdef dict _TYPE_CODE = rules.TYPE_CODE
@@ -231,6 +234,7 @@ cdef uint64_t MIX = 0x9E3779B97F4A7C15
 for _a in range(N_TYPES):
     _CLAIM_ANSWER[_a] = rules.CLAIM_ANSWER[_a]
     _STANCE[_a] = rules.STANCE[_a]
+    _CAN_ANSWER[_a] = rules.CAN_ANSWER[_a]
     for _b in range(N_TYPES):
         _JOIN[_a][_b] = rules.JOIN[_a][_b]
         _LINK[_a][_b] = rules.LINK[_a][_b]
@@ -1028,6 +1032,41 @@ cdef class StoryIndex:
     # ------------------------------------------------------------ matching
 
     cdef int _candidates(self) except -1:
+        """The candidate stories, into ``self._candidate_slots``: those sharing
+        the most of the item's rarest tokens, then, for an item that can
+        answer, recent stories about its companies."""
+        self._word_candidates()
+        if _CAN_ANSWER[self._feats.type_code] and not self._feats.company_ids.empty():
+            self._party_candidates()
+        return 0
+
+    cdef int _party_candidates(self) except -1:
+        """Append up to LINK_CANDIDATES of the newest stories (of the last
+        LINK_SCAN, in creation order) that started before the item, are still
+        within the answer window and share one of its companies: a claim
+        answered weeks later in other words shares too few rare words to be
+        found by them."""
+        cdef Features* feats = &self._feats
+        cdef int64_t horizon = feats.moment - self.answer_window_us
+        cdef int added = 0, scanned = 0
+        cdef StoryRef story
+        cdef vector[int32_t]* slots = &self._candidate_slots
+        for value in reversed(self._by_id.values()):
+            if scanned == LINK_SCAN or added == LINK_CANDIDATES:
+                break
+            scanned += 1
+            story = <StoryRef>value
+            if story.last_us < horizon or story.first_us >= feats.moment:
+                continue
+            if _jaccard(feats.company_ids, story.company_ids) == 0:
+                continue
+            if find(slots.begin(), slots.end(), story.slot) != slots.end():
+                continue
+            slots.push_back(story.slot)
+            added += 1
+        return 0
+
+    cdef int _word_candidates(self) except -1:
         """The live stories sharing the most of the item's rarest tokens, into
         ``self._candidate_slots``.
 

@@ -46,6 +46,7 @@ from bot.stories.events import EVENT_TYPES
 from bot.stories.rules import (
     ANSWERS,
     BOUNDARY_LIMIT,
+    CAN_ANSWER,
     BUSY_HOURS,
     BUSY_STORIES,
     CLAIM_ANSWER,
@@ -60,6 +61,8 @@ from bot.stories.rules import (
     INVERSE_ROOT,
     JOIN,
     LINK,
+    LINK_CANDIDATES,
+    LINK_SCAN,
     LINK_TIE_MARGIN,
     MAX_CANDIDATES,
     MAX_POSTING,
@@ -673,6 +676,33 @@ class StoryIndex:
     # ------------------------------------------------------------ matching
 
     def _candidates(self) -> list[int]:
+        """Slots of the live stories sharing the most of the item's rarest
+        tokens, then, for an item that can answer, recent stories about its
+        companies."""
+        out = self._word_candidates()
+        if CAN_ANSWER[self._type_code] and self._company_ids:
+            self._party_candidates(out)
+        return out
+
+    def _party_candidates(self, out: list[int]) -> None:
+        """Append up to LINK_CANDIDATES of the newest stories (of the last
+        LINK_SCAN, in creation order) that started before the item, are still
+        within the answer window and share one of its companies."""
+        horizon = self._moment - self._answer_window_us
+        mine = set(self._company_ids)
+        added = scanned = 0
+        for story in reversed(self._by_id.values()):
+            if scanned == LINK_SCAN or added == LINK_CANDIDATES:
+                break
+            scanned += 1
+            if story._last_us < horizon or story._first_us >= self._moment:
+                continue
+            if mine.isdisjoint(story._company_ids) or story._slot in out:
+                continue
+            out.append(story._slot)
+            added += 1
+
+    def _word_candidates(self) -> list[int]:
         """Slots of the live stories sharing the most of the item's rarest tokens."""
         held, common = self._held, self._common
         found = [

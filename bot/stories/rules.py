@@ -91,6 +91,12 @@ NEVER = -1.0
 MAX_POSTING = 64  # compiled size
 RETRIEVAL_TOKENS = 10  # compiled size
 MAX_CANDIDATES = 10
+# Stories found by shared words alone miss a claim answered weeks later in
+# other words. An item that can answer (a denial, a confirmation, a letter, a
+# hearing) and names companies also gets up to LINK_CANDIDATES of the most
+# recent stories about one of its companies, of the last LINK_SCAN stories.
+LINK_CANDIDATES = 10
+LINK_SCAN = 200
 MIN_SHARED = 2
 # A story's words are those of its first SEED_ITEMS items (see grouping.pyx).
 SEED_ITEMS = 4
@@ -152,6 +158,7 @@ ANSWERS: tuple[tuple[bool, ...], ...] = tuple(
 )
 CLAIM_ANSWER: tuple[bool, ...] = tuple(name in CLAIM_ANSWERS for name in EVENT_TYPES)
 STANCE: tuple[bool, ...] = tuple(name in STANCES for name in EVENT_TYPES)
+CAN_ANSWER: tuple[bool, ...] = tuple(name in ANSWERABLE for name in EVENT_TYPES)
 # 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
 # a very common word is worth little.
 INVERSE_ROOT: tuple[float, ...] = (0.0, *(1.0 / math.sqrt(n) for n in range(1, MAX_POSTING + 1)))

@@ -225,3 +225,20 @@ def test_pieces_of_one_event_do_not_make_a_day_busy() -> None:
     ):
         busy.add_existing(f"o{k}", _item(f"o{k}", title, 4), ("byd",), (), "other")
     assert _assign(busy, later).is_new_story
+
+
+def test_a_late_answer_in_other_words_finds_its_claim_through_the_companies() -> None:
+    # The denial shares no rare word with the claim, and sixty other stories
+    # come between: found by words alone, the claim would not even be a
+    # candidate. An answer also looks at recent stories about its companies.
+    index = StoryIndex()
+    claim = _item("c", "Ford weighs wider CATL licence for Kentucky storage cells, sources say", 0)
+    first = _assign(index, claim, ("ford", "catl"), ("catl-licensing",))
+    for n in range(60):
+        other = _item(f"o{n}", f"Lawmakers debate item {n} zeta{n} omega{n} delta{n}", 1 + n)
+        _assign(index, other, (), ("ev-tariffs",))
+    denial = _item("d", "CATL denies it is negotiating a new agreement with Ford", 24 * 10)
+    placed = _assign(index, denial, ("ford", "catl"), ("catl-licensing",))
+    assert classify_event(denial).event_type == "denial"
+    assert placed.is_new_story
+    assert placed.answers == first.story_id
