@@ -46,9 +46,9 @@ from bot.stories.events import EVENT_TYPES
 from bot.stories.rules import (
     ANSWERS,
     BOUNDARY_LIMIT,
-    CAN_ANSWER,
     BUSY_HOURS,
     BUSY_STORIES,
+    CAN_ANSWER,
     CLAIM_ANSWER,
     CLAIM_BONUS,
     COMPACT_RATIO,

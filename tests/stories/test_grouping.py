@@ -228,17 +228,35 @@ def test_pieces_of_one_event_do_not_make_a_day_busy() -> None:
 
 
 def test_a_late_answer_in_other_words_finds_its_claim_through_the_companies() -> None:
-    # The denial shares no rare word with the claim, and sixty other stories
-    # come between: found by words alone, the claim would not even be a
-    # candidate. An answer also looks at recent stories about its companies.
+    # Ten days later the denial shares only the company names with the claim,
+    # and its own rarer words (the summary's) crowd those names out of the
+    # lookup by words: the claim would not even be a candidate. An item that
+    # can answer also looks at the recent stories about its companies.
     index = StoryIndex()
     claim = _item("c", "Ford weighs wider CATL licence for Kentucky storage cells, sources say", 0)
     first = _assign(index, claim, ("ford", "catl"), ("catl-licensing",))
-    for n in range(60):
-        other = _item(f"o{n}", f"Lawmakers debate item {n} zeta{n} omega{n} delta{n}", 1 + n)
-        _assign(index, other, (), ("ev-tariffs",))
-    denial = _item("d", "CATL denies it is negotiating a new agreement with Ford", 24 * 10)
-    placed = _assign(index, denial, ("ford", "catl"), ("catl-licensing",))
+    words = [
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+        "echo",
+        "foxtrot",
+        "golf",
+        "hotel",
+        "india",
+        "juliet",
+        "kilo",
+        "lima",
+    ]
+    for n in range(4):
+        recall = _item(f"r{n}", f"Ford recalls trim{n} pickups over defect{n}", 1 + n)
+        _assign(index, recall, ("ford",), ())
+    for n, word in enumerate(words):
+        notice = _item(f"n{n}", f"Tariff notice {word} filler{n}", 10 + n)
+        _assign(index, notice, (), ("ev-tariffs",))
+    denial = _item("d", "CATL denies negotiating new agreement with Ford", 24 * 10, " ".join(words))
     assert classify_event(denial).event_type == "denial"
+    placed = _assign(index, denial, ("ford", "catl"), ("catl-licensing",))
     assert placed.is_new_story
     assert placed.answers == first.story_id
