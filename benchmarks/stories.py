@@ -43,7 +43,7 @@ import argparse
 import itertools
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -176,6 +176,25 @@ def false_merges(result: Run) -> list[tuple[str, str]]:
     return pairs(ids, gold, result.story_of)[3]
 
 
+def type_confusion(gold: dict[str, str], predicted: dict[str, str]) -> list[str]:
+    """Per labelled event type: how many are typed right, what the rest
+    become, and the precision of predicting it (one line per type)."""
+    by_gold: dict[str, Counter[str]] = defaultdict(Counter)
+    guessed: Counter[str] = Counter()
+    for item_id, label in gold.items():
+        by_gold[label][predicted[item_id]] += 1
+        guessed[predicted[item_id]] += 1
+    lines = []
+    for label in sorted(set(by_gold) | set(guessed)):
+        row = by_gold[label]
+        wrong = ", ".join(f"{n} {kind}" for kind, n in row.most_common() if kind != label)
+        lines.append(
+            f"  confusion {label:14} {row[label]:3}/{sum(row.values()):<3} right, "
+            f"precision {row[label]}/{guessed[label]}" + (f"; typed as {wrong}" if wrong else "")
+        )
+    return lines
+
+
 def score(result: Run) -> tuple[dict[str, float], list[str]]:
     """The metrics of a run on a labelled set, and its mistakes as lines."""
     rows = result.rows
@@ -208,6 +227,7 @@ def score(result: Run) -> tuple[dict[str, float], list[str]]:
             errors.append(
                 f"  type {i} {labels[i]['event_type']:14} -> {result.reasons[i]:48} {titles[i][:60]}"
             )
+    errors += type_confusion({i: data["event_type"] for i, data in labels.items()}, result.types)
 
     # Links, per item, by relation.
     for relation in ("answer", "follow_up"):

@@ -65,6 +65,68 @@ PHRASINGS = [
 ]
 
 
+# The evaluation set's practice (benchmarks/data/README.md): a plan under study
+# is a report even when it names a tariff or a rule; the party confirming is
+# deal_confirmed; reactions and statements are other; a reply to lawmakers is a
+# letter; a refused tariff request is a tariff action.
+PRACTICE = [
+    ("Regulator poised to tighten battery credit rules, sources say", "deal_report"),
+    ("Automaker plans to raise prices on imported models as tariffs bite", "deal_report"),
+    ("Treasury weighs delay of foreign-content rules for battery credit", "deal_report"),
+    ("Carmaker said to study a Chinese partner's model for its plant", "deal_report"),
+    ("Carmaker to build hybrids with Chinese partner from 2027", "deal_report"),
+    ("Cell maker verhandelt mit Zulieferer über Werk", "deal_report"),
+    (
+        "Carmaker confirms Chinese partner for its plant after weeks of speculation",
+        "deal_confirmed",
+    ),
+    ("Weeks after denying it, carmaker cuts its stake in the venture", "deal_confirmed"),
+    ("Carmaker picks supplier's plant for its first European cars", "deal_confirmed"),
+    ("Battery maker: no licensing deal with automaker", "denial"),
+    ("Agency says no decision on licensed battery technology", "denial"),
+    ("Cell maker shuts down talk of a licence", "denial"),
+    ("Dealers warn new fees would hit EV sales", "other"),
+    ("Supplier shrugs off tariff bill aimed at imported cars", "other"),
+    ("Supplier defends its factory after Senate hearing", "other"),
+    ("Carmaker tells lawmakers its partner gets no access to data", "letter"),
+    ("Chair issues subpoena to battery maker's US unit", "letter"),
+    ("Senators hear from port officials on crane security", "hearing"),
+    ("Ottawa denies carmaker's bid to exempt imported cars from surtax", "tariff_action"),
+    ("Commerce slaps anti-dumping duties on imported anode material", "tariff_action"),
+    ("IRS grants reprieve on tracing rules for the factory credit", "tax_guidance"),
+    ("Automaker raises its tariff hit estimate to $2 billion", "financial"),
+    ("Carmaker posts record quarterly deliveries", "financial"),
+]
+
+
+@pytest.mark.parametrize(("title", "expected"), PRACTICE)
+def test_the_evaluation_sets_practice(title: str, expected: str) -> None:
+    assert _type(title).event_type == expected, _type(title).reason
+
+
+def test_company_release_announces_what_the_news_reports() -> None:
+    title = "Automaker to offer Chinese driver assistance in China-market models"
+    assert _type(title, kind="company").event_type == "deal_confirmed"
+    assert _type(title).event_type == "deal_report"
+    partnership = "Automaker and EV maker extend strategic cooperation"
+    assert _type(partnership, kind="company").event_type == "deal_confirmed"
+    assert _type(partnership).event_type == "other"
+
+
+def test_federal_register_tariff_notice_is_a_tariff_action() -> None:
+    notice = "Graphite From China: Final Affirmative Antidumping Determination"
+    guess = _type(notice, kind="federal_register")
+    assert (guess.event_type, guess.reason) == (
+        "tariff_action",
+        'tariff_action: "antidumping" in title',
+    )
+    credit = "Clean Vehicle Credits; Recapture After Termination"
+    assert _type(credit, kind="federal_register").event_type == "rule"
+    # A tariff-rate quota is a quota, not a tariff action.
+    quota = "Tariff-rate quota allocations for raw cane sugar"
+    assert _type(quota, kind="federal_register").event_type == "rule"
+
+
 @pytest.mark.parametrize(("title", "expected"), PHRASINGS)
 def test_phrasings_from_the_tune_half(title: str, expected: str) -> None:
     assert _type(title).event_type == expected, _type(title).reason
@@ -128,7 +190,7 @@ def test_summary_only_read_when_title_is_silent() -> None:
         "Ford spokesperson: no talks with Xiaomi", "The FT said the two discussed a venture."
     )
     assert claim_in_summary.event_type == "denial"
-    guess = _type("Xiaomi: no car sales outside China until 2027", "It dismissed talk of a launch.")
+    guess = _type("Xiaomi car sales stay inside China until 2027", "It dismissed talk of a launch.")
     assert guess.event_type == "denial"
     assert guess.reason.endswith("in summary")
 
