@@ -21,7 +21,8 @@ plan or move ("Treasury poised to ...", "Ford plans to raise prices"),
 ``deal_confirmed`` the party announcing or confirming one, ``other`` covers
 reactions and statements.
 
-1. **Source kind first.** An SEC item is a ``filing``; a Federal Register
+1. **Source kind first.** An SEC item is a ``filing`` (an 8-K entering a
+   "material definitive agreement" is a ``deal_confirmed``); a Federal Register
    document is a ``rule`` (rules and notices), unless its title names duties
    or a trade remedy ("antidumping", "Section 301", "adjustment of imports"):
    then it is a ``tariff_action``. Publishers of record say what a document is
@@ -111,6 +112,8 @@ EVENT_TYPES: tuple[str, ...] = (
 # carries titles in those languages, folded without accents ("prüft" is "pruft").
 _CUES: dict[str, tuple[str, ...]] = {
     "filing": ("8-k", "10-k", "10-q", "form 8", "sec filing"),
+    # An 8-K under Item 1.01 reports a deal the company entered into.
+    "deal_filed": ("material definitive agreement",),
     "denial": (
         "completely false",
         "false report",
@@ -154,8 +157,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "shot down",
         "inaccurate",
     ),
-    # "Ford: no talks ...", "'No plans' ...", "Toyota says no ...": a quoted
-    # or attributed "no" in a headline is a denial.
     "denial!": (
         "denies",
         "denied",
@@ -165,8 +166,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "refutes",
         "disputes",
         "disputed",
-        ": no",
-        "'no",
         "says no",
         "has no",
         "niega",
@@ -175,7 +174,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "denial",
         "dementiert",
         "dement",
-        "smentisce",
     ),
     "reject_verb": (
         "rejects",
@@ -200,7 +198,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "confirm",
         "confirmed",
         "it's official",
-        "officially",
         "after all",
         "after denying",
         "docket shows",
@@ -283,9 +280,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "won't change",
         "praises",
         "hails",
-        "invitation",
-        "opens door",
-        "opens the door",
         "sparks speculation",
         "on reports of",
         "will cooperate",
@@ -411,7 +405,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "doubles",
         "triples",
         "expands",
-        "scraps",
         "waives",
         "slashes",
         "reduces",
@@ -431,20 +424,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         "charges",
         "books",
         "forecast",
-        "outlook",
         "net income",
-        "operating income",
         "cost it",
         "will cost",
         "tariff hit",
-        "hit estimate",
         "dollar hit",
         "deliveries",
         "delivers",
-        "q1",
-        "q2",
-        "q3",
-        "q4",
     ),
     "deal_confirmed!": (
         "signs",
@@ -460,6 +446,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "greenlight",
         "green light",
         "luz verde",
+        "compra",
         "memorandum of understanding",
         "agreement",
         "picks",
@@ -538,7 +525,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         "report:",
         "nikkei says",
         "ft says",
-        "wsj reports",
         "negocia",
         "negocian",
         "negociam",
@@ -587,6 +573,7 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
     "ruled out": ("rule", "tax_doc"),
     "rule out": ("rule", "tax_doc"),
     "credit card": ("credit_term",),
+    "has no comment": ("denial",),
     "committee report:": ("deal_report",),
 }
 
@@ -629,9 +616,15 @@ class EventRules:
         self, kind: str, cues: Spans, blocks: Spans, text: str, title_end: int
     ) -> EventGuess:
         """Source kind, then title, then summary, then fallbacks (module docstring)."""
-        if kind == "sec":
-            return _BY_SOURCE["sec"]
         title = _field(cues, blocks, title_end, True)
+        if kind == "sec":
+            # An SEC item is a filing, unless it is the 8-K that confirms a deal.
+            if "deal_filed" in title:
+                return EventGuess(
+                    "deal_confirmed",
+                    f'deal_confirmed: "{_phrase(title, "deal_filed", text)}" in an SEC filing',
+                )
+            return _BY_SOURCE["sec"]
         if kind == "federal_register":
             # The Federal Register prints rules and notices; a notice of duties
             # (anti-dumping, Section 301, Section 232) is a tariff action.

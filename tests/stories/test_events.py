@@ -82,7 +82,7 @@ PRACTICE = [
     ),
     ("Weeks after denying it, carmaker cuts its stake in the venture", "deal_confirmed"),
     ("Carmaker picks supplier's plant for its first European cars", "deal_confirmed"),
-    ("Battery maker: no licensing deal with automaker", "denial"),
+    ("Battery maker says no licensing deal is under negotiation", "denial"),
     ("Agency says no decision on licensed battery technology", "denial"),
     ("Cell maker shuts down talk of a licence", "denial"),
     ("Dealers warn new fees would hit EV sales", "other"),
@@ -158,6 +158,8 @@ def test_reason_quotes_the_phrase_and_field() -> None:
 def test_source_kind_decides_for_federal_register_and_sec() -> None:
     assert _type("Sugar quota allocations", kind="federal_register").event_type == "rule"
     assert _type("Current report", kind="sec").event_type == "filing"
+    entry = "Automaker — 8-K: item 1.01 Entry into a Material Definitive Agreement"
+    assert _type(entry, kind="sec").event_type == "deal_confirmed"
     reason = _type("Anything at all", kind="federal_register").reason
     assert reason == "rule: source is federal_register"
 
@@ -177,6 +179,7 @@ def test_congress_and_agency_fallbacks() -> None:
 def test_declined_to_comment_is_not_a_denial() -> None:
     guess = _type("Xiaomi declined to comment on the Ford venture")
     assert guess.event_type != "denial"
+    assert _type("Xiaomi has no comment on the Ford venture").event_type != "denial"
     assert _type("Tesla cuts prices", "Xiaomi declined to comment.").event_type == "other"
 
 
