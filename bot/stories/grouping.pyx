@@ -55,6 +55,11 @@ Why it works this way
   first ``SEED_ITEMS`` items; later items join it without adding words. A bag
   that grew with every item would come to hold most of the vocabulary, match
   everything and swallow unrelated items one after another.
+* **A reaction is not the act.** An item typed ``other`` (a statement, a
+  reaction: "BYD shrugs off the tariff bill") never joins a story of a
+  specific type; it may follow it up. A formal act (a bill, a rule, guidance,
+  a tariff action, a filing) may *answer* a reported plan: the late
+  confirmation, in the document's words.
 * **Event type gates joining.** A claim (``deal_report``), a confirmation, a
   denial, a letter and a hearing are different events even when worded alike,
   so they never share a story: "report, then denial" is two linked stories,
@@ -89,9 +94,11 @@ Xiaomi discussed US EV venture"), so stories compare bags of content words: the
 words of the folded title and summary (as the matcher folds them), minus stop
 words, each reduced to a stem by the rule in :mod:`bot.stories.tokens`.
 
-The thresholds and weights were chosen from coarse grids on the tuning half of
+The thresholds and weights were chosen by a random search on
 ``benchmarks/data/stories_eval.jsonl`` (at its own times and squeezed into one
-day) and the development set, never on the held-out half or the burst file
+day), keeping a change only when it helped both of that set's halves and did
+not hurt the development set much; never on ``stories_fresh.jsonl`` (the
+held-out set) or the burst file
 (``python -m benchmarks.stories`` reports all of them). They live in
 :mod:`bot.stories.rules`, which the pure-Python implementation
 (:mod:`bot.stories.pygrouping`, used when this module could not be compiled)

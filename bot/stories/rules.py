@@ -36,20 +36,32 @@ _ANSWERABLE_BY_ALL = frozenset(
 )
 # Which story types an answering item may answer (at ANSWER_THRESHOLD). Any
 # other earlier story may be *followed up* by any item (at FOLLOW_THRESHOLD).
+# A formal act (a bill filed, a rule, guidance, a tariff action, a filing)
+# answers the report that said it was coming: the late confirmation of a
+# reported plan, in the words of the document.
+_REPORTED_PLAN = frozenset({"deal_report"})
 ANSWERABLE: dict[str, frozenset[str]] = {
     "denial": frozenset({"deal_report", "deal_confirmed", "other"}),
     "deal_confirmed": frozenset({"deal_report", "other"}),
     "letter": _ANSWERABLE_BY_ALL,
     "hearing": _ANSWERABLE_BY_ALL,
+    "bill": _REPORTED_PLAN,
+    "rule": _REPORTED_PLAN,
+    "tax_guidance": _REPORTED_PLAN,
+    "tariff_action": _REPORTED_PLAN,
+    "filing": _REPORTED_PLAN,
 }
+# The kinds whose answers come weeks later in other words: they also look up
+# recent stories about their companies (rules.LINK_CANDIDATES).
+ANSWERING_KINDS = frozenset({"denial", "deal_confirmed", "letter", "hearing"})
 # Answers that a report of talks is the natural claim for.
 CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
 
 # ---------------------------------------------------------------- thresholds and weights
 
 SAME_TYPE_THRESHOLD = 0.4
-LOOSE_THRESHOLD = 0.6
-MIXED_THRESHOLD = 0.9
+LOOSE_THRESHOLD = 0.54
+MIXED_THRESHOLD = 1.6
 ANSWER_THRESHOLD = 0.4
 FOLLOW_THRESHOLD = 0.6
 # The text term (shared words and concepts, 0..1) an item needs to join a
@@ -59,13 +71,13 @@ FOLLOW_THRESHOLD = 0.6
 # claim/answer kind on either side: a rule and tax guidance, a tariff action
 # and other) on a quiet stretch, with the same set of companies: NEUTRAL_CROSS_TEXT.
 MIN_JOIN_TEXT = 0.7
-QUIET_JOIN_TEXT = 0.2
-NEUTRAL_CROSS_TEXT = 0.5
+QUIET_JOIN_TEXT = 0.25
+NEUTRAL_CROSS_TEXT = 0.3
 BUSY_STORIES = 3
-BUSY_HOURS = 12
+BUSY_HOURS = 6
 # The most one shared stem weighs: a topic word (tokens.topic_words) and a
 # lexicon concept; any other word weighs 1/sqrt(live stories holding it).
-TOPIC_CAP = 0.3
+TOPIC_CAP = 0.33
 CONCEPT_CAP = 0.5
 # What all shared topic words of a pair weigh together, on a busy stretch and
 # on a quiet one: alone they never reach the join text.
@@ -73,16 +85,16 @@ TOPIC_TOTAL = 0.3
 QUIET_TOPIC_TOTAL = 0.6
 # The text term is the shared weight over the smaller bag, at most TEXT_CAP stems.
 TEXT_CAP = 4.0
-COMPANY_WEIGHT = 0.3
-WATCHLIST_WEIGHT = 0.1
-DISJOINT_COMPANY_PENALTY = 0.3
-RECENCY_WEIGHT = 0.1
+COMPANY_WEIGHT = 0.33
+WATCHLIST_WEIGHT = 0.07
+DISJOINT_COMPANY_PENALTY = 0.48
+RECENCY_WEIGHT = 0.144
 CLAIM_BONUS = 0.2
 # Link to the earliest story scoring within LINK_TIE_MARGIN of the best: when
 # outlets' reports of one claim ended up as several stories, an answer answers
 # the first.
 LINK_TIE_MARGIN = 0.1
-MIN_ANSWER_COMPANY_OVERLAP = 0.5
+MIN_ANSWER_COMPANY_OVERLAP = 0.55
 # "No threshold": the pair may not join (or link) at all.
 NEVER = -1.0
 
@@ -95,9 +107,9 @@ MAX_CANDIDATES = 10
 # other words. An item that can answer (a denial, a confirmation, a letter, a
 # hearing) and names companies also gets up to LINK_CANDIDATES of the most
 # recent stories about one of its companies, of the last LINK_SCAN stories.
-LINK_CANDIDATES = 10
+LINK_CANDIDATES = 5
 LINK_SCAN = 200
-MIN_SHARED = 2
+MIN_SHARED = 1
 # A story's words are those of its first SEED_ITEMS items (see grouping.pyx).
 SEED_ITEMS = 4
 # Words remembered with their stems before the cache is cleared (stems stay).
@@ -121,6 +133,10 @@ def join_threshold(item_type: str, story_type: str) -> float:
     """The score an item needs to join a story of ``story_type``, or NEVER."""
     if item_type == story_type and item_type != "other":
         return SAME_TYPE_THRESHOLD
+    if item_type == "other" and story_type != "other":
+        # A reaction or statement ("BYD shrugs off the tariff bill") does not
+        # join the act it reacts to: it may follow it up, as its own line.
+        return NEVER
     if item_type in STANCES and story_type in STANCES:
         return NEVER
     if "other" in (item_type, story_type):
@@ -158,7 +174,7 @@ ANSWERS: tuple[tuple[bool, ...], ...] = tuple(
 )
 CLAIM_ANSWER: tuple[bool, ...] = tuple(name in CLAIM_ANSWERS for name in EVENT_TYPES)
 STANCE: tuple[bool, ...] = tuple(name in STANCES for name in EVENT_TYPES)
-CAN_ANSWER: tuple[bool, ...] = tuple(name in ANSWERABLE for name in EVENT_TYPES)
+CAN_ANSWER: tuple[bool, ...] = tuple(name in ANSWERING_KINDS for name in EVENT_TYPES)
 # 1/sqrt(live stories holding a token), capped: rarer than MAX_POSTING or not,
 # a very common word is worth little.
 INVERSE_ROOT: tuple[float, ...] = (0.0, *(1.0 / math.sqrt(n) for n in range(1, MAX_POSTING + 1)))
