@@ -23,15 +23,18 @@ import ahocorasick
 
 from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
-from bot.text import fold, fold_phrase
+from bot.text import FOLD, fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
 
-SCAN: str  # "compiled", or why the pure-Python twin is used (`policywatch --version`)
+# "compiled", or why the pure-Python twins are used (`policywatch --version`);
+# folding (bot/fold.pyx) is named apart only when it differs from the scan.
+SCAN: str
 if TYPE_CHECKING:
     from bot.scan import scan
 else:  # compiled (bot/scan.pyx) when it was built, else its pure-Python twin
-    _scanner, SCAN = load("bot.scan", "bot.pyscan")
+    _scanner, _SCAN = load("bot.scan", "bot.pyscan")
     scan = _scanner.scan
+    SCAN = _SCAN if _SCAN == FOLD else f"{_SCAN}; folding {FOLD}"
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
