@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot import fold as compiled_fold
 from bot import pyfold, pyscan, scan
-from bot.matcher import Matcher
+from bot.matcher import Matcher, MatchResult
+from bot.models import Item
 from bot.stories import EVENT_RULES
 from bot.text import fold
 from bot.watchlists import load_catalog, shipped_watchlists_dir
@@ -37,6 +38,52 @@ def test_scan_agrees_on_every_labelled_and_sample_item() -> None:
         assert pyscan.scan(automaton, folded) == compiled, text
         hits += sum(len(spans) for spans in compiled.values())
     assert hits > len(texts)  # the items do hit phrases: the comparison is not vacuous
+
+
+class _PureMatcher(Matcher):
+    """The matcher on the pure-Python per-hit loop and rules, whatever is built."""
+
+    _engine = pyscan
+
+
+def _items() -> list[Item]:
+    paths = [*sorted((ROOT / "benchmarks/data").glob("*.jsonl")), ROOT / "bot/sample/items.jsonl"]
+    lines = [line for path in paths for line in path.read_text("utf-8").splitlines() if line]
+    return [Item.from_json(json.loads(line)) for line in lines]
+
+
+def _as_tuple(result: MatchResult) -> tuple[object, ...]:
+    return (
+        result.watchlists,
+        result.companies,
+        result.concepts,
+        list(result.evidence.items()),
+        result.event,
+        result.explain(),
+    )
+
+
+def test_rules_agree_on_every_labelled_and_sample_item() -> None:
+    catalog = load_catalog(shipped_watchlists_dir())
+    compiled, pure = Matcher(catalog, events=EVENT_RULES), _PureMatcher(catalog, events=EVENT_RULES)
+    assert compiled._engine is scan
+    items = _items()
+    matched = 0
+    for item in items:
+        got = _as_tuple(compiled.match(item))
+        assert got == _as_tuple(pure.match(item)), item.id
+        matched += bool(got[0]) and bool(got[1])
+    assert matched > 100  # watchlists and companies both found in many items
+
+
+def test_words_apart_agrees_on_random_spans() -> None:
+    rng = random.Random(19)
+    for _ in range(20000):
+        text = "".join(rng.choices("ab |", k=rng.randrange(1, 30)))
+        one, other = (sorted(rng.sample(range(len(text) + 1), 2)) for _ in range(2))
+        title_end = rng.randrange(0, len(text) + 1)
+        args = (text, (one[0], one[1]), (other[0], other[1]), title_end)
+        assert pyscan.words_apart(*args) == scan.words_apart(*args), args
 
 
 def test_suffix_end_agrees_on_random_text() -> None:
