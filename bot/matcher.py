@@ -23,7 +23,7 @@ import ahocorasick
 
 from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
-from bot.pyscan import Driver
+from bot.pyscan import SEPARATOR, Driver, locate
 from bot.text import FOLD, fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
 
@@ -46,7 +46,7 @@ CONCEPT = 9
 Role = tuple[int, str, int]
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
-_SEPARATOR = " | "
+_SEPARATOR = SEPARATOR
 
 
 class EventTyping(Protocol):
@@ -108,35 +108,10 @@ class MatchResult:
 
     def explain(self) -> dict[str, Any]:
         """The evidence of every watchlist and company as JSON-ready dicts
-        (:meth:`Hit.to_json`), built straight from the spans: ``policywatch
-        match`` explains every item, and a Hit object per span cost more than
-        the match."""
-        title, joined, positions = self.source
-        evidence = self.evidence
-        # A span is often evidence for a company and a watchlist alike
-        # ("CATL"): its dict is built once and shared by both lists.
-        made: dict[RawHit, dict[str, Any]] = {}
-
-        def as_json(spans: list[RawHit]) -> list[dict[str, Any]]:
-            out = []
-            for span in _outermost(spans) if len(spans) > 1 else spans:
-                shown = made.get(span)
-                if shown is None:
-                    text, field, start, end = _locate(span, title, joined, positions)
-                    shown = made[span] = {
-                        "phrase": text.lower(),
-                        "field": field,
-                        "start": start,
-                        "end": end,
-                        "text": text,
-                    }
-                out.append(shown)
-            return out
-
-        return {
-            "watchlists": {k: as_json(evidence[("watchlist", k)]) for k in self.watchlists},
-            "companies": {k: as_json(evidence[("company", k)]) for k in self.companies},
-        }
+        (:meth:`Hit.to_json`), built straight from the spans (compiled, see
+        :func:`bot.pyscan.explain`): ``policywatch match`` explains every item,
+        and a Hit object per span cost more than the match."""
+        return _scanner.explain(self.watchlists, self.companies, self.evidence, *self.source)
 
 
 class Matcher:
@@ -292,39 +267,6 @@ class Matcher:
         )
 
 
-def _outermost(raw: list[RawHit]) -> list[RawHit]:
-    """The distinct spans of ``raw`` that no other span contains, in text order.
-
-    One sort and one sweep: ordered by start, longest first, a span lies
-    inside an earlier one exactly when it ends no later than the furthest end
-    seen so far (a long document holds thousands of hits; comparing every pair
-    took 45 ms for 320 KB)."""
-    if len(raw) == 1:  # most evidence is one phrase
-        return raw
-    out = []
-    reach = -1
-    for span in sorted(set(raw), key=lambda span: (span[0], -span[1])):
-        if span[1] > reach:
-            out.append(span)
-            reach = span[1]
-    return out
-
-
-def _locate(
-    raw_hit: RawHit, title: str, joined: str, positions: list[int] | None
-) -> tuple[str, str, int, int]:
-    """Where a span of the folded text lies in the original: (text, field,
-    start, end) in that field's own offsets."""
-    start, end = raw_hit
-    o_start = positions[start] if positions else start
-    o_end = positions[end - 1] + 1 if positions else end
-    text = joined[o_start:o_end]
-    summary_offset = len(title) + len(_SEPARATOR)
-    if o_start >= summary_offset:
-        return text, "summary", o_start - summary_offset, o_end - summary_offset
-    return text, "title", o_start, o_end
-
-
 def _hits(
     raw: list[RawHit],
     title: str,
@@ -336,10 +278,10 @@ def _hits(
     a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
     as redundant. ``made`` caches hits already built for this item."""
     out = []
-    for raw_hit in _outermost(raw):
+    for raw_hit in _scanner.outermost(raw):
         hit = made.get(raw_hit)
         if hit is None:
-            text, field, start, end = _locate(raw_hit, title, joined, positions)
+            text, field, start, end = locate(raw_hit, title, joined, positions)
             hit = Hit(phrase=text.lower(), field=field, start=start, end=end, text=text)
             made[raw_hit] = hit
         out.append(hit)

@@ -59,6 +59,10 @@ Evidence = dict[tuple[str, str], list[RawHit]]
 # event cue (True, tag) or blocker (False, tag), or a lexicon concept's id.
 Driver = Union["Company", "Rule", tuple[bool, str], str]
 
+# Between the title and the summary in the text scanned: not a word or space
+# character, so no phrase can span the two.
+SEPARATOR = " | "
+
 # The hits of a role no phrase of the item matched (never appended to).
 _NONE: list[RawHit] = []
 
@@ -206,3 +210,76 @@ def words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int:
 def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:
     start, end = hit
     return any(o[0] < end and start < o[1] for o in others)
+
+
+# ------------------------------------------------------------ explanations
+
+
+def explain(
+    watchlists: list[str],
+    companies: list[str],
+    evidence: Evidence,
+    title: str,
+    joined: str,
+    positions: list[int] | None,
+) -> dict[str, Any]:
+    """The evidence of every watchlist and company as JSON-ready dicts
+    (:meth:`~bot.models.Hit.to_json`) in original-text offsets per field,
+    built straight from the spans of an item's text (title, SEPARATOR,
+    summary). A span is often evidence for a company and a watchlist alike
+    ("CATL"): its dict is built once and shared by both lists."""
+    made: dict[RawHit, dict[str, Any]] = {}
+
+    def as_json(spans: list[RawHit]) -> list[dict[str, Any]]:
+        out = []
+        for span in outermost(spans) if len(spans) > 1 else spans:
+            shown = made.get(span)
+            if shown is None:
+                text, field, start, end = locate(span, title, joined, positions)
+                shown = made[span] = {
+                    "phrase": text.lower(),
+                    "field": field,
+                    "start": start,
+                    "end": end,
+                    "text": text,
+                }
+            out.append(shown)
+        return out
+
+    return {
+        "watchlists": {k: as_json(evidence[("watchlist", k)]) for k in watchlists},
+        "companies": {k: as_json(evidence[("company", k)]) for k in companies},
+    }
+
+
+def outermost(raw: list[RawHit]) -> list[RawHit]:
+    """The distinct spans of ``raw`` that no other span contains, in text order.
+
+    One sort and one sweep: ordered by start, longest first, a span lies
+    inside an earlier one exactly when it ends no later than the furthest end
+    seen so far (a long document holds thousands of hits; comparing every pair
+    took 45 ms for 320 KB)."""
+    if len(raw) == 1:  # most evidence is one phrase
+        return raw
+    out = []
+    reach = -1
+    for span in sorted(set(raw), key=lambda span: (span[0], -span[1])):
+        if span[1] > reach:
+            out.append(span)
+            reach = span[1]
+    return out
+
+
+def locate(
+    raw_hit: RawHit, title: str, joined: str, positions: list[int] | None
+) -> tuple[str, str, int, int]:
+    """Where a span of the folded text lies in the original: (text, field,
+    start, end) in that field's own offsets."""
+    start, end = raw_hit
+    o_start = positions[start] if positions else start
+    o_end = positions[end - 1] + 1 if positions else end
+    text = joined[o_start:o_end]
+    summary_offset = len(title) + len(SEPARATOR)
+    if o_start >= summary_offset:
+        return text, "summary", o_start - summary_offset, o_end - summary_offset
+    return text, "title", o_start, o_end

@@ -237,3 +237,71 @@ cdef bint _overlaps_any(tuple hit, list others):
         if <Py_ssize_t>other[0] < end and start < <Py_ssize_t>other[1]:
             return True
     return False
+
+
+# ------------------------------------------------------------ explanations
+
+from bot.pyscan import SEPARATOR
+
+cdef Py_ssize_t SEPARATOR_LENGTH = len(SEPARATOR)
+
+
+def explain(list watchlists, list companies, dict evidence, str title, str joined, object positions):
+    """The evidence of every watchlist and company as JSON-ready dicts."""
+    cdef dict made = {}, shown_watchlists = {}, shown_companies = {}
+    cdef object key
+    for key in watchlists:
+        shown_watchlists[key] = _as_json(evidence[("watchlist", key)], made, title, joined, positions)
+    for key in companies:
+        shown_companies[key] = _as_json(evidence[("company", key)], made, title, joined, positions)
+    return {"watchlists": shown_watchlists, "companies": shown_companies}
+
+
+cdef list _as_json(list spans, dict made, str title, str joined, object positions):
+    cdef list out = []
+    cdef object span, shown
+    cdef str text, field
+    cdef Py_ssize_t start, end, offset
+    for span in (outermost(spans) if len(spans) > 1 else spans):
+        shown = made.get(span)
+        if shown is None:
+            start = (<tuple>span)[0]
+            end = (<tuple>span)[1]
+            if positions:
+                start = (<list>positions)[start]
+                end = <Py_ssize_t>(<list>positions)[end - 1] + 1
+            text = joined[start:end]
+            offset = len(title) + SEPARATOR_LENGTH
+            field = "title"
+            if start >= offset:
+                field = "summary"
+                start -= offset
+                end -= offset
+            shown = made[span] = {
+                "phrase": text.lower(),
+                "field": field,
+                "start": start,
+                "end": end,
+                "text": text,
+            }
+        out.append(shown)
+    return out
+
+
+def _outer_first(tuple span):
+    return (span[0], -span[1])
+
+
+cpdef list outermost(list raw):
+    """The distinct spans of ``raw`` that no other span contains, in text order."""
+    if len(raw) == 1:
+        return raw
+    cdef list out = []
+    cdef Py_ssize_t reach = -1, end
+    cdef tuple span
+    for span in sorted(set(raw), key=_outer_first):
+        end = span[1]
+        if end > reach:
+            out.append(span)
+            reach = end
+    return out

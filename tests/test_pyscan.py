@@ -70,10 +70,21 @@ def test_rules_agree_on_every_labelled_and_sample_item() -> None:
     items = _items()
     matched = 0
     for item in items:
-        got = _as_tuple(compiled.match(item))
+        result = compiled.match(item)
+        got = _as_tuple(result)
         assert got == _as_tuple(pure.match(item)), item.id
+        explained = (result.watchlists, result.companies, result.evidence, *result.source)
+        assert pyscan.explain(*explained) == scan.explain(*explained), item.id
         matched += bool(got[0]) and bool(got[1])
     assert matched > 100  # watchlists and companies both found in many items
+
+
+def test_outermost_agrees_on_random_spans() -> None:
+    rng = random.Random(19)
+    for _ in range(5000):
+        raw = [(start, start + rng.randrange(1, 8)) for start in rng.choices(range(20), k=5)]
+        raw = raw[: rng.randrange(1, 6)]
+        assert pyscan.outermost(raw) == scan.outermost(raw), raw
 
 
 def test_words_apart_agrees_on_random_spans() -> None:
