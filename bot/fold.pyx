@@ -87,10 +87,13 @@ cdef tuple _collapse(Py_UCS4 *chars, Py_ssize_t size, Py_UCS4 *out):
     return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, kept), positions
 
 
-def fold(str text):
+def fold(object value):
     """Fold ``text`` for matching; returns (folded, positions) where
     ``positions[i]`` is the index in ``text`` of folded character ``i``, or
     None when every character kept its place (see :func:`bot.pyfold.fold`)."""
+    if not isinstance(value, str):  # a str subclass (a parsed word) is welcome
+        raise TypeError(f"fold() needs a str, not {type(value).__name__}")
+    cdef str text = <str>value
     cdef Py_ssize_t i, size = len(text)
     cdef Py_UCS4 c, folded, previous = 0
     cdef bint in_place = True, doubled = False

@@ -246,7 +246,7 @@ from bot.pyscan import SEPARATOR
 cdef Py_ssize_t SEPARATOR_LENGTH = len(SEPARATOR)
 
 
-def explain(list watchlists, list companies, dict evidence, str title, str joined, object positions):
+def explain(list watchlists, list companies, dict evidence, object title, object joined, object positions):
     """The evidence of every watchlist and company as JSON-ready dicts."""
     cdef dict made = {}, shown_watchlists = {}, shown_companies = {}
     cdef object key
@@ -257,10 +257,10 @@ def explain(list watchlists, list companies, dict evidence, str title, str joine
     return {"watchlists": shown_watchlists, "companies": shown_companies}
 
 
-cdef list _as_json(list spans, dict made, str title, str joined, object positions):
+cdef list _as_json(list spans, dict made, object title, object joined, object positions):
     cdef list out = []
-    cdef object span, shown
-    cdef str text, field
+    cdef object span, shown, text
+    cdef str field
     cdef Py_ssize_t start, end, offset
     for span in (outermost(spans) if len(spans) > 1 else spans):
         shown = made.get(span)

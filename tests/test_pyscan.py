@@ -140,3 +140,11 @@ _FOLD_ALPHABET = (
     + "\u0301\u0300\u20dd"
     + "éÖßİıǅﬁ²ẞЖ小Ｆ🚗\U0001d400"
 )
+
+
+def test_fold_takes_str_subclasses_like_the_twin() -> None:
+    class Word(str):  # the command grammar folds its parsed words
+        pass
+
+    for text in ("Pause  EV-Tariffs", "Société Générale", "ascii"):
+        assert compiled_fold.fold(Word(text)) == pyfold.fold(Word(text)) == pyfold.fold(text)
