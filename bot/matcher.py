@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,15 +23,18 @@ import ahocorasick
 
 from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
-from bot.text import fold, fold_phrase
+from bot.pyscan import SEPARATOR, Driver, locate
+from bot.text import FOLD, fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
 
-SCAN: str  # "compiled", or why the pure-Python twin is used (`policywatch --version`)
+# "compiled", or why the pure-Python twins are used (`policywatch --version`);
+# folding (bot/fold.pyx) is named apart only when it differs from the scan.
+SCAN: str
 if TYPE_CHECKING:
-    from bot.scan import scan
+    from bot import scan as _scanner
 else:  # compiled (bot/scan.pyx) when it was built, else its pure-Python twin
-    _scanner, SCAN = load("bot.scan", "bot.pyscan")
-    scan = _scanner.scan
+    _scanner, _SCAN = load("bot.scan", "bot.pyscan")
+    SCAN = _SCAN if _SCAN == FOLD else f"{_SCAN}; folding {FOLD}"
 
 # Role codes. A role is (code, owner, group): owner is a watchlist or company
 # id or an event cue tag (for EVENT_BLOCK: the tag blocked), group the index of
@@ -43,7 +46,7 @@ CONCEPT = 9
 Role = tuple[int, str, int]
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
-_SEPARATOR = " | "
+_SEPARATOR = SEPARATOR
 
 
 class EventTyping(Protocol):
@@ -105,35 +108,10 @@ class MatchResult:
 
     def explain(self) -> dict[str, Any]:
         """The evidence of every watchlist and company as JSON-ready dicts
-        (:meth:`Hit.to_json`), built straight from the spans: ``policywatch
-        match`` explains every item, and a Hit object per span cost more than
-        the match."""
-        title, joined, positions = self.source
-        evidence = self.evidence
-        # A span is often evidence for a company and a watchlist alike
-        # ("CATL"): its dict is built once and shared by both lists.
-        made: dict[RawHit, dict[str, Any]] = {}
-
-        def as_json(spans: list[RawHit]) -> list[dict[str, Any]]:
-            out = []
-            for span in _outermost(spans) if len(spans) > 1 else spans:
-                shown = made.get(span)
-                if shown is None:
-                    text, field, start, end = _locate(span, title, joined, positions)
-                    shown = made[span] = {
-                        "phrase": text.lower(),
-                        "field": field,
-                        "start": start,
-                        "end": end,
-                        "text": text,
-                    }
-                out.append(shown)
-            return out
-
-        return {
-            "watchlists": {k: as_json(evidence[("watchlist", k)]) for k in self.watchlists},
-            "companies": {k: as_json(evidence[("company", k)]) for k in self.companies},
-        }
+        (:meth:`Hit.to_json`), built straight from the spans (compiled, see
+        :func:`bot.pyscan.explain`): ``policywatch match`` explains every item,
+        and a Hit object per span cost more than the match."""
+        return _scanner.explain(self.watchlists, self.companies, self.evidence, *self.source)
 
 
 class Matcher:
@@ -148,6 +126,9 @@ class Matcher:
     tuple was hashed anew for every hit), and the rules look their hits up by
     number, compiled per rule and per company.
     """
+
+    # The compiled per-hit loop and rules, or their pure-Python twins.
+    _engine = _scanner
 
     def __init__(self, catalog: Catalog, events: EventTyping | None = None) -> None:
         self.catalog = catalog
@@ -211,11 +192,13 @@ class Matcher:
             """A role's number; -1 (never found) when no phrase carries it."""
             return numbers.get(role, -1)
 
-        # What a role number leads to: a company (for its alias and weak roles)
-        # or a rule (for its include role); event cues and blockers by tag.
-        self._drivers: dict[int, _Company | _Rule | tuple[bool, str]] = {}
+        # What a role number leads to: a company (for its alias and weak roles),
+        # a rule (for its include role), an event cue or blocker (by tag), or
+        # a lexicon concept the item names (story grouping compares them).
+        engine = self._engine
+        self._drivers: dict[int, Driver] = {}
         for company_id in sorted(catalog.companies):
-            entry = _Company(
+            entry = engine.Company(
                 company_id,
                 role_id((ALIAS, company_id, 0)),
                 role_id((WEAK, company_id, 0)),
@@ -228,14 +211,21 @@ class Matcher:
                 if role_number >= 0:
                     self._drivers[role_number] = entry
         for key, (wl_id, spec) in specs.items():
-            compiled = _Rule.of(wl_id, spec, role_id((EXCLUDE, wl_id, 0)), key, role_id)
+            groups = tuple(
+                (
+                    role_id((REQUIRE, key, index)),
+                    tuple(("company", p[1:]) for p in group if p.startswith("@")),
+                )
+                for index, group in enumerate(spec.require)
+            )
+            rule = engine.Rule(wl_id, role_id((EXCLUDE, wl_id, 0)), groups, spec.near, spec.title)
             if (role_number := role_id((INCLUDE, key, 0))) >= 0:
-                self._drivers[role_number] = compiled
-        for (code, tag, _), role_number in numbers.items():
+                self._drivers[role_number] = rule
+        for (code, owner, _), role_number in numbers.items():
             if code in (EVENT_CUE, EVENT_BLOCK):
-                self._drivers[role_number] = (code == EVENT_CUE, tag)
-        # Lexicon concepts the item names (story grouping compares them).
-        self._concepts = {n: owner for (code, owner, _), n in numbers.items() if code == CONCEPT}
+                self._drivers[role_number] = (code == EVENT_CUE, owner)
+            elif code == CONCEPT:
+                self._drivers[role_number] = owner
 
     def phrases(self) -> list[str]:
         """Every folded phrase in the automaton (for benchmarks and debugging)."""
@@ -248,224 +238,33 @@ class Matcher:
         # word or space character, so no phrase can span the two.
         joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
-        # The boundary checks and the filing of each hit under its roles run
-        # compiled (bot/scan.pyx): in Python they cost more than the scan.
-        found = scan(self._automaton, folded)
-        result = MatchResult()
+        # The boundary checks, the filing of each hit under its roles and the
+        # rules over the hits run compiled (bot/scan.pyx): in Python they cost
+        # more than the scan.
+        engine = self._engine
+        found = engine.scan(self._automaton, folded)
         events = self.events
         if not found:
+            result = MatchResult()
             if events is not None:
                 result.event = events.without_cues(item.source_kind)
             return result
-        result.source = (item.title, joined, positions)
         title_end = (
             len(item.title) if positions is None else bisect_left(positions, len(item.title))
         )
-        # One pass over the roles found sorts out the companies, the rules
-        # they may prove (run in the order their include phrases hit) and the
-        # event cues and blockers.
-        companies: list[_Company] = []
-        rules: list[tuple[_Rule, list[RawHit]]] = []
-        cues: dict[str, list[RawHit]] = {}
-        blocks: dict[str, list[RawHit]] = {}
-        drivers = self._drivers
-        for role_number, spans in found.items():
-            driver = drivers.get(role_number)
-            if driver is None:
-                continue
-            kind = type(driver)
-            if kind is _Rule:
-                rules.append((driver, spans))  # type: ignore[arg-type]
-            elif kind is _Company:
-                if driver not in companies:
-                    companies.append(driver)  # type: ignore[arg-type]
-            elif driver[0]:  # type: ignore[index]
-                cues[driver[1]] = spans  # type: ignore[index]
-            else:
-                blocks[driver[1]] = spans  # type: ignore[index]
+        watchlists, companies, concepts, evidence, cues, blocks = engine.evaluate(
+            found, self._drivers, folded, title_end
+        )
+        event = NOT_TYPED
         if events is not None:
-            result.event = (
+            event = (
                 events.decide(item.source_kind, cues, blocks, folded, title_end)
                 if cues
                 else events.without_cues(item.source_kind)
             )
-        if companies:
-            if len(companies) > 1:
-                companies.sort(key=_company_id)
-            for company in companies:
-                company.match(found, result)
-        if rules:
-            self._match_watchlists(rules, found, result, folded, title_end)
-        if self._concepts:
-            concepts = self._concepts
-            result.concepts = [concepts[n] for n in found if n in concepts]
-        return result
-
-    def _match_watchlists(
-        self,
-        rules: list[tuple[_Rule, list[RawHit]]],
-        found: dict[int, list[RawHit]],
-        result: MatchResult,
-        folded: str,
-        title_end: int,
-    ) -> None:
-        matched = result.watchlists
-        evidence = result.evidence
-        for rule, include_hits in rules:
-            if rule.watchlist in matched or rule.exclude in found:
-                continue
-            groups: list[list[RawHit]] = []
-            for require, refs in rule.groups:
-                hits = found.get(require, _NONE)
-                for ref in refs:
-                    companies = evidence.get(ref)
-                    if companies is not None:
-                        hits = hits + companies
-                if not hits:
-                    break
-                groups.append(hits)
-            else:
-                proof = rule.prove(include_hits, groups, folded, title_end)
-                if proof:
-                    matched.append(rule.watchlist)
-                    evidence[("watchlist", rule.watchlist)] = proof
-        matched.sort()
-
-
-# The hits of a role no phrase of the item matched (never appended to).
-_NONE: list[RawHit] = []
-
-
-@dataclass(frozen=True, slots=True)
-class _Company:
-    """A company's role numbers: aliases, weak aliases, context words (None
-    when it has none, so weak aliases need no context) and exclusions."""
-
-    id: str
-    alias: int
-    weak: int
-    context: int | None
-    exclude: int
-
-    def match(self, found: dict[int, list[RawHit]], result: MatchResult) -> None:
-        """Add the company to ``result`` when its hits name it."""
-        blockers = found.get(self.exclude)
-        strong = found.get(self.alias, _NONE)
-        weak = _NONE
-        if blockers:
-            strong = [h for h in strong if not _overlaps_any(h, blockers)]
-        elif self.context is None or self.context in found:
-            weak = found.get(self.weak, _NONE)
-        if strong or weak:
-            result.companies.append(self.id)
-            result.evidence[("company", self.id)] = strong + weak
-
-
-def _company_id(company: _Company) -> str:
-    return company.id
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A compiled :class:`~bot.watchlists.RuleSpec`: its watchlist, the role
-    number of the watchlist's exclusions, per require group the role number of
-    its phrases and the evidence keys ("company", id) of the companies that may
-    meet it, and the placement tests."""
-
-    watchlist: str
-    exclude: int
-    groups: tuple[tuple[int, tuple[tuple[str, str], ...]], ...]
-    near: int | None
-    title: bool
-
-    @classmethod
-    def of(
-        cls, watchlist: str, spec: RuleSpec, exclude: int, key: str, number: Callable[[Role], int]
-    ) -> _Rule:
-        groups = tuple(
-            (
-                number((REQUIRE, key, index)),
-                tuple(("company", p[1:]) for p in group if p.startswith("@")),
-            )
-            for index, group in enumerate(spec.require)
+        return MatchResult(
+            watchlists, companies, concepts, evidence, (item.title, joined, positions), event
         )
-        return cls(watchlist, exclude, groups, spec.near, spec.title)
-
-    def prove(
-        self, anchors: list[RawHit], groups: list[list[RawHit]], folded: str, title_end: int
-    ) -> list[RawHit]:
-        """The evidence (an include hit, then one hit per require group), or []
-        when the placement tests fail. Only the hits already found are read, so
-        this costs nothing like a second scan."""
-        if self.title:
-            anchors = [hit for hit in anchors if hit[0] < title_end]
-        if self.near is None:
-            return [anchors[0]] + [group[0] for group in groups] if anchors else []
-        near = self.near
-        for anchor in anchors:
-            proof = [anchor]
-            for group in groups:
-                for hit in group:
-                    if _words_apart(folded, anchor, hit, title_end) <= near:
-                        proof.append(hit)
-                        break
-                else:
-                    break
-            else:
-                return proof
-        return []
-
-
-def _words_apart(folded: str, one: RawHit, other: RawHit, title_end: int) -> int:
-    """How many words lie between two hits (0 when they touch or overlap).
-    The title runs on into the summary, as a reader reads them, so a company in
-    the headline is near a word that opens the summary; the separator between
-    them is not a word."""
-    first, second = (one, other) if one[0] <= other[0] else (other, one)
-    if second[0] < first[1]:
-        return 0
-    spaces = folded.count(" ", first[1], second[0])
-    if first[1] <= title_end < second[0]:
-        spaces -= 1
-    return max(spaces - 1, 0)
-
-
-def _overlaps_any(hit: RawHit, others: list[RawHit]) -> bool:
-    start, end = hit
-    return any(o[0] < end and start < o[1] for o in others)
-
-
-def _outermost(raw: list[RawHit]) -> list[RawHit]:
-    """The distinct spans of ``raw`` that no other span contains, in text order.
-
-    One sort and one sweep: ordered by start, longest first, a span lies
-    inside an earlier one exactly when it ends no later than the furthest end
-    seen so far (a long document holds thousands of hits; comparing every pair
-    took 45 ms for 320 KB)."""
-    if len(raw) == 1:  # most evidence is one phrase
-        return raw
-    out = []
-    reach = -1
-    for span in sorted(set(raw), key=lambda span: (span[0], -span[1])):
-        if span[1] > reach:
-            out.append(span)
-            reach = span[1]
-    return out
-
-
-def _locate(
-    raw_hit: RawHit, title: str, joined: str, positions: list[int] | None
-) -> tuple[str, str, int, int]:
-    """Where a span of the folded text lies in the original: (text, field,
-    start, end) in that field's own offsets."""
-    start, end = raw_hit
-    o_start = positions[start] if positions else start
-    o_end = positions[end - 1] + 1 if positions else end
-    text = joined[o_start:o_end]
-    summary_offset = len(title) + len(_SEPARATOR)
-    if o_start >= summary_offset:
-        return text, "summary", o_start - summary_offset, o_end - summary_offset
-    return text, "title", o_start, o_end
 
 
 def _hits(
@@ -479,10 +278,10 @@ def _hits(
     a hit inside a longer one ("Ford Motor" inside "Ford Motor Co.") is dropped
     as redundant. ``made`` caches hits already built for this item."""
     out = []
-    for raw_hit in _outermost(raw):
+    for raw_hit in _scanner.outermost(raw):
         hit = made.get(raw_hit)
         if hit is None:
-            text, field, start, end = _locate(raw_hit, title, joined, positions)
+            text, field, start, end = locate(raw_hit, title, joined, positions)
             hit = Hit(phrase=text.lower(), field=field, start=start, end=end, text=text)
             made[raw_hit] = hit
         out.append(hit)

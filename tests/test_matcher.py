@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.compiled import load
-from bot.matcher import Matcher, _outermost
+from bot.matcher import Matcher
 from bot.models import Item
 from bot.stories.events import EVENT_RULES, NOT_TYPED, EventGuess
 from bot.watchlists import (
@@ -23,7 +23,8 @@ from bot.watchlists import (
 )
 
 # The implementation the matcher uses here (compiled, or its pure-Python twin).
-suffix_end = load("bot.scan", "bot.pyscan")[0].suffix_end
+_engine = load("bot.scan", "bot.pyscan")[0]
+suffix_end, _outermost = _engine.suffix_end, _engine.outermost
 
 
 def _item(title: str, summary: str = "") -> Item:

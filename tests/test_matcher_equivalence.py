@@ -36,10 +36,10 @@ from bot.matcher import (
     MatchResult,
     RawHit,
     Role,
-    _overlaps_any,
-    _words_apart,
 )
 from bot.models import Item
+from bot.pyscan import _overlaps_any
+from bot.pyscan import words_apart as _words_apart
 from bot.scan import suffix_end
 from bot.stories.events import EVENT_RULES
 from bot.text import fold, fold_phrase

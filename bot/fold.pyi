@@ -1,0 +1,3 @@
+"""Types of the compiled :mod:`bot.fold` (see fold.pyx for why it is compiled)."""
+
+def fold(text: str) -> tuple[str, list[int] | None]: ...
