@@ -51,11 +51,13 @@ ANSWERABLE: dict[str, frozenset[str]] = {
     "tariff_action": _REPORTED_PLAN,
     "filing": _REPORTED_PLAN,
 }
-# The kinds whose answers come weeks later in other words: they also look up
-# recent stories about their companies (rules.LINK_CANDIDATES).
-ANSWERING_KINDS = frozenset({"denial", "deal_confirmed", "letter", "hearing"})
 # Answers that a report of talks is the natural claim for.
 CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
+# Denials and confirmations come weeks later in other words: they also look
+# up recent stories about their companies (LINK_CANDIDATES). Letters and
+# hearings do not: with no shared words, a letter would link to whatever its
+# company did last (a Ford letter "answering" a Ford Energy report).
+ANSWERING_KINDS = CLAIM_ANSWERS
 
 # ---------------------------------------------------------------- thresholds and weights
 
@@ -104,9 +106,9 @@ MAX_POSTING = 64  # compiled size
 RETRIEVAL_TOKENS = 10  # compiled size
 MAX_CANDIDATES = 10
 # Stories found by shared words alone miss a claim answered weeks later in
-# other words. An item that can answer (a denial, a confirmation, a letter, a
-# hearing) and names companies also gets up to LINK_CANDIDATES of the most
-# recent stories about one of its companies, of the last LINK_SCAN stories.
+# other words. A denial or confirmation (ANSWERING_KINDS) that names
+# companies also gets up to LINK_CANDIDATES of the most recent stories about
+# one of its companies, of the last LINK_SCAN stories.
 LINK_CANDIDATES = 5
 LINK_SCAN = 200
 MIN_SHARED = 1

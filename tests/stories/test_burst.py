@@ -34,10 +34,10 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 pytestmark = pytest.mark.usefixtures("grouping")
 
 # Item pairs of two labelled events that share a story, as measured when this
-# test was written (benchmarks.stories, 2026-12-07). The goal is none; these
-# bounds keep a change from hiding more of a busy day than today, and the
-# failure message lists every pair.
-MERGED_PAIRS_AT_MOST = {"burst": 2, "held-out half in a day": 5}
+# test was last changed (benchmarks.stories, 2026-12-07: the held-out set's
+# one look). The goal is none; these bounds keep a change from hiding more of
+# a busy day than today, and the failure message lists every pair.
+MERGED_PAIRS_AT_MOST = {"burst": 1, "held-out set in a day": 3}
 
 
 @pytest.fixture(scope="module")

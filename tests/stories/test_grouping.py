@@ -231,7 +231,8 @@ def test_a_late_answer_in_other_words_finds_its_claim_through_the_companies() ->
     # Ten days later the denial shares only the company names with the claim,
     # and its own rarer words (the summary's) crowd those names out of the
     # lookup by words: the claim would not even be a candidate. An item that
-    # can answer also looks at the recent stories about its companies.
+    # can answer (a denial, a confirmation) also looks at the recent stories
+    # about its companies.
     index = StoryIndex()
     claim = _item("c", "Ford weighs wider CATL licence for Kentucky storage cells, sources say", 0)
     first = _assign(index, claim, ("ford", "catl"), ("catl-licensing",))

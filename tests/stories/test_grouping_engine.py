@@ -794,15 +794,26 @@ def _types_after(types: Sequence[str]) -> tuple[str, int]:
     return story.event_type, len(story.item_ids)
 
 
+def test_a_reaction_does_not_join_the_act_it_reacts_to() -> None:
+    # An "other" item (a statement, a reaction) joins an "other" story but not
+    # a story that already has a specific type.
+    index = StoryIndex()
+    act = _assign(index, _item("t0", STORY, 0), "rule")
+    reaction = _assign(index, _item("t1", STORY, 0.5), "other")
+    retold = _assign(index, _item("t2", STORY, 1), "rule")
+    assert reaction.story_id != act.story_id
+    assert retold.story_id == act.story_id
+
+
 def test_event_type_is_the_dominant_specific_type() -> None:
     assert _types_after(["other"]) == ("other", 1)
     assert _types_after(["other", "other"]) == ("other", 2)
     # "other" only when nothing else is known, however many "other" items there are.
     assert _types_after(["other", "rule"]) == ("rule", 2)
-    assert _types_after(["rule", "other", "other", "other"]) == ("rule", 4)
+    assert _types_after(["other", "other", "other", "rule"]) == ("rule", 4)
     # The most frequent specific type.
     assert _types_after(["rule", "filing", "filing"]) == ("filing", 3)
-    assert _types_after(["other", "rule", "filing", "other", "filing", "other"]) == ("filing", 6)
+    assert _types_after(["other", "other", "other", "rule", "filing", "filing"]) == ("filing", 6)
     assert _types_after(["filing", "rule", "rule", "rule", "filing"]) == ("rule", 5)
 
 
