@@ -31,7 +31,7 @@ def load_devset(path: Path = DATA / "devset.jsonl") -> list[tuple[Item, dict[str
 def load_relevance_set(
     path: Path, halves: frozenset[str] = frozenset({"tune", "holdout"})
 ) -> list[tuple[Item, dict[str, Any]]]:
-    """A relevance set's (item, labels) pairs, refusing any item whose ``half``
+    """A labelled set's (item, labels) pairs, refusing any item whose ``half``
     is not one of ``halves``: the held-out set must be held out whole, so an
     item marked for tuning there is a data error, not something to skip."""
     rows = load_devset(path)

@@ -51,7 +51,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATA, load_devset, precision_recall
+from benchmarks.common import DATA, load_devset, load_relevance_set, precision_recall
 from bot.matcher import Matcher
 from bot.models import Item
 from bot.stories import EVENT_RULES, GROUPING, index_for
@@ -73,9 +73,10 @@ def shipped_matcher() -> Matcher:
     return Matcher(load_catalog(shipped_watchlists_dir()), events=EVENT_RULES)
 
 
-def load_rows(path: Path) -> list[Row]:
-    """(item, labels) pairs in publication order."""
-    rows = load_devset(path)
+def load_rows(path: Path, halves: frozenset[str] | None = None) -> list[Row]:
+    """(item, labels) pairs in publication order; with ``halves``, refusing
+    any item whose ``half`` is not one of them."""
+    rows = load_relevance_set(path, halves) if halves else load_devset(path)
     return sorted(rows, key=lambda row: row[0].published or datetime.min.replace(tzinfo=UTC))
 
 
@@ -339,13 +340,7 @@ def burst_runs(
 
 def load_fresh() -> list[Row]:
     """The held-out set (every row ``half: holdout``), or nothing if absent."""
-    if not FRESH_FILE.exists():
-        return []
-    rows = load_rows(FRESH_FILE)
-    for item, labels in rows:
-        if labels.get("half") != "holdout":
-            raise ValueError(f"{FRESH_FILE}: item {item.id} has half={labels.get('half')!r}")
-    return rows
+    return load_rows(FRESH_FILE, frozenset({"holdout"})) if FRESH_FILE.exists() else []
 
 
 def evaluate(show_errors: bool = False) -> dict[str, float]:

@@ -46,7 +46,6 @@ CONCEPT = 9
 Role = tuple[int, str, int]
 # A raw hit: (start, end) in the folded title + separator + summary.
 RawHit = tuple[int, int]
-_SEPARATOR = SEPARATOR
 
 
 class EventTyping(Protocol):
@@ -236,7 +235,7 @@ class Matcher:
     def match(self, item: Item) -> MatchResult:
         # Title and summary are scanned as one string; the separator is not a
         # word or space character, so no phrase can span the two.
-        joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
+        joined = item.title + SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
         # The boundary checks, the filing of each hit under its roles and the
         # rules over the hits run compiled (bot/scan.pyx): in Python they cost

@@ -350,11 +350,6 @@ def load_company_file(path: Path) -> list[CompanySpec]:
     return parsed.companies
 
 
-def load_lexicon_file(path: Path) -> dict[str, list[str]]:
-    """Concept id -> phrases (see :func:`read_lexicon`)."""
-    return read_lexicon(path)[0]
-
-
 def read_lexicon(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
     """Concept id -> phrases, and the contrast families. Ids are unique and a
     phrase (folded) names one concept only: a phrase in two concepts would make
@@ -466,7 +461,7 @@ def validate_folder(folder: Path) -> list[WatchlistFileError]:
             problems.append(exc)
     if (folder / LEXICON_FILE).exists():
         try:
-            load_lexicon_file(folder / LEXICON_FILE)
+            read_lexicon(folder / LEXICON_FILE)
         except WatchlistFileError as exc:
             problems.append(exc)
     for path in sorted(folder.glob("*.yaml")):

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from bot.matcher import (
-    _SEPARATOR,
     ALIAS,
     CONTEXT,
     EVENT_BLOCK,
@@ -38,7 +37,7 @@ from bot.matcher import (
     Role,
 )
 from bot.models import Item
-from bot.pyscan import _overlaps_any
+from bot.pyscan import SEPARATOR, _overlaps_any
 from bot.pyscan import words_apart as _words_apart
 from bot.scan import suffix_end
 from bot.stories.events import EVENT_RULES
@@ -103,7 +102,7 @@ class _Reference:
         self.automaton.make_automaton()
 
     def match(self, item: Item) -> MatchResult:
-        joined = item.title + _SEPARATOR + item.summary if item.summary else item.title
+        joined = item.title + SEPARATOR + item.summary if item.summary else item.title
         folded, positions = fold(joined)
         found: defaultdict[Role, list[RawHit]] = defaultdict(list)
         size = len(folded)

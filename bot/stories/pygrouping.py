@@ -636,9 +636,10 @@ class StoryIndex:
             self._stems.append(stem)
             self._held.append(0)
             self._common.append(False)
-            self._kind.append(self._stem_kind(stem))
+            kind = self._stem_kind(stem)
+            self._kind.append(kind)
             family = 0
-            if stem.startswith(CONCEPT_MARK):
+            if kind == CONCEPT:
                 family = self._contrast_bits.get(stem[len(CONCEPT_MARK) :], 0)
             self._family.append(family)
             self._listed.append([])
@@ -782,8 +783,8 @@ class StoryIndex:
     def _contrasts(self, story: StoryRef) -> bool:
         """Whether the story names a concept of a contrast family the item
         names too, and shares none of that family with it: Section 232 and
-        Section 301, a preliminary and a final determination, 30D and 45X are
-        different acts however alike the rest of the words are."""
+        Section 301, a preliminary and a final determination are different
+        acts however alike the rest of the words are."""
         present = shared = 0
         family, marked = self._family, self._marked
         for token in story._tokens:
