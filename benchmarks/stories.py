@@ -8,10 +8,14 @@ Sets:
 
 * ``devset.jsonl``: the development set the first thresholds were chosen on
   (one summary line, kept for comparison).
-* ``stories_eval.jsonl``: the *tuning set*. It was written as a tune half and a
-  held-out half (field ``half``), but the held-out half's results were read
-  often enough while tuning that it no longer is held out: both halves are
-  tuned on now, run as one stream. ``--errors`` lists its mistakes.
+* ``stories_eval.jsonl``: the first *tuning set*. It was written as a tune
+  half and a held-out half (field ``half``), but the held-out half's results
+  were read often enough while tuning that it no longer is held out: both
+  halves are tuned on now, run as one stream.
+* ``stories_extra_a.jsonl``, ``stories_extra_b.jsonl``: two more tuning sets
+  by two more writers (every row ``half: tune``), so that a rule has to help
+  news written three ways, not one. ``--errors`` lists the mistakes of every
+  tuning set; ``--tuning-only`` leaves the held-out set out, for tuning runs.
 * ``stories_fresh.jsonl``: the *held-out set*, written later by someone who
   had not seen the rules, and never tuned on: the README quotes it. Its
   mistakes are never listed (there is no flag for it).
@@ -59,6 +63,7 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SEED = 20260131
 EVAL_FILE = DATA / "stories_eval.jsonl"
+EXTRA_FILES = (DATA / "stories_extra_a.jsonl", DATA / "stories_extra_b.jsonl")
 FRESH_FILE = DATA / "stories_fresh.jsonl"
 BURST_FILE = DATA / "stories_burst.jsonl"
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
@@ -343,9 +348,19 @@ def load_fresh() -> list[Row]:
     return load_rows(FRESH_FILE, frozenset({"holdout"})) if FRESH_FILE.exists() else []
 
 
-def evaluate(show_errors: bool = False) -> dict[str, float]:
-    """Print every metric; returns the held-out set's (the tuning set's when
-    there is no held-out set)."""
+def load_tuning() -> list[tuple[str, list[Row]]]:
+    """The tuning sets present, by file stem: ``stories_eval`` (both halves)
+    and the extra sets (every row ``half: tune``)."""
+    sets = [(EVAL_FILE.stem, load_rows(EVAL_FILE))] if EVAL_FILE.exists() else []
+    for path in EXTRA_FILES:
+        if path.exists():
+            sets.append((path.stem, load_rows(path, frozenset({"tune"}))))
+    return sets
+
+
+def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, float]:
+    """Print every metric; returns the held-out set's (the first tuning set's
+    when there is no held-out set or ``tuning_only``)."""
     matcher = shipped_matcher()
     dev, _ = score(run(load_rows(DATA / "devset.jsonl"), matcher))
     print(
@@ -354,29 +369,30 @@ def evaluate(show_errors: bool = False) -> dict[str, float]:
         f"{dev['link_r']:.3f}, event types {dev['event_accuracy']:.3f}, "
         f"grouping {dev['grouping_us']:.1f} µs/item"
     )
-    tuning = load_rows(EVAL_FILE) if EVAL_FILE.exists() else []
-    fresh = load_fresh()
-    tuned, tune_errors = score(run(tuning, matcher)) if tuning else ({}, [])
-    if tuning:
-        _report_half("tuning set (stories_eval, both halves)", tuned)
-    held = tuned or dev
+    tuning = load_tuning()
+    errors: list[str] = []
+    held = dev
+    for number, (name, rows) in enumerate(tuning):
+        tuned, mistakes = score(run(rows, matcher))
+        _report_half(f"tuning set ({name})", tuned)
+        errors += [f" {name}:", *mistakes]
+        held = tuned if number == 0 else held
+    fresh = [] if tuning_only else load_fresh()
     if fresh:
         held, _ = score(run(fresh, matcher))
         _report_half("held-out set (stories_fresh, never tuned on)", held)
     burst = load_rows(BURST_FILE) if BURST_FILE.exists() else []
-    for label, result in burst_runs(
-        matcher, [("tuning set", tuning), ("held-out set", fresh)], burst
-    ):
+    for label, result in burst_runs(matcher, [*tuning, ("held-out set", fresh)], burst):
         m, _ = score(result)
         merges = false_merges(result)
         print(
-            f"  burst: {label:24} pair precision {m['story_p']:.3f} (recall {m['story_r']:.3f}), "
+            f"  burst: {label:30} pair precision {m['story_p']:.3f} (recall {m['story_r']:.3f}), "
             f"{m['stories']:.0f} stories for {m['gold_stories']:.0f} events, "
             f"{len(merges)} merged pairs, target >= 0.95"
         )
     if show_errors:
         print("tuning-set mistakes:")
-        print("\n".join(tune_errors) or "  none")
+        print("\n".join(errors) or "  none")
     return held
 
 
@@ -482,10 +498,13 @@ def time_stream(count: int, zipf: bool = True) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--errors", action="store_true", help="list the tuning set's mistakes")
+    parser.add_argument("--errors", action="store_true", help="list the tuning sets' mistakes")
+    parser.add_argument(
+        "--tuning-only", action="store_true", help="leave the held-out set out (tuning runs)"
+    )
     parser.add_argument("--items", type=int, default=20000, help="synthetic stream size")
     args = parser.parse_args()
-    evaluate(args.errors)
+    evaluate(args.errors, args.tuning_only)
     if args.items:
         print(f"story grouping: {GROUPING}")
         for zipf, label in ((True, "Zipf words"), (False, "uniform words, worst case")):
