@@ -70,3 +70,37 @@ def test_an_item_naming_both_members_is_not_kept_apart() -> None:
         "Section 232 auto parts duties on lithium-ion battery packs and Section 301 stacking",
     )
     assert first == second
+
+
+def test_different_carmakers_doing_the_same_thing_stay_apart() -> None:
+    # Parties: one contrast family of carmakers and battery makers.
+    first, second = _stories(
+        "Hyundai weighs licensing Chinese LFP cell technology for its Georgia battery plant",
+        "Toyota weighs licensing Chinese LFP cell technology for its Georgia battery plant",
+    )
+    assert first != second
+
+
+def test_a_brand_and_its_group_are_one_party() -> None:
+    # Kia is a Hyundai brand: the same party, so nothing keeps the two apart.
+    first, second = _stories(
+        "Hyundai weighs licensing Chinese LFP cell technology for its Georgia battery plant",
+        "Kia weighs licensing Chinese LFP cell technology for its Georgia battery plant",
+    )
+    assert first == second
+
+
+def test_the_same_plan_in_two_countries_is_two_stories() -> None:
+    first, second = _stories(
+        "Leapmotor to assemble its small EV at a Stellantis plant in Poland",
+        "Leapmotor to assemble its small EV at a Stellantis plant in Malaysia",
+    )
+    assert first != second
+
+
+def test_an_investigation_opening_and_its_preliminary_duties_stay_apart() -> None:
+    first, second = _stories(
+        "Commerce opens anti-dumping investigation into Chinese lithium electrolyte salt",
+        "Commerce sets preliminary anti-dumping duties on Chinese lithium electrolyte salt",
+    )
+    assert first != second
