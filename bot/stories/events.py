@@ -256,7 +256,6 @@ _CUES: dict[str, tuple[str, ...]] = {
     "to_lawmakers": (
         "tells",
         "response to",
-        "responds to",
         "replies to",
         "reply to",
         "answers",

@@ -298,7 +298,7 @@ def test_dollar_amount_is_financial_in_title_only() -> None:
 # languages. Wording invented here, not copied from the sets.
 CROSS_WRITER = [
     ("Battery maker tells Senate panel its plant has no Chinese staff", "letter"),
-    ("Carmaker responds to House committee on supplier ties", "letter"),
+    ("Carmaker's response to House committee on supplier ties", "letter"),
     ("Senate panel probes cathode supplier's ownership", "letter"),
     ("Commerce opens dumping probe into imported anode powder", "tariff_action"),
     ("Trade office proposes 40% tariff on imported grid batteries", "tariff_action"),
@@ -329,6 +329,8 @@ def test_lawmaker_cues_need_each_other() -> None:
     assert _type("Battery maker tells investors it expects growth").event_type == "other"
     assert _type("Carmaker responds to rival's price cut").event_type == "other"
     assert _type("House panel visits battery plant").event_type == "other"
+    # A chair responding to calls is a statement, not a letter.
+    assert _type("Committee chair responds to calls for foreign plants").event_type == "other"
 
 
 def test_rejecting_an_accusation_is_a_statement_not_a_denial() -> None:
