@@ -32,13 +32,17 @@ reactions and statements.
    the summary is only read when the title says nothing. Generic cues
    ("talks", "signs", "loss", "press", "warns") are trusted in titles only.
 3. **Precedence inside a field** (first rule that fires wins, see
-   :data:`_PRECEDENCE`): ``filing`` > a refused tariff request ("denies
-   Tesla's bid to exempt ... from surtax": ``tariff_action``) > a reply to
-   lawmakers (``letter``, even when it denies) > ``denial`` > a confirmation
+   :data:`_PRECEDENCE`): ``filing`` ("8-K", "filing shows") > a refused
+   tariff request ("denies Tesla's bid to exempt ... from surtax":
+   ``tariff_action``) > a reply to lawmakers ("tells lawmakers", or "tells",
+   "response to", "probes", "asks" beside a lawmaker word such as "committee"
+   or "panel": ``letter``, even when it denies) > ``denial`` > a confirmation
    ("confirms", "after denying") > ``study`` > a reported plan ("weighs",
    "said to", "sources say") > ``letter`` > a reaction ("warns", "statement
    on": ``other``) > ``hearing`` > weak letter words ("questions", "grills")
-   > ``bill`` > trade-remedy words > ``tax_guidance`` > ``rule`` >
+   > an IRS notice number ("Notice 2026-63": ``tax_guidance``) > ``bill`` >
+   trade-remedy words ("antidumping", "dumping", "Section 301") >
+   ``tax_guidance`` > ``rule`` >
    ``financial`` (words) > a tariff word with an action > ``deal_confirmed``
    ("signs", "agreement") > an announcement ("X to build ...") > weak plan
    words ("talks", "could") > ``financial`` (a dollar amount only). The
@@ -55,18 +59,23 @@ reactions and statements.
    ``tax_guidance``. Otherwise ``other``.
 
 Some cues need a partner in the same field: a tariff word ("tariff", "duties")
-with an action ("raises", "keeps", "higher", "review"); a tax authority or
-tax-credit term with a guidance word ("guidance", "notice", "safe harbor"), or
+with an action ("raises", "keeps", "higher", "review", "proposes", "puts");
+a tax authority or tax-credit term ("clean vehicle" is the statute's name for
+the credits) with a guidance word ("guidance", "notice", "safe harbor"), or
 the IRS with a credit (Treasury's credit *rules* are rules); "rejects" or
-"dismissed" with "report"/"story"/"talk". Blocking phrases cancel the cue they
+"dismissed" with "report"/"story"/"talk" (rejecting lawmakers' *claims* is a
+statement, ``other``: a denial answers a report); a word to or from lawmakers
+with a lawmaker word. Blocking phrases cancel the cue they
 overlap: "after talks" is not a deal report, "charging tariff" is an
 electricity rate, "tariff-rate quota" is a quota, "seeks exemption" from a
 tariff is a request, "rules out" is not a rule, "signed off" is an approval,
-"press release" is not pressing anyone. ("Declined to comment" needs no blocker:
+"press release" is not pressing anyone, "frequently asked questions" question
+no one. ("Declined to comment" needs no blocker:
 no denial cue is part of it; a test keeps it that way.)
 
-Bill numbers ("H.R. 5128", "S. 311") and dollar amounts are cues too: their
-prefixes ("h.r.", "s.", "$", ...) are phrases, and the full pattern is only
+Bill numbers ("H.R. 5128", "S. 311"), IRS notice numbers ("Notice 2026-63")
+and dollar amounts are cues too: their prefixes ("h.r.", "s.", "notice", "$",
+...) are phrases, and the full pattern is only
 tried where one of them hit. A hit counts for the title when it starts before
 the end of the (folded) title.
 """
@@ -111,7 +120,7 @@ EVENT_TYPES: tuple[str, ...] = (
 # A few cues are Spanish, Portuguese, German, French or Italian: the news
 # carries titles in those languages, folded without accents ("prüft" is "pruft").
 _CUES: dict[str, tuple[str, ...]] = {
-    "filing": ("8-k", "10-k", "10-q", "form 8", "sec filing"),
+    "filing": ("8-k", "10-k", "10-q", "form 8", "sec filing", "filing shows", "filing puts"),
     # An 8-K under Item 1.01 reports a deal the company entered into.
     "deal_filed": ("material definitive agreement",),
     "denial": (
@@ -155,6 +164,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         "not in discussions",
         "shoots down",
         "shot down",
+        "shoot down",
+        "says it is not",
+        "says it isn't",
+        "says it's not",
         "inaccurate",
     ),
     "denial!": (
@@ -174,6 +187,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "denial",
         "dementiert",
         "dement",
+        "smentisce",
     ),
     "reject_verb": (
         "rejects",
@@ -188,7 +202,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "plays down",
         "downplays",
     ),
-    "claim_noun": ("report", "story", "talk", "claim", "speculation", "rumor", "rumour"),
+    "claim_noun": ("report", "story", "talk", "speculation", "rumor", "rumour"),
     # A refused request ("denies Tesla's bid", "rejects GM's request") about a
     # tariff is a tariff decision, not the denial of a report.
     "request!": ("bid", "request", "appeal", "petition"),
@@ -235,6 +249,33 @@ _CUES: dict[str, tuple[str, ...]] = {
         "written reply",
         "letter to",
         "in letter",
+    ),
+    # Words to, from or about lawmakers: a letter when a lawmaker word is in
+    # the same field ("Ford tells China committee ...", "Volvo Cars Response
+    # to the House Select Committee", "House panel probes SK On's suppliers").
+    "to_lawmakers": (
+        "tells",
+        "response to",
+        "replies to",
+        "reply to",
+        "answers",
+        "ask",
+        "probes",
+        "wants details",
+    ),
+    "lawmaker": (
+        "lawmaker",
+        "lawmakers",
+        "congress",
+        "congressional",
+        "committee",
+        "panel",
+        "senator",
+        "senators",
+        "house",
+        "hawks",
+        "chair",
+        "chairman",
     ),
     "letter": (
         "letter",
@@ -283,6 +324,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         "sparks speculation",
         "on reports of",
         "will cooperate",
+        "endorses",
+        "endorse",
+        "cheer",
+        "cheers",
     ),
     "bill": (
         "bill",
@@ -312,11 +357,33 @@ _CUES: dict[str, tuple[str, ...]] = {
         "trade case",
         "injures u.s. industry",
         "product exclusion",
+        "dumping",
     ),
     "irs": ("irs", "internal revenue service"),
     "tax_authority": ("treasury", "internal revenue"),
-    "credit_term": ("feoc", "foreign entity of concern", "30d", "25e", "45w", "45x", "credit"),
-    "tax_doc": ("guidance", "notice", "faq", "safe harbor", "transition relief", "reprieve"),
+    # "Clean vehicle" is the statute's and the IRS's name for the 30D/25E/45W credits.
+    # Where an IRS notice number ("Notice 2026-63") may start: _NOTICE_NUMBER
+    # is tried at these hits only.
+    "notice_number": ("notice",),
+    "credit_term": (
+        "feoc",
+        "foreign entity of concern",
+        "30d",
+        "25e",
+        "45w",
+        "45x",
+        "credit",
+        "clean vehicle",
+    ),
+    "tax_doc": (
+        "guidance",
+        "notice",
+        "faq",
+        "frequently asked questions",
+        "safe harbor",
+        "transition relief",
+        "reprieve",
+    ),
     "tax_say": ("says", "spells out", "releases", "issues", "clarifies", "gives", "grants", "sets"),
     "rule": (
         "final rule",
@@ -358,8 +425,29 @@ _CUES: dict[str, tuple[str, ...]] = {
         "record quarter",
         "best quarter",
         "buying spree",
+        "data show",
+        "data shows",
+        "figures show",
+        "sales report",
+        "prices fall",
+        "prices fell",
+        "hit record",
+        "hits record",
     ),
-    "tariff_noun": ("tariff", "duty", "duties", "surtax", "countervailing", "levy", "levies"),
+    "tariff_noun": (
+        "tariff",
+        "duty",
+        "duties",
+        "surtax",
+        "countervailing",
+        "levy",
+        "levies",
+        "arancel",
+        "aranceles",
+        "droits de douane",
+        "zolle",
+        "dazi",
+    ),
     "tariff_verb": (
         "raise",
         "raised",
@@ -395,6 +483,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "file",
         "loses",
         "finalizes",
+        "finalises",
+        "finalized",
+        "finalised",
         "stacks",
         "clears way",
         "break",
@@ -408,6 +499,15 @@ _CUES: dict[str, tuple[str, ...]] = {
         "waives",
         "slashes",
         "reduces",
+        "proposes",
+        "propose",
+        "puts",
+        "take effect",
+        "takes effect",
+        "propone",
+        "in kraft",
+        "definitif",
+        "definitifs",
     ),
     "financial!": (
         "profit",
@@ -421,8 +521,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         "write down",
         "writedown",
         "impairment",
+        "billion charge",
+        "million charge",
         "charges",
         "books",
+        "outlook",
         "forecast",
         "net income",
         "cost it",
@@ -494,6 +597,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         "documents show",
         "reportedly",
         "segun fuentes",
+        "segun",
+        "selon",
+        "secondo fonti",
+        "laut insidern",
     ),
     "deal_report!": (
         "discuss",
@@ -532,6 +639,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         "in gesprachen",
         "pruft",
         "erwagt",
+        "prepares",
+        "trattative",
+        "discute",
+        "etudie",
+        "kurz vor",
     ),
     # Weaker signs of a plan: a tariff or rule word in the same title wins.
     "plan_hint!": ("talks", "discussions", "eye", "eyeing", "could", "plans"),
@@ -575,12 +687,14 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
     "credit card": ("credit_term",),
     "has no comment": ("denial",),
     "committee report:": ("deal_report",),
+    "frequently asked questions": ("letter_hint",),
 }
 
 # Source kinds that decide the type on their own (a Federal Register notice of
 # a tariff is a tariff action, see EventRules.decide).
 _SOURCE_TYPES = {"sec": "filing", "federal_register": "rule"}
 _BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|s\.|h\.\s?res\.)\s?\d{1,5}\b")
+_NOTICE_NUMBER = re.compile(r"notice\s?\d{4}[\s-]\d{1,3}\b")  # folding turns "-" into " "
 _MONEY = re.compile(r"\$\s?\d[\d.,]*\s?(?:billion|million|bn|b\b|m\b)")
 
 # Guesses that quote no phrase, built once.
@@ -816,6 +930,7 @@ _PRECEDENCE: tuple[tuple[str, str] | Rule, ...] = (
     ("filing", "filing"),
     _refused_request,
     ("letter", "reply"),
+    _pair("letter", "to_lawmakers", "lawmaker"),
     ("denial", "denial"),
     _pair("denial", "reject_verb", "claim_noun"),
     ("deal_confirmed", "confirmed"),
@@ -824,6 +939,7 @@ _PRECEDENCE: tuple[tuple[str, str] | Rule, ...] = (
     ("letter", "letter"),
     ("other", "reaction"),
     ("hearing", "hearing"),
+    _pattern("tax_guidance", "notice_number", _NOTICE_NUMBER, "IRS notice"),
     ("letter", "letter_hint"),
     ("bill", "bill"),
     _pattern("bill", "bill_number", _BILL_NUMBER, "bill number"),

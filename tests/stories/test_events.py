@@ -289,3 +289,59 @@ def test_dollar_amount_is_financial_in_title_only() -> None:
     assert _type("Xiaomi puts $5m into Ford venture").event_type == "financial"
     assert _type("Xiaomi puts $ into Ford venture").event_type == "other"
     assert _type("Ford update", "Xiaomi puts $1.5 billion into it.").event_type == "other"
+
+
+# Cue classes that had to hold across the three tuning sets' writers (each kept
+# only where the set it was not written from did not lose): replies to and
+# probes by lawmakers, trade probes and proposed duties, IRS notice numbers,
+# $-amount charges, filings and data that "show", plans and denials in other
+# languages. Wording invented here, not copied from the sets.
+CROSS_WRITER = [
+    ("Battery maker tells Senate panel its plant has no Chinese staff", "letter"),
+    ("Carmaker's response to House committee on supplier ties", "letter"),
+    ("Senate panel probes cathode supplier's ownership", "letter"),
+    ("Commerce opens dumping probe into imported anode powder", "tariff_action"),
+    ("Trade office proposes 40% tariff on imported grid batteries", "tariff_action"),
+    ("Bruxelles : les droits de douane sur les bus deviennent définitifs", "tariff_action"),
+    ("Regulator finalises duties on imported e-bikes", "tariff_action"),
+    ("Notice 2027-12: Component Tracing for the Manufacturing Credit", "tax_guidance"),
+    ("Updated FAQs on Clean Vehicles Placed in Service Late", "tax_guidance"),
+    ("Carmaker to take $900 million charge on plant delay", "financial"),
+    ("Carmaker filing shows $200 million severance cost", "filing"),
+    ("Cell makers claimed $3 billion in credits, agency data show", "study"),
+    ("Used EV prices fall for a fifth month", "study"),
+    ("Automaker says it is not selling its China stake", "denial"),
+    ("Gruppo smentisce accordi con il costruttore cinese", "denial"),
+    ("Constructeur étudie une usine en Espagne, selon des sources", "deal_report"),
+    ("Hersteller kurz vor Einigung mit Zulieferer", "deal_report"),
+    ("Agency prepares new levies on imported graphite", "deal_report"),
+    ("Dealers' group endorses Senate bill on EV credit", "other"),
+]
+
+
+@pytest.mark.parametrize(("title", "expected"), CROSS_WRITER)
+def test_cues_that_hold_across_writers(title: str, expected: str) -> None:
+    assert _type(title).event_type == expected, _type(title).reason
+
+
+def test_lawmaker_cues_need_each_other() -> None:
+    # "tells" or "responds to" alone is no letter; a lawmaker word alone neither.
+    assert _type("Battery maker tells investors it expects growth").event_type == "other"
+    assert _type("Carmaker responds to rival's price cut").event_type == "other"
+    assert _type("House panel visits battery plant").event_type == "other"
+    # A chair responding to calls is a statement, not a letter.
+    assert _type("Committee chair responds to calls for foreign plants").event_type == "other"
+
+
+def test_rejecting_an_accusation_is_a_statement_not_a_denial() -> None:
+    # A denial answers a report or talk; rejecting lawmakers' claims is a reaction.
+    assert _type("Supplier rejects lawmakers' claims about forced labour").event_type == "other"
+    assert _type("Supplier rejects report of a US plant").event_type == "denial"
+
+
+def test_charge_and_notice_need_their_construction() -> None:
+    # A charge with no amount is a battery's; "notice" with no number is no IRS notice.
+    assert _type("Battery maker unveils cell with ten-minute charge").event_type == "other"
+    assert _type("Plant workers get notice about shift changes").event_type == "other"
+    guess = _type("Buyers get more time", "Notice 2027-3 extends the deadline.")
+    assert guess.reason == 'tax_guidance: IRS notice "notice 2027 3" in summary'
