@@ -58,6 +58,14 @@ CLAIM_ANSWERS = frozenset({"denial", "deal_confirmed"})
 # hearings do not: with no shared words, a letter would link to whatever its
 # company did last (a Ford letter "answering" a Ford Energy report).
 ANSWERING_KINDS = CLAIM_ANSWERS
+# Follow-ups concern acts. A report of a new plan starts its own thread: it
+# follows nothing up. A reaction or statement is not followed up (answers to a
+# statement are still answers). And an item that would follow up a story of its
+# own type is another event of that kind (a second tariff action, another
+# quarter's results), except a letter: the reply to a letter is a letter.
+NEVER_FOLLOWS = frozenset({"deal_report"})
+NEVER_FOLLOWED = frozenset({"other"})
+FOLLOWS_ITS_KIND = frozenset({"letter"})
 
 # ---------------------------------------------------------------- thresholds and weights
 
@@ -157,7 +165,13 @@ def answers(item_type: str, story_type: str) -> bool:
 def link_threshold(item_type: str, story_type: str) -> float:
     """The score an item needs to link its story to an earlier story of
     ``story_type``: answering it (a denial of a report) or following it up."""
-    return ANSWER_THRESHOLD if answers(item_type, story_type) else FOLLOW_THRESHOLD
+    if answers(item_type, story_type):
+        return ANSWER_THRESHOLD
+    if item_type in NEVER_FOLLOWS or story_type in NEVER_FOLLOWED:
+        return NEVER
+    if item_type == story_type and item_type not in FOLLOWS_ITS_KIND:
+        return NEVER
+    return FOLLOW_THRESHOLD
 
 
 # The rules as tables indexed by event-type code (position in EVENT_TYPES):
