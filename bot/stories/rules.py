@@ -70,7 +70,7 @@ FOLLOWS_ITS_KIND = frozenset({"letter"})
 # ---------------------------------------------------------------- thresholds and weights
 
 SAME_TYPE_THRESHOLD = 0.4
-LOOSE_THRESHOLD = 0.54
+LOOSE_THRESHOLD = 0.8
 MIXED_THRESHOLD = 1.6
 ANSWER_THRESHOLD = 0.4
 FOLLOW_THRESHOLD = 0.6
@@ -87,7 +87,7 @@ BUSY_STORIES = 3
 BUSY_HOURS = 6
 # The most one shared stem weighs: a topic word (tokens.topic_words) and a
 # lexicon concept; any other word weighs 1/sqrt(live stories holding it).
-TOPIC_CAP = 0.33
+TOPIC_CAP = 0.2
 CONCEPT_CAP = 0.5
 # What all shared topic words of a pair weigh together, on a busy stretch and
 # on a quiet one: alone they never reach the join text.
@@ -95,7 +95,7 @@ TOPIC_TOTAL = 0.3
 QUIET_TOPIC_TOTAL = 0.6
 # The text term is the shared weight over the smaller bag, at most TEXT_CAP stems.
 TEXT_CAP = 4.0
-COMPANY_WEIGHT = 0.33
+COMPANY_WEIGHT = 0.2
 WATCHLIST_WEIGHT = 0.07
 DISJOINT_COMPANY_PENALTY = 0.48
 RECENCY_WEIGHT = 0.144

@@ -113,7 +113,7 @@ def test_item_similar_to_two_stories_reports_also_related() -> None:
         ["chinese-ev-partnerships"],
         "deal_report",
     )
-    third = _assign(index, _item("c", "Ford, Xiaomi joint venture discussed, report", 2))
+    third = _assign(index, _item("c", "Ford and Xiaomi discussed US EV joint venture talks", 2))
     assert third.story_id in {a.story_id, "other"}
     assert set(third.also_related) == {a.story_id, "other"} - {third.story_id}
 
