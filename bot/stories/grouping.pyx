@@ -72,7 +72,8 @@ Why it works this way
   on a quiet stretch (a Federal Register rule and the press's "tax guidance"
   about it). A story is joinable for ``window`` after its first item.
 * **Answers and follow-ups are links, not merges.** An item that does not join
-  looks back ``answer_window`` (letters come weeks later) for an earlier story
+  looks back ``answer_window`` (``rules.ANSWER_DAYS``: letters and late
+  confirmations come weeks later) for an earlier story
   about the same parties (half the companies in common; when the item names no
   company, a shared watchlist if both have one, else its words alone decide:
   Stellantis or JLR are on no list). A denial, confirmation, letter or hearing
@@ -710,7 +711,8 @@ cdef class StoryIndex:
     cdef dict _contrast_family  # concept stem (bytes, "~section-301") -> family from 1
 
     def __init__(
-        self, *, window=timedelta(days=4), new_id=None, answer_window=timedelta(days=21),
+        self, *, window=timedelta(days=4), new_id=None,
+        answer_window=timedelta(days=rules.ANSWER_DAYS),
         topic_words=tokens.TOPIC_WORDS, contrasts=(),
     ):
         self.window = window

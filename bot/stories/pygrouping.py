@@ -44,6 +44,7 @@ from bot.models import EventGuess, Item
 from bot.stories import tokens
 from bot.stories.events import EVENT_TYPES
 from bot.stories.rules import (
+    ANSWER_DAYS,
     ANSWERS,
     BOUNDARY_LIMIT,
     BUSY_HOURS,
@@ -386,7 +387,7 @@ class StoryIndex:
         *,
         window: timedelta = timedelta(days=4),
         new_id: Callable[[], str] | None = None,
-        answer_window: timedelta = timedelta(days=21),
+        answer_window: timedelta = timedelta(days=ANSWER_DAYS),
         topic_words: Iterable[str] = tokens.TOPIC_WORDS,
         contrasts: Iterable[Iterable[str]] = (),
     ) -> None:
