@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core import new_story_id
-from bot.models import Item
+from bot.models import EventGuess, Item
 from bot.stories import Assignment, StoryIndex, classify_event
 
 # Every test here runs against both implementations (see conftest.py).
@@ -261,3 +261,57 @@ def test_a_late_answer_in_other_words_finds_its_claim_through_the_companies() ->
     placed = _assign(index, denial, ("ford", "catl"), ("catl-licensing",))
     assert placed.is_new_story
     assert placed.answers == first.story_id
+
+
+def _kinds_linked(first: tuple[str, str], second: tuple[str, str], hours: float = 48) -> bool:
+    """Whether an item typed ``second[1]`` links (answers or follows up) the
+    story of an earlier item typed ``first[1]``, with the same companies."""
+    index = StoryIndex()
+    parties, lists = ("ford", "catl"), ("catl-licensing",)
+    index.add_existing("earlier", _item("e", first[0], 0), parties, lists, first[1])
+    later = _item("l", second[0], hours)
+    placed = index.assign(later, parties, lists, EventGuess(second[1], f"{second[1]}: test"))
+    return placed.answers == "earlier"
+
+
+def test_a_reply_to_a_letter_follows_it_up() -> None:
+    # A week later: past the grouping window, so a link or nothing.
+    assert _kinds_linked(
+        ("Lawmakers press Ford on CATL staff at its Marshall battery plant", "letter"),
+        ("Ford tells lawmakers CATL staff at its Marshall battery plant are advisers", "letter"),
+        hours=24 * 7,
+    )
+
+
+def test_a_report_of_a_new_plan_follows_nothing_up() -> None:
+    # The same parties' next move is news of its own, not a follow-up.
+    assert not _kinds_linked(
+        ("Lawmakers press Ford on CATL staff at its Marshall battery plant", "letter"),
+        ("Ford weighs second CATL-licensed line at its Marshall battery plant", "deal_report"),
+    )
+
+
+def test_a_statement_is_not_followed_up() -> None:
+    # (A denial or a letter may still answer it.)
+    assert not _kinds_linked(
+        ("Ford defends CATL licence at its Marshall battery plant", "other"),
+        ("Ford puts cost of CATL licence at its Marshall battery plant at $1 billion", "financial"),
+    )
+
+
+def test_an_act_of_the_same_kind_is_another_event() -> None:
+    # A second financial report is the next quarter, not a follow-up of the first.
+    assert not _kinds_linked(
+        ("Ford says CATL royalties at its Marshall battery plant cost $100 million", "financial"),
+        ("Ford says CATL royalties at its Marshall battery plant cost $120 million", "financial"),
+        hours=24 * 7,
+    )
+
+
+def test_a_late_confirmation_weeks_after_the_report_still_answers_it() -> None:
+    # Five weeks later, longer than the old 21-day answer window.
+    assert _kinds_linked(
+        ("Ford weighs second CATL-licensed line at its Marshall battery plant", "deal_report"),
+        ("Ford confirms second CATL-licensed line at its Marshall battery plant", "deal_confirmed"),
+        hours=24 * 35,
+    )
