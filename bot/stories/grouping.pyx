@@ -63,7 +63,8 @@ Why it works this way
 * **Event type gates joining.** A claim (``deal_report``), a confirmation, a
   denial, a letter and a hearing are different events even when worded alike,
   so they never share a story: "report, then denial" is two linked stories,
-  not one blurred one. Same specific type: ``SAME_TYPE_THRESHOLD``. ``other``
+  not one blurred one. Same specific type: ``SAME_TYPE_THRESHOLD``; two
+  ``other`` items: ``OTHER_PAIR_THRESHOLD``. A specific type with ``other``,
   or two different neutral types (rule and tariff_action, filing and
   financial): ``LOOSE_THRESHOLD``, because typing is noisy and ``other`` is a
   catch-all. One of the claim/answer kinds with a neutral type:
