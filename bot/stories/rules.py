@@ -83,7 +83,7 @@ LOOSE_THRESHOLD = 0.8
 # fell by 0.015-0.05.
 OTHER_PAIR_THRESHOLD = 0.54
 MIXED_THRESHOLD = 1.6
-ANSWER_THRESHOLD = 0.4
+ANSWER_THRESHOLD = 0.5
 FOLLOW_THRESHOLD = 0.6
 # The text term (shared words and concepts, 0..1) an item needs to join a
 # story whatever companies, watchlists, type and time say: MIN_JOIN_TEXT on a
