@@ -1179,21 +1179,34 @@ cdef class StoryIndex:
         return score
 
     cdef bint _contrasts(self, StoryRef story) noexcept:
-        """Whether the story names a concept of a contrast family the item
-        names too, and shares none of that family with it: Section 232 and
-        Section 301, a preliminary and a final determination are different
-        acts however alike the rest of the words are."""
-        cdef uint64_t present = 0, shared = 0, bit
+        """Whether, in some contrast family, the story names a member the item
+        does not and the item one the story does not: Section 232 and Section
+        301, a preliminary and a final determination, GM's and Tesla's
+        licence talks with CATL are different acts however alike the rest of
+        the words are. (A member named on one side only, or on both, tells
+        nothing: an outlet may leave a party out.)"""
+        cdef uint64_t story_extra = 0, item_extra = 0
         cdef unsigned char family
         cdef const uint64_t* marked = self._marked.data()
+        cdef int32_t token, other
+        cdef bint held
         for token in story.tokens:
             family = self._tally[token].family
-            if family:
-                bit = (<uint64_t>1) << (family - 1)
-                present |= bit
-                if _has_bit(marked, token):
-                    shared |= bit
-        return (self._feats.contrast_mask & present & ~shared) != 0
+            if family and not _has_bit(marked, token):
+                story_extra |= (<uint64_t>1) << (family - 1)
+        if story_extra == 0:
+            return False
+        for token in self._feats.tokens:
+            family = self._tally[token].family
+            if family and (story_extra >> (family - 1)) & 1:
+                held = False
+                for other in story.tokens:
+                    if other == token:
+                        held = True
+                        break
+                if not held:
+                    item_extra |= (<uint64_t>1) << (family - 1)
+        return (item_extra & story_extra) != 0
 
     cdef bint _busy(self) except -1:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS

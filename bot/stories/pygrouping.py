@@ -782,19 +782,21 @@ class StoryIndex:
         return MIN_JOIN_TEXT
 
     def _contrasts(self, story: StoryRef) -> bool:
-        """Whether the story names a concept of a contrast family the item
-        names too, and shares none of that family with it: Section 232 and
-        Section 301, a preliminary and a final determination are different
-        acts however alike the rest of the words are."""
-        present = shared = 0
+        """Whether, in some contrast family, the story names a member the item
+        does not and the item one the story does not (see grouping.pyx)."""
         family, marked = self._family, self._marked
+        story_extra = 0
         for token in story._tokens:
+            if family[token] and token not in marked:
+                story_extra |= family[token]
+        if not story_extra:
+            return False
+        item_extra = 0
+        for token in self._tokens:
             bit = family[token]
-            if bit:
-                present |= bit
-                if token in marked:
-                    shared |= bit
-        return bool(self._contrast_mask & present & ~shared)
+            if bit & story_extra and token not in story._tokens:
+                item_extra |= bit
+        return bool(item_extra & story_extra)
 
     def _busy(self, candidates: list[int]) -> bool:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS
