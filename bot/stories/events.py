@@ -36,12 +36,15 @@ reactions and statements.
    tariff request ("denies Tesla's bid to exempt ... from surtax":
    ``tariff_action``) > a reply to lawmakers ("tells lawmakers", or "tells",
    "response to", "probes", "asks" beside a lawmaker word such as "committee"
-   or "panel": ``letter``, even when it denies) > ``denial`` > a confirmation
-   ("confirms", "after denying") > ``study`` > a reported plan ("weighs",
+   or "panel": ``letter``, even when it denies; "asks" is a letter only
+   there, a company asking Commerce for an exclusion is a request) >
+   ``denial`` > a confirmation ("confirms", "after denying") > ``study``
+   ("committee report", "panel says") > a reported plan ("weighs",
    "said to", "sources say") > ``letter`` > a reaction ("warns", "statement
    on": ``other``) > ``hearing`` > weak letter words ("questions", "grills")
    > an IRS notice number ("Notice 2026-63": ``tax_guidance``) > ``bill`` >
-   trade-remedy words ("antidumping", "dumping", "Section 301") >
+   trade-remedy words ("antidumping", "dumping", "Section 301", and the
+   titles "Adjusting Imports of ...", "China's Acts, Policies ...") >
    ``tax_guidance`` > ``rule`` >
    ``financial`` (words) > a tariff word with an action > ``deal_confirmed``
    ("signs", "agreement") > an announcement ("X to build ...") > weak plan
@@ -67,8 +70,8 @@ the IRS with a credit (Treasury's credit *rules* are rules); "rejects" or
 statement, ``other``: a denial answers a report); a word to or from lawmakers
 with a lawmaker word. Blocking phrases cancel the cue they
 overlap: "after talks" is not a deal report, "charging tariff" is an
-electricity rate, "tariff-rate quota" is a quota, "seeks exemption" from a
-tariff is a request, "rules out" is not a rule, "signed off" is an approval,
+electricity rate, "tariff-rate quota" is a quota, "seeks exemption" or "seeks
+relief" from a tariff is a request, "rules out" is not a rule, "signed off" is an approval,
 "press release" is not pressing anyone, "frequently asked questions" question
 no one. ("Declined to comment" needs no blocker:
 no denial cue is part of it; a test keeps it that way.)
@@ -155,6 +158,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "no extension",
         "not finalized",
         "no change to",
+        "no ev credit",
         "no decision",
         "no truth",
         "not considering",
@@ -180,6 +184,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "disputes",
         "disputed",
         "says no",
+        "no change",
         "has no",
         "niega",
         "desmiente",
@@ -295,7 +300,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "requests information",
         "subpoena",
     ),
-    "letter!": ("press", "urge", "demands", "asks", "answers"),
+    # "asks" is a letter beside a lawmaker word only (to_lawmakers + lawmaker):
+    # a company asking Commerce or USTR for an exclusion is a request ("other").
+    "letter!": ("press", "urge", "demands", "answers"),
     # Weaker: a hearing also questions and grills.
     "letter_hint!": ("question", "questions", "grill"),
     # Statements and reactions are "other", whatever they react to ("Ford
@@ -358,6 +365,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         "injures u.s. industry",
         "product exclusion",
         "dumping",
+        # Title conventions: Section 232 proclamations "Adjusting Imports of ...",
+        # Section 301 notices "China's Acts, Policies and Practices ...", customs
+        # rulings on a good's "Country of Origin".
+        "adjusting imports",
+        "acts, policies",
+        "country of origin",
     ),
     "irs": ("irs", "internal revenue service"),
     "tax_authority": ("treasury", "internal revenue"),
@@ -391,6 +404,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "interim rule",
         "rule",
         "rulemaking",
+        "regs",
         "regulation",
         "notice of",
         "request for comments",
@@ -408,6 +422,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         "releases report",
         "issues report",
         "report finds",
+        # A committee's findings in the news ("House China panel says DeepSeek ...").
+        "panel says",
+        "committee says",
+        "panel finds",
+        "committee finds",
         "survey",
         "sales fall",
         "sales fell",
@@ -531,6 +550,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "cost it",
         "will cost",
         "tariff hit",
+        "tariff drag",
         "dollar hit",
         "deliveries",
         "delivers",
@@ -636,6 +656,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "negocian",
         "negociam",
         "verhandelt",
+        "forhandlar",
         "in gesprachen",
         "pruft",
         "erwagt",
@@ -662,6 +683,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "to import",
         "to lift",
         "to take",
+        "to add",
+        "to assemble",
     ),
     # Only a company's own release is typed by these ("Volkswagen and XPENG
     # extend strategic cooperation").
@@ -678,6 +701,8 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
     "tariff rate quota": ("tariff_noun",),
     "seeks exemption": ("tariff_verb",),
     "seek exemption": ("tariff_verb",),
+    "seeks relief": ("tariff_verb",),
+    "seek relief": ("tariff_verb",),
     "signed off": ("deal_confirmed",),
     "press release": ("letter",),
     "press conference": ("letter",),
