@@ -24,7 +24,7 @@ import pytest
 
 from bot.matcher import Matcher, MatchResult
 from bot.models import Item
-from bot.sources.state import SourceState
+from bot.store.records import SourceState
 from bot.store import Store, open_store
 from bot.store.codec import now_utc
 from bot.store.migrations import LATEST_VERSION
