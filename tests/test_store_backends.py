@@ -24,7 +24,6 @@ import pytest
 
 from bot.matcher import Matcher, MatchResult
 from bot.models import Item
-from bot.store.records import SourceState
 from bot.store import Store, open_store
 from bot.store.codec import now_utc
 from bot.store.migrations import LATEST_VERSION
@@ -33,6 +32,7 @@ from bot.store.records import (
     CursorUpdate,
     Ingested,
     OutboxEntry,
+    SourceState,
     StoryRecord,
     Subscription,
 )
