@@ -74,27 +74,27 @@ Why it works this way
   about it). A story is joinable for ``window`` after its first item.
 * **Answers and follow-ups are links, not merges.** An item that does not join
   looks back ``answer_window`` (``rules.ANSWER_DAYS``: letters and late
-  confirmations come weeks later) for an earlier story
-  about the same parties (half the companies in common; when the item names no
-  company, a shared watchlist if both have one, else its words alone decide:
-  Stellantis or JLR are on no list). A denial, confirmation, letter or hearing
-  *answers* a story of a type it can answer (``rules.ANSWERABLE``) at
-  ``ANSWER_THRESHOLD``, with a bonus for recent claims and, for denials and
-  confirmations, for reports of talks; other items may *follow up* an earlier
-  story (a reply to a letter, a reaction to a deal, a filing detailing a
-  charge, a final rule after a proposed one) at the higher
-  ``FOLLOW_THRESHOLD``. Follow-ups concern acts (``rules.link_threshold``): a
-  report of a new plan follows nothing up, a reaction or statement is not
-  followed up, and an item does not follow up a story of its own type (that
-  is another event of the kind: a second tariff action, another quarter's
-  results) unless it is a letter, since the reply to a letter is one. On the
-  three tuning sets such links had been right 6 times in 57. Of the stories scoring within ``LINK_TIE_MARGIN`` of
-  the best, the earliest is linked: when outlets' reports of one claim ended
-  up as several stories, a denial answers the first (the claim), not a later
-  retelling. Links always point at a story that started earlier, so
-  a thread never loops. The link belongs to the linking story, so later items
-  joining it carry the same ``answers``. Every other story the item could have
-  joined or linked to is reported in ``also_related`` and left alone.
+  confirmations come weeks later) for an earlier story about the same parties
+  (half the companies in common; when the item names no company, a shared
+  watchlist if both have one, else its words alone decide: Stellantis or JLR
+  are on no list). A denial, confirmation, letter or hearing *answers* a story
+  of a type it can answer (``rules.ANSWERABLE``) at ``ANSWER_THRESHOLD``, with
+  a bonus for recent claims and, for denials and confirmations, for reports of
+  talks; other items may *follow up* an earlier story (a reply to a letter, a
+  reaction to a deal, a filing detailing a charge, a final rule after a
+  proposed one) at the higher ``FOLLOW_THRESHOLD``. Follow-ups concern acts
+  (``rules.link_threshold``): a report of a new plan follows nothing up, a
+  reaction or statement is not followed up, and an item does not follow up a
+  story of its own type (that is another event of the kind: a second tariff
+  action, another quarter's results) unless it is a letter, since the reply to
+  a letter is one. On the three tuning sets such links had been right 6 times
+  in 57. Of the stories scoring within ``LINK_TIE_MARGIN`` of the best, the
+  earliest is linked: when outlets' reports of one claim ended up as several
+  stories, a denial answers the first (the claim), not a later retelling.
+  Links always point at a story that started earlier, so a thread never loops.
+  The link belongs to the linking story, so later items joining it carry the
+  same ``answers``. Every other story the item could have joined or linked to
+  is reported in ``also_related`` and left alone.
 
 Tokens: outlets reword the same event ("Ford held talks with Xiaomi" / "Ford,
 Xiaomi discussed US EV venture"), so stories compare bags of content words: the
@@ -108,9 +108,9 @@ not hurt the development set much. Then, with two more tuning sets by two more
 writers (``stories_extra_a/b.jsonl``) and the benchmark forgetting stories as
 the bot does, ``TOPIC_CAP`` and ``COMPANY_WEIGHT`` were lowered and
 ``LOOSE_THRESHOLD`` raised, each tried alone first, and kept together because
-threads F1 and answer links held or rose on all three sets; random searches over all the
-constants were tried and dropped, since what they found on two sets did not
-carry to the third. Never on ``stories_fresh.jsonl`` (the held-out set) or the
+threads F1 and answer links held or rose on all three sets; random searches
+over all the constants were tried and dropped, since what they found on two
+sets did not carry to the third. Never on ``stories_fresh.jsonl`` (the held-out set) or the
 burst file (``python -m benchmarks.stories`` reports all of them). They live in
 :mod:`bot.stories.rules`, which the pure-Python implementation
 (:mod:`bot.stories.pygrouping`, used when this module could not be compiled)
