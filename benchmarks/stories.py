@@ -127,6 +127,7 @@ def run(rows: Sequence[Row], matcher: Matcher | None = None) -> Run:
         )
         out.seconds += time.perf_counter() - began
         out.story_of[item.id] = placed.story_id
+        # A link is made by an assign, which reports it: forgotten stories keep theirs.
         if placed.answers is not None:
             out.link_of[placed.story_id] = placed.answers
         if item.published is not None:
@@ -135,9 +136,6 @@ def run(rows: Sequence[Row], matcher: Matcher | None = None) -> Run:
             # window are dropped (they no longer compete for candidates or
             # count in how rare a word is).
             index.forget_before(item.published - index.answer_window)
-    for story in index.stories():
-        if story.answers is not None:
-            out.link_of[story.story_id] = story.answers
     return out
 
 
