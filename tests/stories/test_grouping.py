@@ -295,8 +295,33 @@ def test_a_statement_is_not_followed_up() -> None:
     # (A denial or a letter may still answer it.)
     assert not _kinds_linked(
         ("Ford defends CATL licence at its Marshall battery plant", "other"),
-        ("Ford puts cost of CATL licence at its Marshall battery plant at $1 billion", "financial"),
+        (
+            "Ford filing puts cost of CATL licence at its Marshall battery plant at $1 billion",
+            "filing",
+        ),
     )
+
+
+def test_a_denial_is_not_followed_up() -> None:
+    # Follow-ups of a denied report concern the report (the claim), not the denial.
+    assert not _kinds_linked(
+        ("Ford denies talks on a CATL licence for its Kentucky battery plant", "denial"),
+        (
+            "Lawmakers ask Ford about talks on a CATL licence for its Kentucky battery plant",
+            "letter",
+        ),
+    )
+
+
+def test_a_rule_follows_nothing_up_but_answers_the_report_of_it() -> None:
+    # A rule, guidance, a bill or a hearing is an event of its own: after
+    # guidance on CATL licences, Treasury's rule on them is the next act, not a
+    # follow-up; after a report that the rule is coming, it is the confirmation.
+    guidance = ("Treasury guidance on CATL licences at the Marshall battery plant", "tax_guidance")
+    rule = ("Treasury rule on CATL licences at the Marshall battery plant", "rule")
+    report = ("Treasury weighs rule on CATL licences at the Marshall battery plant", "deal_report")
+    assert not _kinds_linked(guidance, rule, hours=24 * 7)
+    assert _kinds_linked(report, rule, hours=24 * 7)
 
 
 def test_an_act_of_the_same_kind_is_another_event() -> None:
