@@ -63,6 +63,14 @@ APART = {
         "Leapmotor to assemble its small EV at a Stellantis plant in Poland",
         "Leapmotor to assemble its small EV at a Stellantis plant in Malaysia",
     ),
+    "two Chinese truck makers": (
+        "CATL to supply sodium-ion battery packs for FAW heavy trucks",
+        "CATL to supply sodium-ion battery packs for Dongfeng heavy trucks",
+    ),
+    "a Senate and a House hearing": (
+        "Senators question CATL battery licences at hearing on Chinese technology",
+        "House panel questions CATL battery licences at hearing on Chinese technology",
+    ),
 }
 TOGETHER = {
     "the same determination retold": (
@@ -78,6 +86,10 @@ TOGETHER = {
     "a brand and its group": (
         "Hyundai weighs licensing Chinese LFP cell technology for its Georgia battery plant",
         "Kia weighs licensing Chinese LFP cell technology for its Georgia battery plant",
+    ),
+    "a chamber named on one side only": (
+        "House panel questions CATL battery licences at hearing on Chinese technology",
+        "Lawmakers question CATL battery licences at hearing on Chinese technology",
     ),
 }
 
