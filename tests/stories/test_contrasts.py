@@ -71,6 +71,10 @@ APART = {
         "Senators question CATL battery licences at hearing on Chinese technology",
         "House panel questions CATL battery licences at hearing on Chinese technology",
     ),
+    "letters to two agencies": (
+        "Lawmakers write to the Pentagon about CATL battery licences at Ford's Marshall plant",
+        "Lawmakers write to Treasury about CATL battery licences at Ford's Marshall plant",
+    ),
 }
 TOGETHER = {
     "the same determination retold": (
@@ -90,6 +94,11 @@ TOGETHER = {
     "a chamber named on one side only": (
         "House panel questions CATL battery licences at hearing on Chinese technology",
         "Lawmakers question CATL battery licences at hearing on Chinese technology",
+    ),
+    # The IRS is part of Treasury: one agency.
+    "an agency and its bureau": (
+        "Treasury guidance on CATL battery licences under the 45X production credit",
+        "IRS guidance on CATL battery licences under the 45X production credit",
     ),
 }
 
