@@ -718,7 +718,7 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
 # Source kinds that decide the type on their own (a Federal Register notice of
 # a tariff is a tariff action, see EventRules.decide).
 _SOURCE_TYPES = {"sec": "filing", "federal_register": "rule"}
-_BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|s\.|h\.\s?res\.)\s?\d{1,5}\b")
+_BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|(?<![a-z]\.)s\.|h\.\s?res\.)\s?\d{1,5}\b")
 _NOTICE_NUMBER = re.compile(r"notice\s?\d{4}[\s-]\d{1,3}\b")  # folding turns "-" into " "
 _MONEY = re.compile(r"\$\s?\d[\d.,]*\s?(?:billion|million|bn|b\b|m\b)")
 

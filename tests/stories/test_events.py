@@ -281,6 +281,8 @@ def test_bill_numbers(title: str, reason: str) -> None:
 def test_words_ending_like_a_bill_prefix_are_not_bill_numbers() -> None:
     assert _type("Ford adds jobs. 500 hired in Ohio").event_type == "other"
     assert _type("Ford sales in U.S. fell").event_type == "other"
+    # "U.S." before a number is the country, not Senate bill "S. 25".
+    assert _type("U.S. 25 percent tariff on Chinese cells stays").event_type != "bill"
 
 
 def test_dollar_amount_is_financial_in_title_only() -> None:
