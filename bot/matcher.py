@@ -81,7 +81,8 @@ class MatchResult:
     matching stays cheap, and explanations cost only where they are shown.
     ``event`` is :data:`~bot.models.NOT_TYPED` unless the matcher was
     built with event rules. ``concepts`` are the lexicon concepts the item
-    names ("tariff" for "levies" or "duties"), for story grouping.
+    names ("tariff" for "levies" or "duties") and, with event rules, the bill
+    and notice numbers it names ("id:hr3390"), for story grouping.
     """
 
     watchlists: list[str] = field(default_factory=list)
@@ -256,11 +257,11 @@ class Matcher:
         )
         event = NOT_TYPED
         if events is not None:
-            event = (
-                events.decide(item.source_kind, cues, blocks, folded, title_end)
-                if cues
-                else events.without_cues(item.source_kind)
-            )
+            if cues:
+                event = events.decide(item.source_kind, cues, blocks, folded, title_end)
+                concepts += events.identities(cues, folded)
+            else:
+                event = events.without_cues(item.source_kind)
         return MatchResult(
             watchlists, companies, concepts, evidence, (item.title, joined, positions), event
         )

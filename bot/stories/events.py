@@ -720,6 +720,12 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
 _SOURCE_TYPES = {"sec": "filing", "federal_register": "rule"}
 _BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|(?<![a-z]\.)s\.|h\.\s?res\.)\s?\d{1,5}\b")
 _NOTICE_NUMBER = re.compile(r"notice\s?\d{4}[\s-]\d{1,3}\b")  # folding turns "-" into " "
+# Document numbers name one document: two items naming different bills ("H.R.
+# 3390", "H.R. 9021") or IRS notices report different documents however alike
+# their words (two bills "to impose additional duties on electric vehicles").
+# They reach story grouping as concepts marked IDENTITY_MARK ("id:hr3390"),
+# which bot.stories.rules puts in a contrast family of their own.
+IDENTITY_MARK = "id:"
 _MONEY = re.compile(r"\$\s?\d[\d.,]*\s?(?:billion|million|bn|b\b|m\b)")
 
 # Guesses that quote no phrase, built once.
@@ -750,6 +756,19 @@ class EventRules:
     def without_cues(self, kind: str) -> EventGuess:
         """The guess for an item in which no cue occurs: a constant per source kind."""
         return _WITHOUT_CUES.get(kind, _OTHER)
+
+    def identities(self, cues: Spans, text: str) -> list[str]:
+        """The bill and IRS notice numbers in the folded ``text``, as identity
+        concepts ("id:hr3390", "id:notice202663"), for story grouping."""
+        found: list[str] = []
+        for tag, pattern in _IDENTITIES:
+            for start, _ in cues.get(tag, ()):
+                matched = pattern.match(text, start)
+                if matched:
+                    name = IDENTITY_MARK + "".join(filter(str.isalnum, matched.group(0)))
+                    if name not in found:
+                        found.append(name)
+        return found
 
     def decide(
         self, kind: str, cues: Spans, blocks: Spans, text: str, title_end: int
@@ -794,6 +813,7 @@ class EventRules:
 
 
 EVENT_RULES = EventRules(_CUES, _BLOCKS)
+_IDENTITIES = (("bill_number", _BILL_NUMBER), ("notice_number", _NOTICE_NUMBER))
 
 
 def _field(cues: Spans, blocks: Spans, title_end: int, title: bool) -> Spans:

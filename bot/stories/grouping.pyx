@@ -159,7 +159,7 @@ from cpython.datetime cimport (
 import os
 from datetime import UTC, datetime, timedelta
 
-from bot.stories.events import EVENT_TYPES
+from bot.stories.events import EVENT_TYPES, IDENTITY_MARK
 from bot.stories import rules, tokens
 from bot.text import boundary_chars, fold
 from bot.watchlists import MAX_CONTRASTS as _MAX_CONTRASTS
@@ -498,6 +498,9 @@ cdef size_t _stem(const unsigned char* word, size_t length, unsigned char* out) 
 
 # Concepts are stems that no word can be: "~" breaks words.
 cdef bytes CONCEPT_MARK = rules.CONCEPT_MARK.encode()
+# Document numbers ("~id:hr3390") are one contrast family (rules.IDENTITY_FAMILY).
+cdef bytes IDENTITY_STEM = CONCEPT_MARK + IDENTITY_MARK.encode()
+cdef unsigned char IDENTITY_FAMILY = rules.IDENTITY_FAMILY
 
 
 def _stems_of(words):
@@ -1011,6 +1014,8 @@ cdef class StoryIndex:
                 self._tally[stem_id].family = self._contrast_family.get(
                     (<const char*>stemmed)[:size], 0
                 )
+                if (<const char*>stemmed)[:size].startswith(IDENTITY_STEM):
+                    self._tally[stem_id].family = IDENTITY_FAMILY
             self._listed.resize(stem_id + 1)
             self._marked.resize((stem_id >> 6) + 1)
         return stem_id

@@ -42,7 +42,7 @@ from operator import itemgetter
 
 from bot.models import EventGuess, Item
 from bot.stories import tokens
-from bot.stories.events import EVENT_TYPES
+from bot.stories.events import EVENT_TYPES, IDENTITY_MARK
 from bot.stories.rules import (
     ANSWER_DAYS,
     ANSWERS,
@@ -59,6 +59,7 @@ from bot.stories.rules import (
     CONCEPT_MARK,
     DEAL_REPORT,
     DISJOINT_COMPANY_PENALTY,
+    IDENTITY_FAMILY,
     INVERSE_ROOT,
     JOIN,
     LINK,
@@ -170,6 +171,10 @@ def _topic_stems(words: Iterable[str]) -> frozenset[str]:
             continue
         out.add(_stem(raw))
     return frozenset(out)
+
+
+# The contrast family of document numbers (rules.IDENTITY_FAMILY).
+_IDENTITY_BIT = 1 << (IDENTITY_FAMILY - 1)
 
 
 def _contrast_bits(contrasts: Iterable[Iterable[str]]) -> dict[str, int]:
@@ -641,7 +646,10 @@ class StoryIndex:
             self._kind.append(kind)
             family = 0
             if kind == CONCEPT:
-                family = self._contrast_bits.get(stem[len(CONCEPT_MARK) :], 0)
+                concept = stem[len(CONCEPT_MARK) :]
+                family = self._contrast_bits.get(concept, 0)
+                if concept.startswith(IDENTITY_MARK):
+                    family = _IDENTITY_BIT
             self._family.append(family)
             self._listed.append([])
         return stem_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from bot.stories.events import EVENT_TYPES
+from bot.watchlists import MAX_CONTRASTS
 
 # ---------------------------------------------------------------- event types
 
@@ -154,6 +155,10 @@ COMPACT_STEMS = 100_000
 COMPACT_RATIO = 4
 # Concepts are stems that no word can be: "~" breaks words.
 CONCEPT_MARK = "~"
+# Concepts named events.IDENTITY_MARK + a document number ("id:hr3390", from
+# EventRules.identities) form one more contrast family, numbered after the
+# lexicon's (family numbers start at 1; a 64-bit mask holds 64).
+IDENTITY_FAMILY = MAX_CONTRASTS + 1
 
 # ---------------------------------------------------------------- rules by type
 

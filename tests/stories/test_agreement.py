@@ -39,6 +39,7 @@ from bot.models import Item
 from bot.stories import EVENT_RULES, PURE_PYTHON_ENV, Assignment, EventGuess, StoryRef
 from bot.stories import grouping as compiled
 from bot.stories import pygrouping as pure
+from bot.stories.events import IDENTITY_MARK
 from bot.stories.rules import COMPACT_STEMS
 from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
@@ -266,7 +267,10 @@ def _synthetic(count: int, rng: random.Random) -> list[Item]:
 
 
 def test_synthetic_stream_of_real_sentences_agrees() -> None:
-    rows = _agree(_fed(_synthetic(3000, random.Random(SEED))), forget_every=500)
+    feed = _fed(_synthetic(3000, random.Random(SEED)))
+    # Bill and notice numbers among the concepts: their contrast family is compared too.
+    assert sum(any(c.startswith(IDENTITY_MARK) for c in fed[4]) for fed in feed) > 20
+    rows = _agree(feed, forget_every=500)
     joined, linked = _joins_and_links(rows)
     assert joined > 300 and linked > 50, (joined, linked)
     assert any(row[0] == "forgot" and row[1] for row in rows)  # stories were dropped

@@ -71,6 +71,10 @@ APART = {
         "Senators question CATL battery licences at hearing on Chinese technology",
         "House panel questions CATL battery licences at hearing on Chinese technology",
     ),
+    "two bills by number": (
+        "H.R. 3390 would impose additional duties on electric vehicles from China",
+        "H.R. 9021 would impose additional duties on electric vehicles from China",
+    ),
     "letters to two agencies": (
         "Lawmakers write to the Pentagon about CATL battery licences at Ford's Marshall plant",
         "Lawmakers write to Treasury about CATL battery licences at Ford's Marshall plant",
@@ -94,6 +98,11 @@ TOGETHER = {
     "a chamber named on one side only": (
         "House panel questions CATL battery licences at hearing on Chinese technology",
         "Lawmakers question CATL battery licences at hearing on Chinese technology",
+    ),
+    # The number is the document: the formal title and the press report of one bill.
+    "one bill by its number and its title": (
+        "H.R. 3390 — To impose additional duties on electric vehicles from China",
+        "H.R. 3390 would impose additional duties on electric vehicles from China",
     ),
     # The IRS is part of Treasury: one agency.
     "an agency and its bureau": (
