@@ -48,6 +48,7 @@ from bot.stories.rules import (
     ANSWERS,
     BOUNDARY_LIMIT,
     BUSY_HOURS,
+    BUSY_OTHER_TEXT,
     BUSY_STORIES,
     CAN_ANSWER,
     CLAIM_ANSWER,
@@ -483,7 +484,9 @@ class StoryIndex:
         answerable: list[tuple[float, int]] = []
         candidates = self._candidates()
         strict = self._strict = self._busy(candidates)
-        min_text = MIN_JOIN_TEXT if strict else QUIET_JOIN_TEXT
+        min_text = QUIET_JOIN_TEXT
+        if strict:
+            min_text = BUSY_OTHER_TEXT if type_code == OTHER else MIN_JOIN_TEXT
         join_row = JOIN[type_code]
         for slot in candidates:
             story = self._story(slot)

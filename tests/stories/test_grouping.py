@@ -11,6 +11,8 @@ import pytest
 from bot.core import new_story_id
 from bot.models import EventGuess, Item
 from bot.stories import Assignment, StoryIndex, classify_event
+from bot.stories.tokens import topic_words
+from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 # Every test here runs against both implementations (see conftest.py).
 pytestmark = pytest.mark.usefixtures("grouping")
@@ -340,3 +342,24 @@ def test_a_late_confirmation_weeks_after_the_report_still_answers_it() -> None:
         ("Ford confirms second CATL-licensed line at its Marshall battery plant", "deal_confirmed"),
         hours=24 * 35,
     )
+
+
+def _busy_pair_joins(event_type: str) -> bool:
+    """Whether two items of ``event_type`` sharing three rare words and three
+    topic words (a text term of (3 + 0.3) / 4 = 0.825) join on a busy stretch."""
+    index = StoryIndex(topic_words=topic_words(load_catalog(shipped_watchlists_dir())))
+    guess = EventGuess(event_type, f"{event_type}: test")
+    for n, words in enumerate(["alpha bravo charlie", "delta echo golf", "hotel india kilo"]):
+        index.assign(_item(f"b{n}", f"Lima {words} mike", n * 0.1), (), (), guess)
+    first = index.assign(
+        _item("x", "Zorblat quexing varnish tariff trade battery", 1), (), (), guess
+    )
+    later = _item("y", "Zorblat quexing varnish tariff trade battery plumbus", 1.2)
+    return index.assign(later, (), (), guess).story_id == first.story_id
+
+
+def test_on_a_busy_stretch_untyped_items_join_only_when_nearly_all_words_agree() -> None:
+    # Typed alike, the pair is two reports of one act; typed ``other`` (no cue
+    # says what either reports) it stays two lines on a busy day.
+    assert _busy_pair_joins("tariff_action")
+    assert not _busy_pair_joins("other")
