@@ -23,7 +23,7 @@ import ahocorasick
 
 from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
-from bot.pyscan import SEPARATOR, Driver, locate
+from bot.pyscan import SEPARATOR, Driver, locate, word_char
 from bot.text import FOLD, fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
 
@@ -70,6 +70,8 @@ class EventTyping(Protocol):
         text: str,
         title_end: int,
     ) -> EventGuess: ...
+
+    def identities(self, cues: dict[str, list[RawHit]], text: str) -> list[str]: ...
 
 
 @dataclass(slots=True)
@@ -183,7 +185,7 @@ class Matcher:
         for key, key_roles in roles.items():
             ids = tuple(numbers.setdefault(role, len(numbers)) for role in key_roles)
             # Boundaries are only checked where the phrase starts/ends with a word character.
-            self._automaton.add_word(key, (len(key), key[0].isalnum(), key[-1].isalnum(), ids))
+            self._automaton.add_word(key, (len(key), word_char(key[0]), word_char(key[-1]), ids))
         self.phrase_count = len(roles)
         if roles:
             self._automaton.make_automaton()
