@@ -20,6 +20,7 @@ _SPACES = set("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/_\u00a0\t\r\n\u2009\u
 # What a combining mark folds to before it is dropped: a combining mark itself,
 # so it can never be confused with a character of the text.
 _MARK = "\u0300"
+_HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"
 
 
 def _fold_char(ch: str) -> str:
@@ -35,6 +36,10 @@ def _fold_char(ch: str) -> str:
         # from a precomposed letter (é).
         return _MARK
     lowered = ch.lower()
+    if _HANGUL_FIRST <= ch <= _HANGUL_LAST:
+        # A Hangul syllable decomposes into its letters (jamo), none of them an
+        # accent: keeping the first would fold "사실" and "수소" alike.
+        return ch
     if len(lowered) != 1 or not lowered.isascii():
         # Drop accents (Société -> societe) but keep one character per input character.
         decomposed = unicodedata.normalize("NFKD", ch)

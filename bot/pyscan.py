@@ -11,6 +11,32 @@ from typing import Any, Union
 
 # Endings a phrase may carry and still match: plurals and possessives, in this order.
 _SUFFIXES = ("s", "es", "'s", "s'")
+# Scripts written without spaces between words (Han, kana), and Hangul, whose
+# particles attach to the word before them ("CATL과", "SK온"): their letters
+# never make a word boundary fail, on either side, so "宁德时代" matches
+# inside a Chinese sentence and "CATL" inside "CATL과". (Inclusive code-point
+# ranges; bot/scan.pyx reads them from here.)
+UNSPACED_RANGES = (
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFFDC),  # halfwidth katakana and Hangul
+)
+
+
+def word_char(char: str) -> bool:
+    """Whether ``char`` continues the word beside it: a letter or digit of a
+    script that separates words with spaces."""
+    if not char.isalnum():
+        return False
+    code = ord(char)
+    return code < UNSPACED_RANGES[0][0] or not any(
+        low <= code <= high for low, high in UNSPACED_RANGES
+    )
 
 
 def suffix_end(folded: str, end: int) -> int:
@@ -19,7 +45,7 @@ def suffix_end(folded: str, end: int) -> int:
     size = len(folded)
     for suffix in _SUFFIXES:
         stop = end + len(suffix)
-        if folded.startswith(suffix, end) and not (stop < size and folded[stop].isalnum()):
+        if folded.startswith(suffix, end) and not (stop < size and word_char(folded[stop])):
             return stop
     return -1
 
@@ -27,16 +53,17 @@ def suffix_end(folded: str, end: int) -> int:
 def scan(automaton: Any, folded: str) -> dict[int, list[tuple[int, int]]]:
     """Role number -> the (start, end) hits carrying it, in the order the
     automaton reports them. The automaton's values are (length, check start,
-    check end, role numbers): a phrase that starts (ends) with a letter or
-    digit must not be preceded (followed) by one, except for an ending above."""
+    check end, role numbers): a phrase that starts (ends) with a word
+    character must not be preceded (followed) by one, except for an ending
+    above (:func:`word_char`)."""
     found: dict[int, list[tuple[int, int]]] = {}
     size = len(folded)
     for end_index, (length, check_start, check_end, roles) in automaton.iter(folded):
         start = end_index - length + 1
-        if check_start and start > 0 and folded[start - 1].isalnum():
+        if check_start and start > 0 and word_char(folded[start - 1]):
             continue
         end = end_index + 1
-        if check_end and end < size and folded[end].isalnum():
+        if check_end and end < size and word_char(folded[end]):
             end = suffix_end(folded, end)
             if end < 0:
                 continue

@@ -6,10 +6,12 @@ The shipped catalog hits about nine phrases in a typical news item ("us",
 "ev", "ford" ...), each with several roles; in Python the word-boundary checks
 and the filing of each hit under its roles cost more than the Aho-Corasick
 scan itself. Here they run as C over the automaton's output, with the same
-rules as before: a phrase that starts (ends) with a letter or digit must not
+rules as before: a phrase that starts (ends) with a word character must not
 be preceded (followed) by one, except that a plural or possessive ending
-("s", "es", "'s", "s'") may follow where no letter or digit comes after it.
-"Letter or digit" is ``str.isalnum``, as in the Python definition.
+("s", "es", "'s", "s'") may follow where no word character comes after it.
+A word character is a letter or digit (``str.isalnum``) outside the scripts
+written without spaces (``bot.pyscan.UNSPACED_RANGES``), as in the Python
+definition (``bot.pyscan.word_char``).
 """
 
 from cpython.unicode cimport PyUnicode_READ_CHAR
@@ -18,8 +20,30 @@ cdef extern from "Python.h":
     bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
 
 
+from bot.pyscan import UNSPACED_RANGES
+
+cdef Py_UCS4[16] _UNSPACED
+cdef Py_ssize_t _UNSPACED_COUNT = len(UNSPACED_RANGES)
+assert _UNSPACED_COUNT * 2 <= 16
+for _k, (_low, _high) in enumerate(UNSPACED_RANGES):
+    _UNSPACED[2 * _k] = _low
+    _UNSPACED[2 * _k + 1] = _high
+
+
 cdef inline bint _alnum_at(str text, Py_ssize_t index, Py_ssize_t size):
-    return index >= 0 and index < size and Py_UNICODE_ISALNUM(PyUnicode_READ_CHAR(text, index))
+    """Whether a word character (bot.pyscan.word_char) is at ``index``."""
+    if index < 0 or index >= size:
+        return False
+    cdef Py_UCS4 char = PyUnicode_READ_CHAR(text, index)
+    if not Py_UNICODE_ISALNUM(char):
+        return False
+    if char < _UNSPACED[0]:
+        return True
+    cdef Py_ssize_t k
+    for k in range(_UNSPACED_COUNT):
+        if _UNSPACED[2 * k] <= char <= _UNSPACED[2 * k + 1]:
+            return False
+    return True
 
 
 cdef inline bint _has(str text, Py_ssize_t index, Py_ssize_t size, str what):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.pyscan import word_char
 from bot.text import fold_phrase
 
 MAX_LENGTH = 100
@@ -71,11 +72,14 @@ def term_problem(term: str, what: str = "a term") -> str | None:
     alnum = sum(1 for ch in folded if ch.isalnum())
     if alnum == 0:
         return f"'{visible(term)}' has no letter or digit, so it cannot be matched as a word"
-    if alnum >= MIN_LENGTH or (alnum == ACRONYM_LENGTH and _is_acronym(term)):
+    if alnum >= MIN_LENGTH or (
+        alnum == ACRONYM_LENGTH and (_is_acronym(term) or _unspaced_word(folded))
+    ):
         return None
     return (
         f"'{visible(term)}' is too short: {what} needs at least {MIN_LENGTH} letters or digits "
-        f"(or a {ACRONYM_LENGTH}-letter acronym in capitals, like EV)"
+        f"(or a {ACRONYM_LENGTH}-letter acronym in capitals, like EV, or "
+        f"{ACRONYM_LENGTH} Chinese, Japanese or Korean characters, like 华为)"
     )
 
 
@@ -113,3 +117,10 @@ def breadth_problem(term: str, matched: int, sampled: int) -> str | None:
         f"'{visible(term)}' would match {matched:,} of {sampled:,} recent items; "
         "use a longer or more specific phrase"
     )
+
+
+def _unspaced_word(folded: str) -> bool:
+    """Whether every letter of ``folded`` is of a script written without spaces
+    (Chinese, Japanese, Korean): there two characters make a whole name ("华为",
+    Huawei), where two Latin letters are an acronym at most."""
+    return all(not word_char(ch) for ch in folded if ch.isalnum())

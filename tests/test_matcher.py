@@ -72,6 +72,20 @@ def test_whole_words_only(small: Matcher) -> None:
     assert small.match(_item("EVs and a joint ventured thing")).watchlists == []
 
 
+def test_names_match_inside_chinese_japanese_and_korean_text(shipped: Matcher) -> None:
+    # Those scripts set no space between words, and Korean particles attach to
+    # the word before them ("CATL과", "with CATL"): a name matches inside such
+    # text, and a Latin name beside its letters is still a whole word.
+    assert shipped.match(_item("宁德时代三季度净利增长")).companies == ["catl"]
+    assert set(shipped.match(_item("SK온, CATL과 LFP 기술 라이선스 협상")).companies) == {
+        "catl",
+        "sk-on",
+    }
+    assert shipped.match(_item("トヨタ、CATLとの技術提携報道を否定")).companies == ["catl"]
+    # Between Latin letters the boundary holds as before.
+    assert shipped.match(_item("CATLX and xCATL shares")).companies == []
+
+
 def test_case_hyphen_plural_possessive_and_curly_quotes(small: Matcher) -> None:
     for title in (
         "EV Joint-Venture",
@@ -251,14 +265,19 @@ def _original_span(
 
 # The rule as one regex, as the matcher applied it before the per-hit loop was
 # compiled ([^\W_] is what str.isalnum accepts).
-_SUFFIX = re.compile(r"(?:s|es|'s|s')(?![^\W_])")
+# Letters of scripts written without spaces (Han, kana, Hangul) end a word.
+_UNSPACED = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uffdc"
+_SUFFIX = re.compile(rf"(?:s|es|'s|s')(?!(?![{_UNSPACED}])[^\W_])")
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
 
 
 def _suffix_end_by_loop(folded: str, end: int) -> int:
     """The rule the compiled suffix_end implements, written as a Python loop."""
     for suffix in ("s", "es", "'s", "s'"):
         stop = end + len(suffix)
-        if folded.startswith(suffix, end) and (stop >= len(folded) or not folded[stop].isalnum()):
+        if folded.startswith(suffix, end) and (
+            stop >= len(folded) or not folded[stop].isalnum() or _UNSPACED_CHAR.match(folded[stop])
+        ):
             return stop
     return -1
 
@@ -266,7 +285,7 @@ def _suffix_end_by_loop(folded: str, end: int) -> int:
 def test_suffix_end_equals_the_rule_written_as_a_loop_and_as_a_regex() -> None:
     rng = random.Random(19)
     for _ in range(20000):
-        text = "".join(rng.choices("se'ab 1²_-.é小", k=rng.randrange(0, 8)))
+        text = "".join(rng.choices("se'ab 1²_-.é小온ト", k=rng.randrange(0, 8)))
         end = rng.randrange(0, len(text) + 1)
         by_regex = _SUFFIX.match(text, end)
         expected = by_regex.end() if by_regex else -1

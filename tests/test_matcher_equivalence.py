@@ -3,8 +3,9 @@
 :class:`_Reference` is the matcher as it was before roles were numbered and
 compiled per rule and per company and before its per-hit loop was compiled
 (kept here only, as the definition the fast path must reproduce): every role a
-(code, owner, group) tuple, boundaries checked and hits gathered per role in
-Python, rules read from the catalog (the plural ending is the compiled
+(code, owner, group) tuple, boundaries checked (``bot.pyscan.word_char``,
+since Chinese, Japanese and Korean letters stopped counting as word neighbours)
+and hits gathered per role in Python, rules read from the catalog (the plural ending is the compiled
 ``suffix_end``, tested against its regex definition in test_matcher.py). Both run over every item of the
 benchmark data and the sample, with and without event typing, and must agree
 on watchlists, companies, event and evidence (spans, order and explanations,
@@ -37,7 +38,7 @@ from bot.matcher import (
     Role,
 )
 from bot.models import Item
-from bot.pyscan import SEPARATOR, _overlaps_any
+from bot.pyscan import SEPARATOR, _overlaps_any, word_char
 from bot.pyscan import words_apart as _words_apart
 from bot.scan import suffix_end
 from bot.stories.events import EVENT_RULES
@@ -97,7 +98,7 @@ class _Reference:
                 for tag in tags:
                     add(phrase, (EVENT_BLOCK, tag, 0))
         for key, key_roles in roles.items():
-            value = (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(key_roles))
+            value = (len(key), word_char(key[0]), word_char(key[-1]), tuple(key_roles))
             self.automaton.add_word(key, value)
         self.automaton.make_automaton()
 
@@ -108,10 +109,10 @@ class _Reference:
         size = len(folded)
         for end_index, (length, check_start, check_end, key_roles) in self.automaton.iter(folded):
             start = end_index - length + 1
-            if check_start and start and folded[start - 1].isalnum():
+            if check_start and start and word_char(folded[start - 1]):
                 continue
             end = end_index + 1
-            if check_end and end < size and folded[end].isalnum():
+            if check_end and end < size and word_char(folded[end]):
                 end = suffix_end(folded, end)
                 if end < 0:
                     continue

@@ -47,17 +47,19 @@ def _term_problem_by_categories(term: str, what: str = "a term") -> str | None:
     alnum = sum(1 for ch in fold_phrase(term) if ch.isalnum())
     if alnum == 0:
         return f"'{shown}' has no letter or digit, so it cannot be matched as a word"
-    if alnum >= MIN_LENGTH or (alnum == 2 and _is_acronym(term)):
+    cjk = all(unicodedata.name(ch, "").startswith(("CJK", "HANGUL")) for ch in term if ch.isalnum())
+    if alnum >= MIN_LENGTH or (alnum == 2 and (_is_acronym(term) or cjk)):
         return None
     return (
         f"'{shown}' is too short: {what} needs at least {MIN_LENGTH} letters or digits "
-        "(or a 2-letter acronym in capitals, like EV)"
+        "(or a 2-letter acronym in capitals, like EV, or 2 Chinese, Japanese or Korean "
+        "characters, like 华为)"
     )
 
 
 def test_the_ascii_shortcut_gives_the_reasons_of_the_full_check() -> None:
     rng = random.Random(19)
-    alphabet = "aB1 $.-'\t\x00\x7f€é\u200b"
+    alphabet = "aB1 $.-'\t\x00\x7f€é\u200b华온"
     for _ in range(5000):
         term = "".join(rng.choices(alphabet, k=rng.randrange(0, 6)))
         assert term_problem(term) == _term_problem_by_categories(term), repr(term)

@@ -49,6 +49,8 @@ def _reference_char(ch: str) -> str:
         return '"'
     if ch in _SPACES or ch.isspace():
         return " "
+    if "\uac00" <= ch <= "\ud7a3":
+        return ch  # since December 2026 (before, a Hangul syllable folded to its first letter)
     lowered = ch.lower()
     if len(lowered) != 1 or not lowered.isascii():
         decomposed = unicodedata.normalize("NFKD", ch)
@@ -157,6 +159,13 @@ def test_fold_equals_the_old_per_character_fold_on_real_items() -> None:
     for text in texts:
         _assert_folds_as_before(text)
         _assert_folds_as_before(text.replace(" ", "  ").replace("’", " — "))
+
+
+def test_fold_keeps_hangul_syllables_whole() -> None:
+    # A syllable decomposes into letters, none of them an accent; keeping only
+    # the first folded "사실" (fact) and "수소" (hydrogen) to the same text.
+    assert fold("사실 아니다")[0] == "사실 아니다"
+    assert fold("사실")[0] != fold("수소")[0]
 
 
 def test_fold_drops_combining_marks_like_precomposed_accents() -> None:

@@ -120,8 +120,11 @@ EVENT_TYPES: tuple[str, ...] = (
 # count together with a partner tag (or a source kind), see _PRECEDENCE. A
 # phrase also matches with a plural or possessive ending ("tariff" finds
 # "tariffs"), so only irregular forms ("duties", "denied") are listed beside it.
-# A few cues are Spanish, Portuguese, German, French or Italian: the news
-# carries titles in those languages, folded without accents ("prüft" is "pruft").
+# A few cues are Spanish, Portuguese, German, French, Italian, Hungarian,
+# Polish, Chinese, Japanese or Korean: the news carries titles in those
+# languages, folded without accents ("prüft" is "pruft"). Chinese, Japanese and
+# Korean cues match inside words, as those scripts set no spaces between them
+# (bot.pyscan.word_char): each is two characters or more.
 _CUES: dict[str, tuple[str, ...]] = {
     "filing": ("8-k", "10-k", "10-q", "form 8", "sec filing", "filing shows", "filing puts"),
     # An 8-K under Item 1.01 reports a deal the company entered into.
@@ -173,6 +176,19 @@ _CUES: dict[str, tuple[str, ...]] = {
         "says it isn't",
         "says it's not",
         "inaccurate",
+        "否认",
+        "不属实",
+        "辟谣",
+        "否定",
+        "事实无根",
+        "事実無根",
+        "사실무근",
+        "사실 아니다",
+        "사실이 아니다",
+        "부인했다",
+        "cafolja",
+        "cafolta",
+        "zaprzecza",
     ),
     "denial!": (
         "denies",
@@ -466,6 +482,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "droits de douane",
         "zolle",
         "dazi",
+        "关税",
+        "関税",
+        "관세",
     ),
     "tariff_verb": (
         "raise",
@@ -527,6 +546,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         "in kraft",
         "definitif",
         "definitifs",
+        "加征",
+        "上调",
+        "提高",
+        "引き上げ",
+        "인상",
     ),
     "financial!": (
         "profit",
@@ -554,6 +578,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         "dollar hit",
         "deliveries",
         "delivers",
+        "净利",
+        "营收",
+        "決算",
+        "営業利益",
+        "영업이익",
+        "매출",
     ),
     "deal_confirmed!": (
         "signs",
@@ -585,6 +615,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         "formalizes",
         "teams up",
         "partners with",
+        "签约",
+        "签署",
+        "官宣",
+        "締結",
+        "採用",
+        "체결",
     ),
     # A plan or move reported, not yet confirmed: strong enough to outrank the
     # subject it is about ("Treasury weighs delay of credit rules").
@@ -621,6 +657,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         "selon",
         "secondo fonti",
         "laut insidern",
+        "据悉",
+        "消息人士",
+        "知情人士",
+        "関係者によると",
+        "업계에 따르면",
+        "업계 관계자",
+        "sajtohir",
     ),
     "deal_report!": (
         "discuss",
@@ -665,6 +708,16 @@ _CUES: dict[str, tuple[str, ...]] = {
         "discute",
         "etudie",
         "kurz vor",
+        "拟在",
+        "拟将",
+        "拟扩大",
+        "或将",
+        "洽谈",
+        "谈判",
+        "交渉",
+        "検討",
+        "협상",
+        "검토",
     ),
     # Weaker signs of a plan: a tariff or rule word in the same title wins.
     "plan_hint!": ("talks", "discussions", "eye", "eyeing", "could", "plans"),
