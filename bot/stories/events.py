@@ -189,6 +189,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         "cafolja",
         "cafolta",
         "zaprzecza",
+        "on media reports",
+        "regarding media reports",
+        "about media reports",
+        "regarding media speculation",
+        "on media speculation",
     ),
     "denial!": (
         "denies",
@@ -283,6 +288,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "ask",
         "probes",
         "wants details",
+        "want",
+        "urge",
     ),
     "lawmaker": (
         "lawmaker",
@@ -387,6 +394,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "adjusting imports",
         "acts, policies",
         "country of origin",
+        "determinations",
+        "trade probe",
     ),
     "irs": ("irs", "internal revenue service"),
     "tax_authority": ("treasury", "internal revenue"),
@@ -551,6 +560,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "提高",
         "引き上げ",
         "인상",
+        "double",
+        "senken",
+        "senkt",
     ),
     "financial!": (
         "profit",
@@ -584,6 +596,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         "営業利益",
         "영업이익",
         "매출",
+        "earns",
+        "in the black",
     ),
     "deal_confirmed!": (
         "signs",

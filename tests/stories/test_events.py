@@ -332,6 +332,22 @@ CROSS_WRITER = [
     ("Senate committee says imported routers leak owner data", "study"),
     ("Final 30D regs narrow the battery-component rule", "rule"),
     ("Volvo Cars förhandlar om en ny fabrik", "deal_report"),
+    # Third round (two more writers): statements on media reports deny them,
+    # lawmakers "want" something of someone, results in words, ITC and
+    # Commerce "Determinations" titles, a tariff doubled; titles in Chinese,
+    # Japanese, Korean, Hungarian and Polish.
+    ("Carmaker Statement Regarding Media Speculation About a Second Plant", "denial"),
+    ("House panel wants cell maker's US unit put on the entity list", "letter"),
+    ("Chip unit earns $40 million in its first quarter", "financial"),
+    ("Battery Foil From Japan; Determinations", "tariff_action"),
+    ("US to double duty on imported storage cells", "tariff_action"),
+    ("某车企否认在墨西哥建厂", "denial"),
+    ("某电池企业拟在匈牙利扩产", "deal_report"),
+    ("电池企业三季度净利增长", "financial"),
+    ("某社、新工場の建設計画を否定", "denial"),
+    ("배터리 업체, 미국 공장 증설 검토", "deal_report"),
+    ("전기차 업체 “합작 협상 사실 아니다”", "denial"),
+    ("Gyártó cáfolja a gyárbezárásról szóló híreket", "denial"),
 ]
 
 
