@@ -16,9 +16,9 @@ Sets:
   half and a held-out half (field ``half``), but the held-out half's results
   were read often enough while tuning that it no longer is held out: both
   halves are tuned on now, run as one stream.
-* ``stories_extra_a.jsonl``, ``_b``, ``_c``, ``_h``: four more tuning sets by
-  four more writers (every row ``half: tune``), so that a rule has to help
-  news written five ways, not one. ``--errors`` lists the mistakes of every
+* ``stories_extra_a.jsonl``, ``_b``, ``_c``, ``_h``, ``_g``, ``_k``: six more
+  tuning sets by six more writers (every row ``half: tune``), so that a rule
+  has to help news written seven ways, not one. ``--errors`` lists the mistakes of every
   tuning set; ``--tuning-only`` leaves the held-out set out, for tuning runs.
 * ``stories_fresh.jsonl``: the *held-out set*, written later by someone who
   had not seen the rules, and never tuned on: the README quotes it. Its
@@ -67,7 +67,7 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SEED = 20260131
 EVAL_FILE = DATA / "stories_eval.jsonl"
-EXTRA_FILES = tuple(DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h"))
+EXTRA_FILES = tuple(DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h", "g", "k"))
 FRESH_FILE = DATA / "stories_fresh.jsonl"
 BURST_FILE = DATA / "stories_burst.jsonl"
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})

@@ -403,6 +403,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     # Where an IRS notice number ("Notice 2026-63") may start: _NOTICE_NUMBER
     # is tried at these hits only.
     "notice_number": ("notice",),
+    # Where a fiscal year may be named ("Annual report for fiscal year ended
+    # December 31, 2025", EDGAR's title of a 10-K): an identity, not a type.
+    "fiscal_year": ("fiscal year",),
     "credit_term": (
         "feoc",
         "foreign entity of concern",
@@ -788,8 +791,9 @@ _SOURCE_TYPES = {"sec": "filing", "federal_register": "rule"}
 _BILL_NUMBER = re.compile(r"\b(?:h\.\s?r\.|(?<![a-z]\.)s\.|h\.\s?res\.)\s?\d{1,5}\b")
 _NOTICE_NUMBER = re.compile(r"notice\s?\d{4}[\s-]\d{1,3}\b")  # folding turns "-" into " "
 # Document numbers name one document: two items naming different bills ("H.R.
-# 3390", "H.R. 9021") or IRS notices report different documents however alike
-# their words (two bills "to impose additional duties on electric vehicles").
+# 3390", "H.R. 9021"), IRS notices or fiscal years (two 10-Ks) report different
+# documents however alike their words (two bills "to impose additional duties
+# on electric vehicles").
 # They reach story grouping as concepts marked IDENTITY_MARK ("id:hr3390"),
 # which bot.stories.rules puts in a contrast family of their own.
 IDENTITY_MARK = "id:"
@@ -825,14 +829,16 @@ class EventRules:
         return _WITHOUT_CUES.get(kind, _OTHER)
 
     def identities(self, cues: Spans, text: str) -> list[str]:
-        """The bill and IRS notice numbers in the folded ``text``, as identity
-        concepts ("id:hr3390", "id:notice202663"), for story grouping."""
+        """The bill and IRS notice numbers and fiscal years in the folded
+        ``text``, as identity concepts ("id:hr3390", "id:notice202663",
+        "id:fy2025"), for story grouping."""
         found: list[str] = []
-        for tag, pattern in _IDENTITIES:
+        for tag, pattern, prefix in _IDENTITIES:
             for start, _ in cues.get(tag, ()):
                 matched = pattern.match(text, start)
                 if matched:
-                    name = IDENTITY_MARK + "".join(filter(str.isalnum, matched.group(0)))
+                    value = matched.group(matched.lastindex or 0)
+                    name = IDENTITY_MARK + prefix + "".join(filter(str.isalnum, value))
                     if name not in found:
                         found.append(name)
         return found
@@ -880,7 +886,14 @@ class EventRules:
 
 
 EVENT_RULES = EventRules(_CUES, _BLOCKS)
-_IDENTITIES = (("bill_number", _BILL_NUMBER), ("notice_number", _NOTICE_NUMBER))
+_FISCAL_YEAR = re.compile(r"fiscal year (?:ended \w+ \d{1,2},? )?(\d{4})\b")
+# (cue tag, pattern tried at its hits, prefix of the identity): the identity is
+# the prefix and the letters and digits of the pattern's group (or match).
+_IDENTITIES = (
+    ("bill_number", _BILL_NUMBER, ""),
+    ("notice_number", _NOTICE_NUMBER, ""),
+    ("fiscal_year", _FISCAL_YEAR, "fy"),
+)
 
 
 def _field(cues: Spans, blocks: Spans, title_end: int, title: bool) -> Spans:

@@ -75,6 +75,15 @@ APART = {
         "H.R. 3390 would impose additional duties on electric vehicles from China",
         "H.R. 9021 would impose additional duties on electric vehicles from China",
     ),
+    "two annual reports by fiscal year": (
+        "Ford Motor Co — 10-K — Annual report for fiscal year ended December 31, 2024",
+        "Ford Motor Co — 10-K — Annual report for fiscal year ended December 31, 2025",
+    ),
+    # USTR's title convention: "Proposed Action" before comments, "Notice of Action" after.
+    "a proposed and a final Section 301 notice": (
+        "Proposed Action: Modification of Section 301 Duties on Natural Graphite From China",
+        "Notice of Action: Modification of Section 301 Duties on Natural Graphite From China",
+    ),
     "letters to two agencies": (
         "Lawmakers write to the Pentagon about CATL battery licences at Ford's Marshall plant",
         "Lawmakers write to Treasury about CATL battery licences at Ford's Marshall plant",
