@@ -566,6 +566,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "double",
         "senken",
         "senkt",
+        "approves",
+        "aprueba",
+        "moves up",
     ),
     "financial!": (
         "profit",
@@ -782,6 +785,7 @@ _BLOCKS: dict[str, tuple[str, ...]] = {
     "credit card": ("credit_term",),
     "has no comment": ("denial",),
     "committee report:": ("deal_report",),
+    "report urges": ("to_lawmakers",),
     "frequently asked questions": ("letter_hint",),
 }
 

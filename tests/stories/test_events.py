@@ -348,6 +348,10 @@ CROSS_WRITER = [
     ("배터리 업체, 미국 공장 증설 검토", "deal_report"),
     ("전기차 업체 “합작 협상 사실 아니다”", "denial"),
     ("Gyártó cáfolja a gyárbezárásról szóló híreket", "denial"),
+    # Fourth round: a country approving tariffs acts on them; a panel's report
+    # that urges something is a study, not a letter.
+    ("Chile approves tariffs of up to 35% on imported e-buses", "tariff_action"),
+    ("House panel report urges limits on imported charger software", "study"),
 ]
 
 
