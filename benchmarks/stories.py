@@ -18,11 +18,13 @@ Sets:
   halves are tuned on now, run as one stream.
 * ``stories_extra_a.jsonl``, ``_b``, ``_c``, ``_h``, ``_g``, ``_k``: six more
   tuning sets by six more writers (every row ``half: tune``), so that a rule
-  has to help news written seven ways, not one. ``--errors`` lists the mistakes of every
-  tuning set; ``--tuning-only`` leaves the held-out set out, for tuning runs.
-* ``stories_fresh.jsonl``: the *held-out set*, written later by someone who
-  had not seen the rules, and never tuned on: the README quotes it. Its
-  mistakes are never listed (there is no flag for it).
+  has to help news written seven ways, not one. ``--errors`` lists the
+  mistakes of every tuning set; ``--tuning-only`` leaves the held-out sets
+  out, for tuning runs.
+* ``stories_fresh.jsonl``, ``stories_holdout_m.jsonl``,
+  ``stories_holdout_n.jsonl``: the *held-out sets*, each written by someone
+  who had not seen the rules, and never tuned on: the README quotes them.
+  Their mistakes are never listed (there is no flag for it).
 * ``stories_burst.jsonl``: one busy day of different events (a test set:
   measured, never tuned on).
 
@@ -69,6 +71,8 @@ SEED = 20260131
 EVAL_FILE = DATA / "stories_eval.jsonl"
 EXTRA_FILES = tuple(DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h", "g", "k"))
 FRESH_FILE = DATA / "stories_fresh.jsonl"
+# Held out like FRESH_FILE, written later by two more writers (December 2026).
+HOLDOUT_FILES = (DATA / "stories_holdout_m.jsonl", DATA / "stories_holdout_n.jsonl")
 BURST_FILE = DATA / "stories_burst.jsonl"
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
 Row = tuple[Item, dict[str, Any]]
@@ -358,6 +362,15 @@ def load_fresh() -> list[Row]:
     return load_rows(FRESH_FILE, frozenset({"holdout"})) if FRESH_FILE.exists() else []
 
 
+def load_held_out() -> list[tuple[str, list[Row]]]:
+    """Every held-out set present, by file stem: ``stories_fresh`` first."""
+    return [
+        (path.stem, load_rows(path, frozenset({"holdout"})))
+        for path in (FRESH_FILE, *HOLDOUT_FILES)
+        if path.exists()
+    ]
+
+
 def load_tuning() -> list[tuple[str, list[Row]]]:
     """The tuning sets present, by file stem: ``stories_eval`` (both halves)
     and the extra sets (every row ``half: tune``)."""
@@ -369,8 +382,8 @@ def load_tuning() -> list[tuple[str, list[Row]]]:
 
 
 def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, float]:
-    """Print every metric; returns the held-out set's (the first tuning set's
-    when there is no held-out set or ``tuning_only``)."""
+    """Print every metric; returns the first held-out set's (the first tuning
+    set's when there is no held-out set or ``tuning_only``)."""
     matcher = shipped_matcher()
     dev, _ = score(run(load_rows(DATA / "devset.jsonl"), matcher))
     print(
@@ -387,12 +400,14 @@ def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, 
         _report_half(f"tuning set ({name})", tuned)
         errors += [f" {name}:", *mistakes]
         held = tuned if number == 0 else held
-    fresh = [] if tuning_only else load_fresh()
-    if fresh:
-        held, _ = score(run(fresh, matcher))
-        _report_half("held-out set (stories_fresh, never tuned on)", held)
+    held_out = [] if tuning_only else load_held_out()
+    for number, (name, rows) in enumerate(held_out):
+        scored, _ = score(run(rows, matcher))
+        _report_half(f"held-out set ({name}, never tuned on)", scored)
+        held = scored if number == 0 else held
     burst = load_rows(BURST_FILE) if BURST_FILE.exists() else []
-    for label, result in burst_runs(matcher, [*tuning, ("held-out set", fresh)], burst):
+    named = [(f"held-out {name}", rows) for name, rows in held_out]
+    for label, result in burst_runs(matcher, [*tuning, *named], burst):
         m, _ = score(result)
         merges = false_merges(result)
         print(
@@ -510,7 +525,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", action="store_true", help="list the tuning sets' mistakes")
     parser.add_argument(
-        "--tuning-only", action="store_true", help="leave the held-out set out (tuning runs)"
+        "--tuning-only", action="store_true", help="leave the held-out sets out (tuning runs)"
     )
     parser.add_argument("--items", type=int, default=20000, help="synthetic stream size")
     args = parser.parse_args()
