@@ -357,11 +357,6 @@ def burst_runs(
     return runs
 
 
-def load_fresh() -> list[Row]:
-    """The held-out set (every row ``half: holdout``), or nothing if absent."""
-    return load_rows(FRESH_FILE, frozenset({"holdout"})) if FRESH_FILE.exists() else []
-
-
 def load_held_out() -> list[tuple[str, list[Row]]]:
     """Every held-out set present, by file stem: ``stories_fresh`` first."""
     return [
