@@ -84,7 +84,8 @@ class MatchResult:
     ``event`` is :data:`~bot.models.NOT_TYPED` unless the matcher was
     built with event rules. ``concepts`` are the lexicon concepts the item
     names ("tariff" for "levies" or "duties") and, with event rules, the bill
-    and notice numbers it names ("id:hr3390"), for story grouping.
+    and notice numbers and fiscal years it names ("id:hr3390", "id:fy2025"),
+    for story grouping.
     """
 
     watchlists: list[str] = field(default_factory=list)

@@ -30,7 +30,7 @@ for _k, (_low, _high) in enumerate(UNSPACED_RANGES):
     _UNSPACED[2 * _k + 1] = _high
 
 
-cdef inline bint _alnum_at(str text, Py_ssize_t index, Py_ssize_t size):
+cdef inline bint _word_char_at(str text, Py_ssize_t index, Py_ssize_t size):
     """Whether a word character (bot.pyscan.word_char) is at ``index``."""
     if index < 0 or index >= size:
         return False
@@ -62,7 +62,7 @@ cpdef Py_ssize_t suffix_end(str folded, Py_ssize_t end):
     cdef Py_ssize_t size = len(folded)
     cdef str suffix
     for suffix in ("s", "es", "'s", "s'"):
-        if _has(folded, end, size, suffix) and not _alnum_at(folded, end + len(suffix), size):
+        if _has(folded, end, size, suffix) and not _word_char_at(folded, end + len(suffix), size):
             return end + len(suffix)
     return -1
 
@@ -79,10 +79,10 @@ def scan(object automaton, str folded):
     cdef object role, spans
     for end_index, payload in automaton.iter(folded):
         start = end_index - <Py_ssize_t>payload[0] + 1
-        if payload[1] and _alnum_at(folded, start - 1, size):
+        if payload[1] and _word_char_at(folded, start - 1, size):
             continue
         end = end_index + 1
-        if payload[2] and _alnum_at(folded, end, size):
+        if payload[2] and _word_char_at(folded, end, size):
             end = suffix_end(folded, end)
             if end < 0:
                 continue

@@ -1015,11 +1015,11 @@ cdef class StoryIndex:
             self._tally.resize(stem_id + 1)
             self._tally[stem_id].kind = self._stem_kind(stemmed, size)
             if self._tally[stem_id].kind == CONCEPT:
-                self._tally[stem_id].family = self._contrast_family.get(
-                    (<const char*>stemmed)[:size], 0
+                concept = (<const char*>stemmed)[:size]
+                self._tally[stem_id].family = (
+                    IDENTITY_FAMILY if concept.startswith(IDENTITY_STEM)
+                    else self._contrast_family.get(concept, 0)
                 )
-                if (<const char*>stemmed)[:size].startswith(IDENTITY_STEM):
-                    self._tally[stem_id].family = IDENTITY_FAMILY
             self._listed.resize(stem_id + 1)
             self._marked.resize((stem_id >> 6) + 1)
         return stem_id

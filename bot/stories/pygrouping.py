@@ -650,9 +650,11 @@ class StoryIndex:
             family = 0
             if kind == CONCEPT:
                 concept = stem[len(CONCEPT_MARK) :]
-                family = self._contrast_bits.get(concept, 0)
-                if concept.startswith(IDENTITY_MARK):
-                    family = _IDENTITY_BIT
+                family = (
+                    _IDENTITY_BIT
+                    if concept.startswith(IDENTITY_MARK)
+                    else self._contrast_bits.get(concept, 0)
+                )
             self._family.append(family)
             self._listed.append([])
         return stem_id

@@ -103,8 +103,8 @@ FOLLOW_THRESHOLD = 0.6
 MIN_JOIN_TEXT = 0.7
 # Two items typed ``other`` on a busy stretch: nothing but their words says
 # they report one event (no cue typed either), so the words must nearly all
-# agree. Squeezed into a day, the two newest tuning sets kept 4 and 7 merged
-# pairs at MIN_JOIN_TEXT and 2 and 4 at this bar (the others unchanged).
+# agree. Squeezed into a day, stories_extra_c and _h kept 4 and 7 merged pairs
+# at MIN_JOIN_TEXT and 2 and 4 at this bar (the other tuning sets unchanged).
 BUSY_OTHER_TEXT = 0.9
 QUIET_JOIN_TEXT = 0.25
 NEUTRAL_CROSS_TEXT = 0.3
