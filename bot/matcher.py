@@ -24,6 +24,7 @@ import ahocorasick
 from bot.compiled import load
 from bot.models import NOT_TYPED, EventGuess, Hit, Item
 from bot.pyscan import SEPARATOR, Driver, locate, word_char
+from bot.speakers import SPEECH_TAG, Speakers
 from bot.text import FOLD, fold, fold_phrase
 from bot.watchlists import Catalog, RuleSpec
 
@@ -84,8 +85,9 @@ class MatchResult:
     ``event`` is :data:`~bot.models.NOT_TYPED` unless the matcher was
     built with event rules. ``concepts`` are the lexicon concepts the item
     names ("tariff" for "levies" or "duties") and, with event rules, the bill
-    and notice numbers and fiscal years it names ("id:hr3390", "id:fy2025"),
-    for story grouping.
+    and notice numbers and fiscal years it names ("id:hr3390", "id:fy2025")
+    and the title's speaker ("by:party-ford", :mod:`bot.speakers`), for story
+    grouping.
     """
 
     watchlists: list[str] = field(default_factory=list)
@@ -136,6 +138,7 @@ class Matcher:
     def __init__(self, catalog: Catalog, events: EventTyping | None = None) -> None:
         self.catalog = catalog
         self.events = events
+        self._speakers = Speakers(catalog.lexicon, catalog.speakers)
         self._automaton = ahocorasick.Automaton()
         roles: dict[str, list[Role]] = defaultdict(list)
 
@@ -179,9 +182,6 @@ class Matcher:
             for phrase, tags in events.blocks.items():
                 for tag in tags:
                     add(phrase, (EVENT_BLOCK, tag, 0))
-        for concept, concept_phrases in catalog.lexicon.items():
-            for phrase in concept_phrases:
-                add(phrase, (CONCEPT, concept, 0))
         numbers: dict[Role, int] = {}
         for key, key_roles in roles.items():
             ids = tuple(numbers.setdefault(role, len(numbers)) for role in key_roles)
@@ -263,6 +263,11 @@ class Matcher:
             if cues:
                 event = events.decide(item.source_kind, cues, blocks, folded, title_end)
                 concepts += events.identities(cues, folded)
+                speech = cues.get(SPEECH_TAG)
+                if speech and self._speakers:
+                    speaker = self._speakers.of(folded, speech, title_end)
+                    if speaker is not None:
+                        concepts.append(speaker)
             else:
                 event = events.without_cues(item.source_kind)
         return MatchResult(

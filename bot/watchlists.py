@@ -244,8 +244,9 @@ class ConceptSpec(BaseModel):
         return _phrases(value)
 
 
-# Contrast families fit one 64-bit mask in story grouping.
-MAX_CONTRASTS = 63
+# Contrast families fit one 64-bit mask in story grouping, beside two of its
+# own (document numbers and speakers: bot.stories.rules).
+MAX_CONTRASTS = 62
 
 
 class LexiconFile(BaseModel):
@@ -256,6 +257,10 @@ class LexiconFile(BaseModel):
     # naming different members of a family, and none in common, are not one
     # story however alike their other words are.
     contrasts: list[list[str]] = []
+    # Concepts that name who speaks (parties, agencies, chambers): a title's
+    # speaker ("Ford says", "Moolenaar:") tells a reaction from the act it is
+    # about (bot.speakers).
+    speakers: list[str] = []
 
 
 # ---------------------------------------------------------------- loading
@@ -350,11 +355,12 @@ def load_company_file(path: Path) -> list[CompanySpec]:
     return parsed.companies
 
 
-def read_lexicon(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
-    """Concept id -> phrases, and the contrast families. Ids are unique and a
-    phrase (folded) names one concept only: a phrase in two concepts would make
-    them one by accident. A contrast family names at least two known concepts,
-    and a concept is in one family at most."""
+def read_lexicon(path: Path) -> Lexicon:
+    """Concept id -> phrases, the contrast families and the speakers. Ids are
+    unique and a phrase (folded) names one concept only: a phrase in two
+    concepts would make them one by accident. A contrast family names at least
+    two known concepts, and a concept is in one family at most; speakers are
+    known concepts."""
     data, node = _read_yaml(path)
     try:
         parsed = LexiconFile.model_validate(data)
@@ -394,7 +400,12 @@ def read_lexicon(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, ...]
         raise WatchlistFileError(
             path, _line_of(node, ["contrasts"]), f"at most {MAX_CONTRASTS} contrast families"
         )
-    return concepts, [tuple(family) for family in parsed.contrasts]
+    for concept_id in parsed.speakers:
+        if concept_id not in concepts:
+            raise WatchlistFileError(
+                path, _line_of(node, ["speakers"]), f"unknown concept '{concept_id}' in speakers"
+            )
+    return Lexicon(concepts, [tuple(family) for family in parsed.contrasts], parsed.speakers)
 
 
 def shipped_watchlists_dir() -> Path:
@@ -402,6 +413,15 @@ def shipped_watchlists_dir() -> Path:
     here = Path(__file__).resolve().parent
     packaged = here / "_shipped_watchlists"
     return packaged if packaged.is_dir() else here.parent / "watchlists"
+
+
+@dataclass
+class Lexicon:
+    """What ``lexicon.yaml`` holds, checked (see :func:`read_lexicon`)."""
+
+    concepts: dict[str, list[str]]
+    contrasts: list[tuple[str, ...]]
+    speakers: list[str]
 
 
 @dataclass
@@ -414,6 +434,8 @@ class Catalog:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     # Contrast families of lexicon concepts (``lexicon.yaml``), for story grouping.
     contrasts: list[tuple[str, ...]] = field(default_factory=list)
+    # Lexicon concepts that name who speaks in a title (``lexicon.yaml``).
+    speakers: list[str] = field(default_factory=list)
 
 
 def load_catalog(folder: Path) -> Catalog:
@@ -426,7 +448,9 @@ def load_catalog(folder: Path) -> Catalog:
         catalog.companies = {c.id: c for c in load_company_file(company_path)}
     lexicon_path = folder / LEXICON_FILE
     if lexicon_path.exists():
-        catalog.lexicon, catalog.contrasts = read_lexicon(lexicon_path)
+        lexicon = read_lexicon(lexicon_path)
+        catalog.lexicon, catalog.contrasts = lexicon.concepts, lexicon.contrasts
+        catalog.speakers = lexicon.speakers
     for path in sorted(folder.glob("*.yaml")):
         if path.name in _NOT_WATCHLISTS:
             continue
@@ -542,5 +566,9 @@ def apply_edits(base: Catalog, edits: Iterable[WatchlistEdit]) -> Catalog:
                 spec.include = [p for p in spec.include if p.lower() != edit.value.lower()]
                 spec.exclude = [p for p in spec.exclude if p.lower() != edit.value.lower()]
     return Catalog(
-        watchlists=watchlists, companies=companies, lexicon=base.lexicon, contrasts=base.contrasts
+        watchlists=watchlists,
+        companies=companies,
+        lexicon=base.lexicon,
+        contrasts=base.contrasts,
+        speakers=base.speakers,
     )

@@ -148,6 +148,11 @@ def test_edits_replay_over_the_shipped_catalog_without_changing_it() -> None:
             10,
             "concept 'aa' is in two contrast families",
         ),
+        (
+            "concepts:\n  - id: aa\n    phrases: [Ford]\nspeakers: [aa, nobody]\n",
+            4,
+            "unknown concept 'nobody' in speakers",
+        ),
     ],
 )
 def test_bad_lexicon_reports_line_and_reason(
@@ -184,3 +189,17 @@ def test_contrast_families_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
     edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
     assert edited.contrasts == catalog.contrasts
     assert ("anti-dumping", "countervailing") in load_catalog(shipped_watchlists_dir()).contrasts
+
+
+def test_speakers_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
+    (tmp_path / "my-list.yaml").write_text(GOOD)
+    (tmp_path / "lexicon.yaml").write_text(
+        "concepts:\n  - id: ford\n    phrases: [Ford]\n  - id: tariff\n    phrases: [duty]\n"
+        "speakers: [ford]\n"
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.speakers == ["ford"]
+    edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
+    assert edited.speakers == ["ford"]
+    shipped = load_catalog(shipped_watchlists_dir())
+    assert {"party-ford", "house-chamber", "agency-treasury"} <= set(shipped.speakers)

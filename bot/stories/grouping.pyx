@@ -60,7 +60,13 @@ Why it works this way
   reaction: "BYD shrugs off the tariff bill") never joins a story of a
   specific type; it may follow it up. A formal act (a bill, a rule, guidance,
   a tariff action, a filing) may *answer* a reported plan: the late
-  confirmation, in the document's words.
+  confirmation, in the document's words. Nor is one party's word another's:
+  the matcher names a title's speaker ("Ford says", "Moolenaar:",
+  :mod:`bot.speakers`) as a concept of the speaker family
+  (``rules.SPEAKER_FAMILY``), which weighs nothing and finds no candidates.
+  An item that would join a story but for a different speaker (Ford's reply
+  to the committee's letter, in the letter's words) starts its own story and
+  follows that one up at ``REACTION_THRESHOLD``: a reply is news of its own.
 * **Event type gates joining.** A claim (``deal_report``), a confirmation, a
   denial, a letter and a hearing are different events even when worded alike,
   so they never share a story: "report, then denial" is two linked stories,
@@ -186,6 +192,7 @@ cdef double SAME_TYPE_THRESHOLD = rules.SAME_TYPE_THRESHOLD
 cdef double LOOSE_THRESHOLD = rules.LOOSE_THRESHOLD
 cdef double MIXED_THRESHOLD = rules.MIXED_THRESHOLD
 cdef double ANSWER_THRESHOLD = rules.ANSWER_THRESHOLD
+cdef double REACTION_THRESHOLD = rules.REACTION_THRESHOLD
 cdef double FOLLOW_THRESHOLD = rules.FOLLOW_THRESHOLD
 cdef double MIN_JOIN_TEXT = rules.MIN_JOIN_TEXT
 cdef double BUSY_OTHER_TEXT = rules.BUSY_OTHER_TEXT
@@ -220,6 +227,7 @@ cdef enum:
     SPECIFIC = 0
     TOPIC = 1
     CONCEPT = 2
+    SPEAKER = 3  # weighs nothing and finds no candidates (rules.SPEAKER_FAMILY)
     # Sizes of C arrays: compile-time constants, checked against rules below.
     MAX_POSTING = 64
     RETRIEVAL_TOKENS = 10
@@ -503,6 +511,10 @@ cdef bytes CONCEPT_MARK = rules.CONCEPT_MARK.encode()
 # Document numbers ("~id:hr3390") are one contrast family (rules.IDENTITY_FAMILY).
 cdef bytes IDENTITY_STEM = CONCEPT_MARK + IDENTITY_MARK.encode()
 cdef unsigned char IDENTITY_FAMILY = rules.IDENTITY_FAMILY
+# Speakers ("~by:party-ford") are the last family (rules.SPEAKER_FAMILY).
+cdef bytes SPEAKER_STEM = rules.SPEAKER_STEM.encode()
+cdef unsigned char SPEAKER_FAMILY = rules.SPEAKER_FAMILY
+cdef uint64_t SPEAKER_BIT = (<uint64_t>1) << (SPEAKER_FAMILY - 1)
 
 
 def _stems_of(words):
@@ -661,7 +673,7 @@ cdef struct Tally:
     # apart.
     uint32_t held
     bint common  # more than MAX_POSTING held it: the stories are not listed
-    unsigned char kind  # SPECIFIC, TOPIC or CONCEPT: how much it may weigh
+    unsigned char kind  # SPECIFIC, TOPIC, CONCEPT or SPEAKER: how much it may weigh
     unsigned char family  # a concept's contrast family, numbered from 1; 0: none
 
 
@@ -773,6 +785,8 @@ cdef class StoryIndex:
         cdef vector[pair[double, int32_t]] joinable, answerable
         cdef StoryRef story
         cdef double threshold, link, score, recent
+        cdef uint64_t contrast
+        cdef bint reaction
         self._candidates()
         self._strict = self._busy()
         cdef double min_text = QUIET_JOIN_TEXT
@@ -783,6 +797,7 @@ cdef class StoryIndex:
             # Cheap eligibility checks first: most candidates are out of the
             # grouping window and not a story this item could link to.
             threshold = NEVER
+            reaction = False
             if _distance(feats.moment, story.first_us) <= self.window_us:
                 threshold = _JOIN[feats.type_code][story.type_code]
                 if self._strict and (
@@ -790,22 +805,23 @@ cdef class StoryIndex:
                     or feats.company_ids != story.company_ids
                 ):
                     threshold = NEVER  # a busy stretch: one type, one set of companies
-                elif feats.contrast_mask and self._contrasts(story):
-                    threshold = NEVER  # another act of the same kind (Section 232, not 301)
+                elif feats.contrast_mask:
+                    contrast = self._contrasts(story)
+                    if contrast:
+                        threshold = NEVER  # another act of the same kind (Section 232, not 301)
+                        # Another speaker on the same matter: a reaction to it
+                        # (rules.SPEAKER_FAMILY), which may follow it up.
+                        reaction = (contrast & SPEAKER_BIT) != 0 and story.first_us < feats.moment
+            if reaction:
+                score = self._score(story)
+                if self._text >= self._join_text(story, min_text) and score >= REACTION_THRESHOLD:
+                    answerable.push_back(pair[double, int32_t](score, slot))
+                continue
             link = self._link_threshold(story)
             if threshold == NEVER and link == NEVER:
                 continue
             score = self._score(story)
-            if threshold != NEVER and self._text >= (
-                min_text if feats.type_code == story.type_code
-                else NEUTRAL_CROSS_TEXT if (
-                    not self._strict
-                    and not _STANCE[feats.type_code]
-                    and not _STANCE[story.type_code]
-                    and feats.company_ids == story.company_ids
-                )
-                else MIN_JOIN_TEXT
-            ):
+            if threshold != NEVER and self._text >= self._join_text(story, min_text):
                 recent = 1.0 - <double>_distance(feats.moment, story.last_us) / self.window_us
                 if score + RECENCY_WEIGHT * max(0.0, recent) >= threshold:
                     joinable.push_back(pair[double, int32_t](score, slot))
@@ -1014,7 +1030,9 @@ cdef class StoryIndex:
             self._stem_ids.add(size, h, stem_id)
             self._tally.resize(stem_id + 1)
             self._tally[stem_id].kind = self._stem_kind(stemmed, size)
-            if self._tally[stem_id].kind == CONCEPT:
+            if self._tally[stem_id].kind == SPEAKER:
+                self._tally[stem_id].family = SPEAKER_FAMILY
+            elif self._tally[stem_id].kind == CONCEPT:
                 concept = (<const char*>stemmed)[:size]
                 self._tally[stem_id].family = (
                     IDENTITY_FAMILY if concept.startswith(IDENTITY_STEM)
@@ -1025,8 +1043,10 @@ cdef class StoryIndex:
         return stem_id
 
     cdef unsigned char _stem_kind(self, const unsigned char* stem, size_t size) except 255:
-        """A concept, a topic word or a specific word (see the weights)."""
+        """A speaker, a concept, a topic word or a specific word (see the weights)."""
         if size and stem[0] == CONCEPT_MARK[0]:
+            if (<const char*>stem)[:size].startswith(SPEAKER_STEM):
+                return SPEAKER
             return CONCEPT
         if (<const char*>stem)[:size] in self._topic_stems:
             return TOPIC
@@ -1110,7 +1130,7 @@ cdef class StoryIndex:
         cdef Tally* tally
         for token in feats.tokens:
             tally = &self._tally[token]
-            if 0 < tally.held <= MAX_POSTING and not tally.common:
+            if 0 < tally.held <= MAX_POSTING and not tally.common and tally.kind != SPEAKER:
                 found.push_back(<uint64_t>tally.held << 32 | <uint32_t>token)
         if found.size() < MIN_SHARED:
             return 0
@@ -1174,7 +1194,7 @@ cdef class StoryIndex:
                     weight += each
                 elif tally.kind == CONCEPT:
                     weight += min(each, CONCEPT_CAP)
-                else:
+                elif tally.kind == TOPIC:
                     topic += min(each, TOPIC_CAP)
                 if weight >= size:  # the text term is capped at 1: no need to read on
                     break
@@ -1187,9 +1207,27 @@ cdef class StoryIndex:
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
         return score
 
-    cdef bint _contrasts(self, StoryRef story) noexcept:
-        """Whether, in some contrast family, the story names a member the item
-        does not and the item one the story does not: Section 232 and Section
+    cdef double _join_text(self, StoryRef story, double same_type) noexcept:
+        """The text term the item needs to join ``story``: ``same_type`` for a
+        story of its own type; across two neutral types (no claim/answer
+        kind) on a quiet stretch with the same companies NEUTRAL_CROSS_TEXT;
+        else MIN_JOIN_TEXT."""
+        cdef Features* feats = &self._feats
+        if feats.type_code == story.type_code:
+            return same_type
+        if (
+            not self._strict
+            and not _STANCE[feats.type_code]
+            and not _STANCE[story.type_code]
+            and feats.company_ids == story.company_ids
+        ):
+            return NEUTRAL_CROSS_TEXT
+        return MIN_JOIN_TEXT
+
+    cdef uint64_t _contrasts(self, StoryRef story) noexcept:
+        """The contrast families (bit f - 1 for family f) in which the story
+        names a member the item does not and the item one the story does not:
+        Section 232 and Section
         301, a preliminary and a final determination, GM's and Tesla's
         licence talks with CATL are different acts however alike the rest of
         the words are. (A member named on one side only, or on both, tells
@@ -1204,7 +1242,7 @@ cdef class StoryIndex:
             if family and not _has_bit(marked, token):
                 story_extra |= (<uint64_t>1) << (family - 1)
         if story_extra == 0:
-            return False
+            return 0
         for token in self._feats.tokens:
             family = self._tally[token].family
             if family and (story_extra >> (family - 1)) & 1:
@@ -1215,7 +1253,7 @@ cdef class StoryIndex:
                         break
                 if not held:
                     item_extra |= (<uint64_t>1) << (family - 1)
-        return (item_extra & story_extra) != 0
+        return item_extra & story_extra
 
     cdef bint _busy(self) except -1:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS

@@ -77,9 +77,12 @@ from bot.stories.rules import (
     OTHER,
     QUIET_JOIN_TEXT,
     QUIET_TOPIC_TOTAL,
+    REACTION_THRESHOLD,
     RECENCY_WEIGHT,
     RETRIEVAL_TOKENS,
     SEED_ITEMS,
+    SPEAKER_FAMILY,
+    SPEAKER_STEM,
     STANCE,
     TEXT_CAP,
     TOPIC_CAP,
@@ -94,8 +97,9 @@ from bot.watchlists import MAX_CONTRASTS
 
 __all__ = ["Assignment", "StoryIndex", "StoryRef"]
 
-# Kinds of stem: how much one may weigh (see rules.TOPIC_CAP, CONCEPT_CAP).
-SPECIFIC, TOPIC, CONCEPT = 0, 1, 2
+# Kinds of stem: how much one may weigh (see rules.TOPIC_CAP, CONCEPT_CAP; a
+# speaker weighs nothing, see rules.SPEAKER_FAMILY).
+SPECIFIC, TOPIC, CONCEPT, SPEAKER = 0, 1, 2, 3
 
 _MICROSECOND = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -174,8 +178,9 @@ def _topic_stems(words: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-# The contrast family of document numbers (rules.IDENTITY_FAMILY).
+# The contrast families of document numbers and of speakers (rules).
 _IDENTITY_BIT = 1 << (IDENTITY_FAMILY - 1)
+_SPEAKER_BIT = 1 << (SPEAKER_FAMILY - 1)
 
 
 def _contrast_bits(contrasts: Iterable[Iterable[str]]) -> dict[str, int]:
@@ -492,12 +497,22 @@ class StoryIndex:
             story = self._story(slot)
             # Cheap eligibility checks first, as in the compiled version.
             threshold = NEVER
+            reaction = False
             if abs(now - story._first_us) <= self._window_us:
                 threshold = join_row[story._type_code]
                 if strict and (type_code != story._type_code or company_ids != story._company_ids):
                     threshold = NEVER  # a busy stretch: one type, one set of companies
-                elif self._contrast_mask and self._contrasts(story):
-                    threshold = NEVER  # another act of the same kind (Section 232, not 301)
+                elif self._contrast_mask:
+                    contrast = self._contrasts(story)
+                    if contrast:
+                        threshold = NEVER  # another act of the same kind (Section 232, not 301)
+                        # Another speaker on the same matter: a reaction to it.
+                        reaction = bool(contrast & _SPEAKER_BIT) and story._first_us < now
+            if reaction:
+                score = self._score(story)
+                if self._text >= self._join_text(story, min_text) and score >= REACTION_THRESHOLD:
+                    answerable.append((score, slot))
+                continue
             link = self._link_threshold(story)
             if threshold == NEVER and link == NEVER:
                 continue
@@ -647,7 +662,7 @@ class StoryIndex:
             self._common.append(False)
             kind = self._stem_kind(stem)
             self._kind.append(kind)
-            family = 0
+            family = _SPEAKER_BIT if kind == SPEAKER else 0
             if kind == CONCEPT:
                 concept = stem[len(CONCEPT_MARK) :]
                 family = (
@@ -660,7 +675,9 @@ class StoryIndex:
         return stem_id
 
     def _stem_kind(self, stem: str) -> int:
-        """A concept, a topic word or a specific word (see the weights)."""
+        """A speaker, a concept, a topic word or a specific word (see the weights)."""
+        if stem.startswith(SPEAKER_STEM):
+            return SPEAKER
         if stem.startswith(CONCEPT_MARK):
             return CONCEPT
         if stem in self._topic_stems:
@@ -719,11 +736,11 @@ class StoryIndex:
 
     def _word_candidates(self) -> list[int]:
         """Slots of the live stories sharing the most of the item's rarest tokens."""
-        held, common = self._held, self._common
+        held, common, kind = self._held, self._common, self._kind
         found = [
             (held[token], token)
             for token in self._tokens
-            if 0 < held[token] <= MAX_POSTING and not common[token]
+            if 0 < held[token] <= MAX_POSTING and not common[token] and kind[token] != SPEAKER
         ]
         if len(found) < MIN_SHARED:
             return []
@@ -764,7 +781,7 @@ class StoryIndex:
                     weight += each
                 elif token_kind == CONCEPT:
                     weight += min(each, CONCEPT_CAP)
-                else:
+                elif token_kind == TOPIC:
                     topic += min(each, TOPIC_CAP)
                 if weight >= size:  # the text term is capped at 1: no need to read on
                     break
@@ -794,22 +811,22 @@ class StoryIndex:
             return NEUTRAL_CROSS_TEXT
         return MIN_JOIN_TEXT
 
-    def _contrasts(self, story: StoryRef) -> bool:
-        """Whether, in some contrast family, the story names a member the item
-        does not and the item one the story does not (see grouping.pyx)."""
+    def _contrasts(self, story: StoryRef) -> int:
+        """The contrast families (bits) in which the story names a member the
+        item does not and the item one the story does not (see grouping.pyx)."""
         family, marked = self._family, self._marked
         story_extra = 0
         for token in story._tokens:
             if family[token] and token not in marked:
                 story_extra |= family[token]
         if not story_extra:
-            return False
+            return 0
         item_extra = 0
         for token in self._tokens:
             bit = family[token]
             if bit & story_extra and token not in story._tokens:
                 item_extra |= bit
-        return bool(item_extra & story_extra)
+        return item_extra & story_extra
 
     def _busy(self, candidates: list[int]) -> bool:
         """Whether at least BUSY_STORIES stories started in the BUSY_HOURS

@@ -33,9 +33,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from benchmarks.common import DATA
-from benchmarks.stories import BURST_FILE, EVAL_FILE, Row, load_rows, make_stream, retimed
+from benchmarks.stories import (
+    BURST_FILE,
+    EVAL_FILE,
+    EXTRA_FILES,
+    Row,
+    load_rows,
+    make_stream,
+    retimed,
+)
 from bot.matcher import Matcher
 from bot.models import Item
+from bot.speakers import SPEAKER_MARK
 from bot.stories import EVENT_RULES, PURE_PYTHON_ENV, Assignment, EventGuess, StoryRef
 from bot.stories import grouping as compiled
 from bot.stories import pygrouping as pure
@@ -172,12 +181,18 @@ LABELLED = {
     "eval in a day": lambda: retimed(load_rows(EVAL_FILE), timedelta(hours=24)),
     "burst": lambda: load_rows(BURST_FILE),
     "burst in an hour": lambda: retimed(load_rows(BURST_FILE), timedelta(hours=1)),
+    # Replies to letters and statements on agencies' acts: speakers kept apart.
+    "extra c": lambda: load_rows(EXTRA_FILES[2]),
+    "extra k": lambda: load_rows(EXTRA_FILES[5]),
 }
 
 
 @pytest.mark.parametrize("name", list(LABELLED))
 def test_labelled_sets_agree(name: str) -> None:
     feed = _fed(_items(LABELLED[name]()))
+    if name.startswith("extra"):
+        # Speakers among the concepts: their contrast family is compared too.
+        assert sum(any(c.startswith(SPEAKER_MARK) for c in fed[4]) for fed in feed) > 20
     rows = _agree(feed)
     joined, linked = _joins_and_links(rows)
     # The feeds are not trivial: items join stories and new stories link.

@@ -8,13 +8,14 @@ shared words alone would join them into one story.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.matcher import Matcher
 from bot.models import Item
-from bot.stories import EVENT_RULES, index_for
+from bot.stories import EVENT_RULES, Assignment, index_for
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 # Every test here runs against both implementations (see conftest.py).
@@ -23,21 +24,30 @@ pytestmark = pytest.mark.usefixtures("grouping")
 T0 = datetime(2026, 4, 2, 14, 0, tzinfo=UTC)
 
 
-def _stories(*titles: str) -> list[str]:
-    """The story each title lands in, fed an hour apart through the shipped
-    matcher (concepts included) into a fresh index."""
+def _assign(*titles: str, speakers: bool = True) -> list[Assignment]:
+    """Each title's assignment, fed an hour apart through the shipped matcher
+    (concepts included; with ``speakers=False`` the lexicon names none) into a
+    fresh index."""
     catalog = load_catalog(shipped_watchlists_dir())
+    if not speakers:
+        catalog = replace(catalog, speakers=[])
     matcher = Matcher(catalog, events=EVENT_RULES)
     index = index_for(catalog)
     out = []
     for number, title in enumerate(titles):
         item = Item(f"i{number}", title, published=T0 + timedelta(hours=number))
         result = matcher.match(item)
-        placed = index.assign(
-            item, result.companies, result.watchlists, result.event, concepts=result.concepts
+        out.append(
+            index.assign(
+                item, result.companies, result.watchlists, result.event, concepts=result.concepts
+            )
         )
-        out.append(placed.story_id)
     return out
+
+
+def _stories(*titles: str) -> list[str]:
+    """The story each title lands in (see _assign)."""
+    return [placed.story_id for placed in _assign(*titles)]
 
 
 # Pairs whose words alone would join them (each joins with the contrast
@@ -130,4 +140,35 @@ def test_different_acts_of_one_kind_stay_apart(pair: tuple[str, str]) -> None:
 @pytest.mark.parametrize("pair", TOGETHER.values(), ids=TOGETHER.keys())
 def test_the_same_act_joins(pair: tuple[str, str]) -> None:
     first, second = _stories(*pair)
+    assert first == second
+
+
+# A party's reaction to another party's act: the same matter in nearly the same
+# words, so without speakers the reaction joins the act and a reader never sees it.
+REACTIONS = {
+    "a company's reply to a committee letter": (
+        "Moolenaar writes to Farley after Ford expands CATL-licensed battery line at Marshall",
+        "Ford tells China panel the Marshall expansion adds no new CATL rights",
+    ),
+    "a company's answer to an agency's statement": (
+        "Pentagon says CATL stays on its list of Chinese military companies",
+        "CATL says Pentagon listing as a Chinese military company is a mistake",
+    ),
+}
+
+
+@pytest.mark.parametrize("pair", REACTIONS.values(), ids=REACTIONS.keys())
+def test_a_reaction_follows_the_act_up(pair: tuple[str, str]) -> None:
+    merged = _assign(*pair, speakers=False)
+    assert merged[0].story_id == merged[1].story_id  # the words alone join them
+    act, reaction = _assign(*pair)
+    assert reaction.story_id != act.story_id
+    assert reaction.answers == act.story_id
+
+
+def test_one_speaker_retold_joins() -> None:
+    first, second = _stories(
+        "Ford says its Marshall battery plant will open on schedule in 2026",
+        "Ford CEO Farley says the Marshall battery plant will open on schedule",
+    )
     assert first == second
