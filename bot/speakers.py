@@ -12,9 +12,9 @@ speakers are two events, and the later one may follow the earlier up.
 
 A title has a speaker when it opens, within ``MAX_SUBJECT`` characters, with a
 subject, a speech verb or a colon (the event cue tag ``speech!``), and the
-subject names one of the lexicon's ``speakers`` at most
-``MAX_TRAILING_WORDS`` words before the verb ("Ranking Member Krishnamoorthi
-calls …", "Ford CEO says …"); of several, the nearest.
+subject's clause names one of the lexicon's ``speakers`` within its first
+``MAX_LEADING_WORDS`` + 1 words ("Ranking Member Krishnamoorthi calls …",
+"Ford on Xiaomi report: …", "Xiaomi stays quiet as Ford rejects …").
 "Toyota said to explore …" quotes someone else: no speaker.
 """
 
@@ -32,10 +32,12 @@ SPEAKER_MARK = "by:"
 # The event cue tag whose hits are speech verbs and colons (bot.stories.events).
 SPEECH_TAG = "speech!"
 # The subject before the speech verb: at most this many characters, and the
-# speaker's name at most this many words before the verb ("Ford CEO says",
-# "China panel chief asks").
+# speaker's name after at most this many words of its clause ("Chairman",
+# "Ranking Member").
 MAX_SUBJECT = 40
-MAX_TRAILING_WORDS = 2
+MAX_LEADING_WORDS = 2
+# Where a subordinate clause starts the subject's own clause.
+_CLAUSE = re.compile(r"\b(?:as|after|while|when|because|since|but)\s+")
 # "Toyota said to explore …": someone else's words about Toyota.
 _QUOTING = re.compile(r"said to\b")
 _WORD_START = re.compile(r"\s+(?=\S)")
@@ -79,12 +81,13 @@ class Speakers:
             return None
         if not colon and _QUOTING.match(text, start):
             return None
-        subject = subject.rstrip()
-        # The name nearest the verb speaks: in "Xiaomi stays quiet as Ford
-        # rejects …" Ford does, in "Ford CEO Jim Farley says" Ford again.
-        speaker = None
-        for position in [0, *(m.end() for m in _WORD_START.finditer(subject))]:
+        # The subject's own clause ("Xiaomi stays quiet as Ford rejects …":
+        # Ford speaks), and in it the first name among its first words ("Ford
+        # on Xiaomi report:", "Moolenaar to Greer:": Ford and Moolenaar do).
+        subject = _CLAUSE.split(subject.rstrip())[-1]
+        positions = [0, *(m.end() for m in _WORD_START.finditer(subject))]
+        for position in positions[: MAX_LEADING_WORDS + 1]:
             found = self._names.match(subject, position)
-            if found and len(subject[found.end() :].split()) <= MAX_TRAILING_WORDS:
-                speaker = SPEAKER_MARK + self._owner[found.group()]
-        return speaker
+            if found:
+                return SPEAKER_MARK + self._owner[found.group()]
+        return None

@@ -31,10 +31,12 @@ def _speakers(matcher: Matcher, title: str, summary: str = "") -> list[str]:
             "agency-treasury",
         ),
         ("Ranking Member Krishnamoorthi Calls for Briefing on Ford Energy", "house-chamber"),
-        # The name nearest the verb speaks, a couple of words of title between them at most.
+        # The first name of the subject's own clause speaks.
         ("Xiaomi stays quiet as Ford rejects joint-venture report", "party-ford"),
         ("Ford CEO Farley says Marshall plant opens on schedule", "party-ford"),
         ("House China panel chief asks Treasury to deny credits", "house-chamber"),
+        ("Musk on the CATL licence report: “Not true”", "party-tesla"),
+        ("Moolenaar to Greer: let the battery-machinery exclusions lapse", "house-chamber"),
         ("CATL과 SK온: “기술 라이선스 협상 사실 아니다”", "party-sk-on"),
     ],
 )
