@@ -1311,13 +1311,21 @@ cdef class StoryIndex:
         The story must have started earlier (so links never form a cycle) and
         be about the same parties: at least half of the companies in common
         when the item names any (Moolenaar's letter about BYD and CATL does
-        not answer a Ford–Xiaomi report just because both name Ford), else a
-        shared watchlist when both have one; else the score decides."""
+        not answer a Ford–Xiaomi report just because both name Ford), one for
+        a denial or confirmation answering a claim (Xiaomi denying the report
+        of Ford–Xiaomi talks), else a shared watchlist when both have one;
+        else the score decides."""
         cdef Features* feats = &self._feats
+        cdef double overlap
         if story.first_us >= feats.moment:
             return NEVER
         if not feats.company_ids.empty():
-            if _jaccard(feats.company_ids, story.company_ids) < MIN_ANSWER_COMPANY_OVERLAP:
+            overlap = _jaccard(feats.company_ids, story.company_ids)
+            if overlap < MIN_ANSWER_COMPANY_OVERLAP and not (
+                overlap > 0
+                and _CLAIM_ANSWER[feats.type_code]
+                and _ANSWERS[feats.type_code][story.type_code]
+            ):
                 return NEVER
         elif (
             not feats.watchlist_ids.empty()

@@ -363,3 +363,30 @@ def test_on_a_busy_stretch_untyped_items_join_only_when_nearly_all_words_agree()
     # says what either reports) it stays two lines on a busy day.
     assert _busy_pair_joins("tariff_action")
     assert not _busy_pair_joins("other")
+
+
+def test_one_partys_denial_answers_a_report_about_two() -> None:
+    # "Xiaomi denies" a report of Ford-Xiaomi talks: it speaks for one of the
+    # claim's two parties (half the companies in common, below the bar any
+    # other link needs).
+    index = StoryIndex()
+    claim = _assign(index, CLAIM)
+    denial = _item("x1", "Xiaomi denies FT report of US joint-venture talks with Ford", 30)
+    assert classify_event(denial).event_type == "denial"
+    placed = _assign(index, denial, ("xiaomi",))
+    assert placed.answers == claim.story_id
+    # Without a company in common it answers nothing.
+    index = StoryIndex()
+    _assign(index, CLAIM)
+    other = _item("t1", "Tesla denies FT report of US joint-venture talks", 30)
+    assert _assign(index, other, ("tesla",)).answers is None
+
+
+def test_one_party_in_common_is_not_enough_to_follow_up() -> None:
+    # A letter to one of a deal's two parties is no follow-up of the deal.
+    index = StoryIndex()
+    deal = _item("d1", "Ford and CATL sign licence for Marshall battery plant cells", 0)
+    index.add_existing("deal", deal, ("ford", "catl"), ("catl-licensing",), "deal_confirmed")
+    letter = _item("l1", "Lawmakers write to CATL about Marshall battery plant cells licence", 48)
+    placed = index.assign(letter, ("catl",), ("catl-licensing",), EventGuess("letter", "letter"))
+    assert placed.answers is None
