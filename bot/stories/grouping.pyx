@@ -82,11 +82,12 @@ Why it works this way
 * **Answers and follow-ups are links, not merges.** An item that does not join
   looks back ``answer_window`` (``rules.ANSWER_DAYS``: letters and late
   confirmations come weeks later) for an earlier story about the same parties
-  (half the companies in common; when the item names no company, a shared
-  watchlist if both have one, else its words alone decide: Stellantis or JLR
-  are on no list). A denial, confirmation, letter or hearing *answers* a story
-  of a type it can answer (``rules.ANSWERABLE``) at ``ANSWER_THRESHOLD``, with
-  a bonus for recent claims and, for denials and confirmations, for reports of
+  (half the companies in common, one for a denial or confirmation of a
+  claim; when the item names no company, a shared watchlist if both have one,
+  else its words alone decide: Stellantis or JLR are on no list). A denial,
+  confirmation, letter or hearing *answers* a story of a type it can answer
+  (``rules.ANSWERABLE``) at ``ANSWER_THRESHOLD`` (``ACT_ANSWER_THRESHOLD`` for
+  anything but a denial or confirmation), with a bonus for recent claims and, for denials and confirmations, for reports of
   talks; other items may *follow up* an earlier story (a reply to a letter, a
   reaction to a deal, a filing detailing a charge, a final rule after a
   proposed one) at the higher ``FOLLOW_THRESHOLD``. Follow-ups concern acts

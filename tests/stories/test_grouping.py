@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import new_story_id
 from bot.models import EventGuess, Item
-from bot.stories import Assignment, StoryIndex, classify_event
+from bot.stories import Assignment, StoryIndex, classify_event, rules
 from bot.stories.tokens import topic_words
 from bot.watchlists import load_catalog, shipped_watchlists_dir
 
@@ -390,3 +390,16 @@ def test_one_party_in_common_is_not_enough_to_follow_up() -> None:
     letter = _item("l1", "Lawmakers write to CATL about Marshall battery plant cells licence", 48)
     placed = index.assign(letter, ("catl",), ("catl-licensing",), EventGuess("letter", "letter"))
     assert placed.answers is None
+
+
+def test_a_denial_answers_at_a_lower_bar_than_a_letter_or_an_act() -> None:
+    # Letters, hearings and formal acts "answering" an earlier story were
+    # wrong more often than denials and confirmations answering a claim.
+    row = rules.LINK[rules.TYPE_CODE["deal_report"]]
+    claim = rules.TYPE_CODE["deal_report"]
+    for kind in ("denial", "deal_confirmed"):
+        assert rules.LINK[rules.TYPE_CODE[kind]][claim] == rules.ANSWER_THRESHOLD
+    for kind in ("letter", "hearing", "bill", "rule", "tariff_action", "filing"):
+        assert rules.LINK[rules.TYPE_CODE[kind]][claim] == rules.ACT_ANSWER_THRESHOLD
+    assert rules.ACT_ANSWER_THRESHOLD > rules.ANSWER_THRESHOLD
+    assert row[claim] == rules.NEVER  # a report of a plan answers no report
