@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.replies import Action, Reply, ReplyItem, ReplyKind, event_label
 from bot.store import Store, StoredItem
 from bot.store.records import StoryRecord
+from bot.text import fold
 from bot.watchlists import Catalog
 
 # Answers that are one exchange with their claim: shown on the claim's line.
@@ -22,9 +23,29 @@ VERBS = {
 }
 
 
-def _who(rows: Iterable[StoredItem], catalog: Catalog, prefer: set[str]) -> str | None:
+def _subject(row: StoredItem, catalog: Catalog) -> str | None:
+    """The company a title opens with ("Ford tells China panel …", "CATL:
+    …"): who speaks or acts. None when it opens with anyone else ("Lawmakers
+    press Ford …"), so a letter *to* Ford is never called one from Ford."""
+    title = fold(row.item.title)[0]
+    for company in row.companies:
+        spec = catalog.companies.get(company)
+        if spec is None:
+            continue
+        for alias in (*spec.aliases, *spec.weak_aliases):
+            name = fold(alias)[0]
+            if name and title.startswith(name) and not title[len(name) : len(name) + 1].isalnum():
+                return company
+    return None
+
+
+def _who(rows: list[StoredItem], catalog: Catalog, prefer: set[str]) -> str | None:
+    """Who answered: the company its first report opens with, else one of
+    the claim's companies it names, else the first it names."""
     companies = [c for row in rows for c in row.companies]
-    chosen = next((c for c in companies if c in prefer), companies[0] if companies else None)
+    chosen = _subject(rows[0], catalog) if rows else None
+    if chosen is None:
+        chosen = next((c for c in companies if c in prefer), companies[0] if companies else None)
     spec = catalog.companies.get(chosen) if chosen else None
     return spec.short_name if spec else None
 
@@ -66,11 +87,19 @@ async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) 
         claim_companies = {
             c for row in claim_items if row.story_id == answer.answers for c in row.companies
         }
-        members = [row for row in answer_items if row.story_id == answer.id]
+        members = sorted(
+            (row for row in answer_items if row.story_id == answer.id),
+            key=lambda r: (r.item.published or r.fetched_at, r.pk),
+        )
         who = _who(members, catalog, claim_companies)
         verb = VERBS[answer.event_type]
         if answer.event_type in ("letter", "hearing"):
-            text = f"{verb} from {who}" if who and answer.event_type == "letter" else verb
+            # A letter is from the company that opens its title, or unnamed.
+            sender = _subject(members[0], catalog) if members else None
+            spec = catalog.companies.get(sender) if sender else None
+            text = (
+                f"{verb} from {spec.short_name}" if spec and answer.event_type == "letter" else verb
+            )
         else:
             text = f"{verb} by {who}" if who else verb
         notes.setdefault(answer.answers, []).append(f"{text}, {answer.first_seen:%-d %b}")

@@ -470,3 +470,30 @@ async def test_follow_up_is_linked_counted_and_threaded(core: PolicyWatch, user:
     roles = [(i.title, i.note) for i in thread.items]
     assert roles[-1] == (reaction.title, "follow-up")  # "other" is no type to show
     assert [note for _, note in roles[:-1]] == ["claim", "claim"]
+
+
+async def test_a_companys_reply_to_a_letter_is_its_own_line_noted_on_the_letter(
+    core: PolicyWatch, user: Caller
+) -> None:
+    letter = Item(
+        "r1",
+        "Moolenaar writes to Farley after Ford expands CATL-licensed battery line at Marshall",
+        "The China committee chair asks Ford how many CATL staff will work on the new line.",
+        source="Select Committee",
+        published=datetime(2026, 12, 1, 15, tzinfo=UTC),
+        source_kind="committee",
+    )
+    reply_item = Item(
+        "r2",
+        "Ford tells China panel the Marshall expansion adds no new CATL rights",
+        "In a letter to Moolenaar, Ford says CATL staff at Marshall remain advisers.",
+        source="Reuters",
+        published=datetime(2026, 12, 3, 15, tzinfo=UTC),
+    )
+    await core.ingest([letter, reply_item])
+    reply = await core.handle(user, "company ford")
+    lines = {i.title: i for i in reply.items}
+    # Both events are listed; the letter says who answered it (the company the
+    # reply's title opens with, not the first company it names: CATL).
+    assert reply_item.title in lines
+    assert (lines[letter.title].note or "").startswith("letter from Ford, 3 Dec")
