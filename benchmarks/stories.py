@@ -21,8 +21,8 @@ Sets:
   has to help news written seven ways, not one. ``--errors`` lists the
   mistakes of every tuning set; ``--tuning-only`` leaves the held-out sets
   out, for tuning runs.
-* ``stories_fresh.jsonl``, ``stories_holdout_m.jsonl``,
-  ``stories_holdout_n.jsonl``: the *held-out sets*, each written by someone
+* ``stories_fresh.jsonl`` and ``stories_holdout_m/n/o/p.jsonl``: the
+  *held-out sets*, each written by someone
   who had not seen the rules, and never tuned on: the README quotes them.
   Their mistakes are never listed (there is no flag for it).
 * ``stories_burst.jsonl``: one busy day of different events (a test set:
@@ -71,8 +71,8 @@ SEED = 20260131
 EVAL_FILE = DATA / "stories_eval.jsonl"
 EXTRA_FILES = tuple(DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h", "g", "k"))
 FRESH_FILE = DATA / "stories_fresh.jsonl"
-# Held out like FRESH_FILE, written later by two more writers (December 2026).
-HOLDOUT_FILES = (DATA / "stories_holdout_m.jsonl", DATA / "stories_holdout_n.jsonl")
+# Held out like FRESH_FILE, written later by more writers (December 2026).
+HOLDOUT_FILES = tuple(DATA / f"stories_holdout_{name}.jsonl" for name in ("m", "n", "o", "p"))
 BURST_FILE = DATA / "stories_burst.jsonl"
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
 Row = tuple[Item, dict[str, Any]]
