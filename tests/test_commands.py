@@ -475,20 +475,26 @@ async def test_follow_up_is_linked_counted_and_threaded(core: PolicyWatch, user:
 async def test_a_companys_reply_to_a_letter_is_its_own_line_noted_on_the_letter(
     core: PolicyWatch, user: Caller
 ) -> None:
-    letter = Item(
-        "r1",
-        "Moolenaar writes to Farley after Ford expands CATL-licensed battery line at Marshall",
-        "The China committee chair asks Ford how many CATL staff will work on the new line.",
-        source="Select Committee",
-        published=datetime(2026, 12, 1, 15, tzinfo=UTC),
-        source_kind="committee",
-    )
-    reply_item = Item(
-        "r2",
-        "Ford tells China panel the Marshall expansion adds no new CATL rights",
-        "In a letter to Moolenaar, Ford says CATL staff at Marshall remain advisers.",
-        source="Reuters",
-        published=datetime(2026, 12, 3, 15, tzinfo=UTC),
+    letter, reply_item = (
+        Item(item_id, title, summary, source=source, published=published, source_kind=kind)
+        for item_id, title, summary, source, published, kind in (
+            (
+                "r1",
+                "Moolenaar writes to Farley after Ford expands CATL-licensed battery line",
+                "The China committee chair asks Ford how many CATL staff will work on it.",
+                "Select Committee",
+                datetime(2026, 12, 1, 15, tzinfo=UTC),
+                "committee",
+            ),
+            (
+                "r2",
+                "Ford tells China panel the Marshall expansion adds no new CATL rights",
+                "In a letter to Moolenaar, Ford says CATL staff at Marshall remain advisers.",
+                "Reuters",
+                datetime(2026, 12, 3, 15, tzinfo=UTC),
+                "news",
+            ),
+        )
     )
     await core.ingest([letter, reply_item])
     reply = await core.handle(user, "company ford")

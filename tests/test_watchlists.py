@@ -178,28 +178,18 @@ def test_lexicon_is_loaded_beside_the_watchlists_and_kept_by_edits(tmp_path: Pat
     assert "tariff" in load_catalog(shipped_watchlists_dir()).lexicon
 
 
-def test_contrast_families_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
+def test_contrast_families_and_speakers_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
     (tmp_path / "my-list.yaml").write_text(GOOD)
     (tmp_path / "lexicon.yaml").write_text(
         "concepts:\n  - id: s232\n    phrases: [Section 232]\n"
-        "  - id: s301\n    phrases: [Section 301]\ncontrasts:\n  - [s232, s301]\n"
+        "  - id: s301\n    phrases: [Section 301]\n  - id: ford\n    phrases: [Ford]\n"
+        "contrasts:\n  - [s232, s301]\nspeakers: [ford]\n"
     )
     catalog = load_catalog(tmp_path)
     assert catalog.contrasts == [("s232", "s301")]
-    edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
-    assert edited.contrasts == catalog.contrasts
-    assert ("anti-dumping", "countervailing") in load_catalog(shipped_watchlists_dir()).contrasts
-
-
-def test_speakers_are_loaded_and_kept_by_edits(tmp_path: Path) -> None:
-    (tmp_path / "my-list.yaml").write_text(GOOD)
-    (tmp_path / "lexicon.yaml").write_text(
-        "concepts:\n  - id: ford\n    phrases: [Ford]\n  - id: tariff\n    phrases: [duty]\n"
-        "speakers: [ford]\n"
-    )
-    catalog = load_catalog(tmp_path)
     assert catalog.speakers == ["ford"]
     edited = apply_edits(catalog, [WatchlistEdit("add", "my-list", "cells")])
-    assert edited.speakers == ["ford"]
+    assert (edited.contrasts, edited.speakers) == (catalog.contrasts, catalog.speakers)
     shipped = load_catalog(shipped_watchlists_dir())
+    assert ("anti-dumping", "countervailing") in shipped.contrasts
     assert {"party-ford", "house-chamber", "agency-treasury"} <= set(shipped.speakers)
