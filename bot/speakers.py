@@ -3,7 +3,7 @@
 A reply is not the act it answers. Ford's answer to the China committee's
 letter shares the letter's companies, watchlists, type and most of its words,
 so story grouping used to file it inside the letter's story, where a reader
-never saw it (on the seven tuning sets, about one wrongly joined item in four
+never saw it (on the first seven tuning sets, about one wrongly joined item in four
 was a party's reaction to another party's act). The speaker tells them apart:
 the matcher adds it to an item's concepts as ``by:`` + the lexicon concept
 ("by:party-ford"), and story grouping treats speakers as a contrast family of

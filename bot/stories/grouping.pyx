@@ -82,8 +82,8 @@ Why it works this way
 * **Answers and follow-ups are links, not merges.** An item that does not join
   looks back ``answer_window`` (``rules.ANSWER_DAYS``: letters and late
   confirmations come weeks later) for an earlier story about the same parties
-  (half the companies in common, one for a denial or confirmation of a
-  claim; when the item names no company, a shared watchlist if both have one,
+  (half the companies in common, or a denial or confirmation of a claim
+  naming only the claim's companies; when the item names no company, a shared watchlist if both have one,
   else its words alone decide: Stellantis or JLR are on no list). A denial,
   confirmation, letter or hearing *answers* a story of a type it can answer
   (``rules.ANSWERABLE``) at ``ANSWER_THRESHOLD`` (``ACT_ANSWER_THRESHOLD`` for
@@ -314,6 +314,19 @@ cdef inline int64_t _distance(int64_t a, int64_t b) noexcept:
 
 cdef int64_t _span(object delta):
     return (delta.days * 86400 + delta.seconds) * _MICROS + delta.microseconds
+
+
+cdef bint _within(const vector[int32_t]& a, const vector[int32_t]& b) noexcept:
+    """Whether every id of sorted ``a`` is in sorted ``b``."""
+    cdef size_t i = 0, j = 0
+    while i < a.size():
+        while j < b.size() and b[j] < a[i]:
+            j += 1
+        if j == b.size() or b[j] != a[i]:
+            return False
+        i += 1
+        j += 1
+    return True
 
 
 cdef double _jaccard(const vector[int32_t]& a, const vector[int32_t]& b) noexcept:
@@ -1312,20 +1325,18 @@ cdef class StoryIndex:
         The story must have started earlier (so links never form a cycle) and
         be about the same parties: at least half of the companies in common
         when the item names any (Moolenaar's letter about BYD and CATL does
-        not answer a Ford–Xiaomi report just because both name Ford), one for
-        a denial or confirmation answering a claim (Xiaomi denying the report
-        of Ford–Xiaomi talks), else a shared watchlist when both have one;
-        else the score decides."""
+        not answer a Ford–Xiaomi report just because both name Ford), or, for
+        a denial or confirmation answering a claim, its companies all among
+        the claim's (Xiaomi denying the report of Ford–Xiaomi talks); else a
+        shared watchlist when both have one; else the score decides."""
         cdef Features* feats = &self._feats
-        cdef double overlap
         if story.first_us >= feats.moment:
             return NEVER
         if not feats.company_ids.empty():
-            overlap = _jaccard(feats.company_ids, story.company_ids)
-            if overlap < MIN_ANSWER_COMPANY_OVERLAP and not (
-                overlap > 0
-                and _CLAIM_ANSWER[feats.type_code]
+            if _jaccard(feats.company_ids, story.company_ids) < MIN_ANSWER_COMPANY_OVERLAP and not (
+                _CLAIM_ANSWER[feats.type_code]
                 and _ANSWERS[feats.type_code][story.type_code]
+                and _within(feats.company_ids, story.company_ids)
             ):
                 return NEVER
         elif (

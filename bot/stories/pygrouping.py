@@ -870,16 +870,19 @@ class StoryIndex:
     def _link_threshold(self, story: StoryRef) -> float:
         """The score this item needs to link its story to ``story``, or NEVER:
         the story started earlier and is about the same parties (half the
-        companies in common when the item names any, one for a denial or
-        confirmation answering a claim, else a shared watchlist when both have
-        one; else the score decides)."""
+        companies in common when the item names any, or, for a denial or
+        confirmation answering a claim, its companies all among the claim's;
+        else a shared watchlist when both have one; else the score decides)."""
         if story._first_us >= self._moment:
             return NEVER
         type_code = self._type_code
         if self._company_ids:
-            overlap = _jaccard(self._company_ids, story._company_ids)
-            if overlap < MIN_ANSWER_COMPANY_OVERLAP and not (
-                overlap > 0 and CLAIM_ANSWER[type_code] and ANSWERS[type_code][story._type_code]
+            if _jaccard(
+                self._company_ids, story._company_ids
+            ) < MIN_ANSWER_COMPANY_OVERLAP and not (
+                CLAIM_ANSWER[type_code]
+                and ANSWERS[type_code][story._type_code]
+                and set(self._company_ids).issubset(story._company_ids)
             ):
                 return NEVER
         elif (

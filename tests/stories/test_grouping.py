@@ -375,11 +375,13 @@ def test_one_partys_denial_answers_a_report_about_two() -> None:
     assert classify_event(denial).event_type == "denial"
     placed = _assign(index, denial, ("xiaomi",))
     assert placed.answers == claim.story_id
-    # Without a company in common it answers nothing.
-    index = StoryIndex()
-    _assign(index, CLAIM)
-    other = _item("t1", "Tesla denies FT report of US joint-venture talks", 30)
-    assert _assign(index, other, ("tesla",)).answers is None
+    # It must speak for the claim's parties only: with a company of its own
+    # beside one of the claim's, or none of them, it answers nothing.
+    for companies in (("tesla",), ("tesla", "xiaomi")):
+        index = StoryIndex()
+        _assign(index, CLAIM)
+        other = _item("t1", "Tesla denies FT report of US joint-venture talks", 30)
+        assert _assign(index, other, companies).answers is None, companies
 
 
 def test_one_party_in_common_is_not_enough_to_follow_up() -> None:
