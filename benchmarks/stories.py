@@ -16,11 +16,11 @@ Sets:
   half and a held-out half (field ``half``), but the held-out half's results
   were read often enough while tuning that it no longer is held out: both
   halves are tuned on now, run as one stream.
-* ``stories_extra_a.jsonl``, ``_b``, ``_c``, ``_h``, ``_g``, ``_k``: six more
-  tuning sets by six more writers (every row ``half: tune``), so that a rule
-  has to help news written seven ways, not one. ``--errors`` lists the
-  mistakes of every tuning set; ``--tuning-only`` leaves the held-out sets
-  out, for tuning runs.
+* ``stories_extra_a.jsonl``, ``_b``, ``_c``, ``_h``, ``_g``, ``_k``, ``_q``,
+  ``_r``: eight more tuning sets by eight more writers (every row ``half:
+  tune``), so that a rule has to help news written nine ways, not one.
+  ``--errors`` lists the mistakes of every tuning set; ``--tuning-only``
+  leaves the held-out sets out, for tuning runs.
 * ``stories_fresh.jsonl`` and ``stories_holdout_m/n/o/p.jsonl``: the
   *held-out sets*, each written by someone
   who had not seen the rules, and never tuned on: the README quotes them.
@@ -69,7 +69,9 @@ from bot.watchlists import load_catalog, shipped_watchlists_dir
 
 SEED = 20260131
 EVAL_FILE = DATA / "stories_eval.jsonl"
-EXTRA_FILES = tuple(DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h", "g", "k"))
+EXTRA_FILES = tuple(
+    DATA / f"stories_extra_{name}.jsonl" for name in ("a", "b", "c", "h", "g", "k", "q", "r")
+)
 FRESH_FILE = DATA / "stories_fresh.jsonl"
 # Held out like FRESH_FILE, written later by more writers (December 2026).
 HOLDOUT_FILES = tuple(DATA / f"stories_holdout_{name}.jsonl" for name in ("m", "n", "o", "p"))

@@ -3,7 +3,7 @@ stay in different stories (issue 20).
 
 The labelled sets are fed through the real matcher and :class:`StoryIndex`, as
 ``benchmarks.stories`` does: the burst file (one day of different events), and
-the seven tuning sets and the five held-out sets (``stories_fresh.jsonl`` and
+the nine tuning sets and the five held-out sets (``stories_fresh.jsonl`` and
 ``stories_holdout_m/n/o/p.jsonl``, never tuned on) each squeezed into one day. A story may be *linked* to the story it
 answers or follows up; it must not *hold* items of two labelled events.
 """
@@ -49,6 +49,8 @@ MERGED_PAIRS_AT_MOST = {
     "stories_extra_h in a day": 3,
     "stories_extra_g in a day": 0,
     "stories_extra_k in a day": 6,
+    "stories_extra_q in a day": 5,
+    "stories_extra_r in a day": 1,
     "held-out stories_fresh in a day": 1,
     "held-out stories_holdout_m in a day": 4,
     "held-out stories_holdout_n in a day": 0,
