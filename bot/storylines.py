@@ -39,15 +39,15 @@ def _subject(row: StoredItem, catalog: Catalog) -> str | None:
     return None
 
 
-def _who(rows: list[StoredItem], catalog: Catalog, prefer: set[str]) -> str | None:
-    """Who answered: the company its first report opens with, else one of
-    the claim's companies it names, else the first it names."""
-    companies = [c for row in rows for c in row.companies]
-    chosen = _subject(rows[0], catalog) if rows else None
-    if chosen is None:
-        chosen = next((c for c in companies if c in prefer), companies[0] if companies else None)
-    spec = catalog.companies.get(chosen) if chosen else None
+def _short_name(catalog: Catalog, company: str | None) -> str | None:
+    spec = catalog.companies.get(company) if company else None
     return spec.short_name if spec else None
+
+
+def _named(rows: list[StoredItem], prefer: set[str]) -> str | None:
+    """One of the claim's companies the answer names, else the first it names."""
+    companies = [c for row in rows for c in row.companies]
+    return next((c for c in companies if c in prefer), companies[0] if companies else None)
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,16 @@ async def claim_notes(store: Store, catalog: Catalog, story_ids: Iterable[str]) 
             (row for row in answer_items if row.story_id == answer.id),
             key=lambda r: (r.item.published or r.fetched_at, r.pk),
         )
-        who = _who(members, catalog, claim_companies)
+        # Who answered: the company its first report opens with; a denial or
+        # confirmation that opens otherwise is named by the companies it names.
+        subject = _subject(members[0], catalog) if members else None
         verb = VERBS[answer.event_type]
         if answer.event_type in ("letter", "hearing"):
             # A letter is from the company that opens its title, or unnamed.
-            sender = _subject(members[0], catalog) if members else None
-            spec = catalog.companies.get(sender) if sender else None
-            text = (
-                f"{verb} from {spec.short_name}" if spec and answer.event_type == "letter" else verb
-            )
+            sender = _short_name(catalog, subject)
+            text = f"{verb} from {sender}" if sender and answer.event_type == "letter" else verb
         else:
+            who = _short_name(catalog, subject or _named(members, claim_companies))
             text = f"{verb} by {who}" if who else verb
         notes.setdefault(answer.answers, []).append(f"{text}, {answer.first_seen:%-d %b}")
     for claim, count in follow_ups.items():

@@ -877,9 +877,8 @@ class StoryIndex:
             return NEVER
         type_code = self._type_code
         if self._company_ids:
-            if _jaccard(
-                self._company_ids, story._company_ids
-            ) < MIN_ANSWER_COMPANY_OVERLAP and not (
+            overlap = _jaccard(self._company_ids, story._company_ids)
+            if overlap < MIN_ANSWER_COMPANY_OVERLAP and not (
                 CLAIM_ANSWER[type_code]
                 and ANSWERS[type_code][story._type_code]
                 and set(self._company_ids).issubset(story._company_ids)
