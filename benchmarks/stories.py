@@ -27,6 +27,10 @@ Sets:
   Their mistakes are never listed (there is no flag for it).
 * ``stories_burst.jsonl``: one busy day of different events (a test set:
   measured, never tuned on).
+* ``stories_second_g/k/q/r.jsonl``: a second writer's labels (story, type,
+  link) for every item of four tuning sets, made without seeing the first
+  writer's: scored against the first writer's as if they were a prediction,
+  they say how far careful reading gets, the yardstick beside the rules' score.
 
 Definitions:
 
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 import time
 from collections import Counter, defaultdict
@@ -76,6 +81,8 @@ FRESH_FILE = DATA / "stories_fresh.jsonl"
 # Held out like FRESH_FILE, written later by more writers (December 2026).
 HOLDOUT_FILES = tuple(DATA / f"stories_holdout_{name}.jsonl" for name in ("m", "n", "o", "p"))
 BURST_FILE = DATA / "stories_burst.jsonl"
+# A second writer's labels for some tuning sets: stories_second_X labels stories_extra_X.
+SECOND_FILES = tuple(DATA / f"stories_second_{name}.jsonl" for name in ("g", "k", "q", "r"))
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
 Row = tuple[Item, dict[str, Any]]
 
@@ -142,6 +149,46 @@ def run(rows: Sequence[Row], matcher: Matcher | None = None) -> Run:
             # window are dropped (they no longer compete for candidates or
             # count in how rare a word is).
             index.forget_before(item.published - index.answer_window)
+    return out
+
+
+def second_reading(rows: Sequence[Row], labels: Iterable[dict[str, Any]]) -> Run:
+    """Another writer's labels for ``rows`` as a :class:`Run`, so that
+    :func:`score` measures how often two writers agree. Every item must be
+    labelled once, and a link must point at a labelled item."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for data in labels:
+        if data["id"] in by_id:
+            raise ValueError(f"item {data['id']} is labelled twice")
+        by_id[data["id"]] = data
+    out = Run(list(rows))
+    for item, _ in rows:
+        label = by_id.pop(item.id, None)
+        if label is None:
+            raise ValueError(f"item {item.id} has no second label")
+        out.story_of[item.id] = label["story"]
+        out.types[item.id], out.reasons[item.id] = label["event_type"], "second writer"
+        if label["answers"] is not None:
+            if label["answers"] not in out.story_of:
+                raise ValueError(
+                    f"item {item.id} answers {label['answers']}, not labelled before it"
+                )
+            out.link_of.setdefault(label["story"], out.story_of[label["answers"]])
+    if by_id:
+        raise ValueError(f"labels for items not in the set: {sorted(by_id)[:5]}")
+    return out
+
+
+def load_second_readings() -> list[tuple[str, list[Row], Run]]:
+    """(set name, its rows, the second writer's labels as a run) for every
+    second-label file present."""
+    out = []
+    for path in SECOND_FILES:
+        if path.exists():
+            first = DATA / path.name.replace("stories_second_", "stories_extra_")
+            rows = load_rows(first, frozenset({"tune"}))
+            labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            out.append((first.stem, rows, second_reading(rows, labels)))
     return out
 
 
@@ -411,6 +458,16 @@ def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, 
             f"  burst: {label:30} pair precision {m['story_p']:.3f} (recall {m['story_r']:.3f}), "
             f"{m['stories']:.0f} stories for {m['gold_stories']:.0f} events, "
             f"{len(merges)} merged pairs, target >= 0.95"
+        )
+    for name, rows, second in load_second_readings():
+        theirs, _ = score(second)
+        ours, _ = score(run(rows, matcher))
+        print(
+            f"  two writers agree ({name}): threads F1 {theirs['thread_f1']:.3f} "
+            f"(rules {ours['thread_f1']:.3f}), by story {theirs['story_f1']:.3f} "
+            f"({ours['story_f1']:.3f}), event types {theirs['event_accuracy']:.3f} "
+            f"({ours['event_accuracy']:.3f}), answers P/R {theirs['answer_p']:.2f}/"
+            f"{theirs['answer_r']:.2f} ({ours['answer_p']:.2f}/{ours['answer_r']:.2f})"
         )
     if show_errors:
         print("tuning-set mistakes:")
