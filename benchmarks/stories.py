@@ -27,9 +27,9 @@ Sets:
   Their mistakes are never listed (there is no flag for it).
 * ``stories_burst.jsonl``: one busy day of different events (a test set:
   measured, never tuned on).
-* ``stories_second_g/k/q/r.jsonl``: a second writer's labels (story, type,
-  link) for every item of four tuning sets, made without seeing the first
-  writer's: scored against the first writer's as if they were a prediction,
+* ``second_reading/stories_extra_g/k/q/r.jsonl``: a second writer's labels
+  (story, type, link) for every item of those four tuning sets, made without
+  seeing the first writer's: scored against the first writer's as if they were a prediction,
   they say how far careful reading gets, the yardstick beside the rules' score.
 
 Definitions:
@@ -81,8 +81,10 @@ FRESH_FILE = DATA / "stories_fresh.jsonl"
 # Held out like FRESH_FILE, written later by more writers (December 2026).
 HOLDOUT_FILES = tuple(DATA / f"stories_holdout_{name}.jsonl" for name in ("m", "n", "o", "p"))
 BURST_FILE = DATA / "stories_burst.jsonl"
-# A second writer's labels for some tuning sets: stories_second_X labels stories_extra_X.
-SECOND_FILES = tuple(DATA / f"stories_second_{name}.jsonl" for name in ("g", "k", "q", "r"))
+# A second writer's labels for some tuning sets, named as the set they label.
+SECOND_FILES = tuple(
+    DATA / "second_reading" / f"stories_extra_{name}.jsonl" for name in ("g", "k", "q", "r")
+)
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
 Row = tuple[Item, dict[str, Any]]
 
@@ -185,7 +187,7 @@ def load_second_readings() -> list[tuple[str, list[Row], Run]]:
     out = []
     for path in SECOND_FILES:
         if path.exists():
-            first = DATA / path.name.replace("stories_second_", "stories_extra_")
+            first = DATA / path.name
             rows = load_rows(first, frozenset({"tune"}))
             labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
             out.append((first.stem, rows, second_reading(rows, labels)))

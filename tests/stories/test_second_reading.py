@@ -38,9 +38,8 @@ def test_every_second_label_file_is_read() -> None:
 
 @pytest.mark.parametrize("path", SECOND_FILES, ids=lambda path: path.stem)
 def test_second_labels_follow_the_guide(path: Path) -> None:
-    name = path.stem.replace("stories_second_", "stories_extra_")
-    rows = load_rows(DATA / f"{name}.jsonl")
-    ((_, _, second),) = [entry for entry in load_second_readings() if entry[0] == name]
+    rows = load_rows(DATA / path.name)
+    ((_, _, second),) = [entry for entry in load_second_readings() if entry[0] == path.stem]
     published = {item.id: item.published for item, _ in rows}
     assert set(second.types.values()) <= set(EVENT_TYPES)
     lines = path.read_text(encoding="utf-8").splitlines()
