@@ -35,7 +35,20 @@ Why it works this way
   subtract. **No join without text**: an item joins only when the text term
   alone reaches ``QUIET_JOIN_TEXT``; companies, watchlists, type and time
   never suffice (the bug of issue 20: within one day every CATL-licensing item
-  shares all of them, and one "story" swallowed thirty events).
+  shares all of them, and one "story" swallowed thirty events). The one
+  exception is a **retelling on a quiet stretch**: an item of the story's own
+  type, naming exactly its (non-empty) companies, within ``BUSY_HOURS`` of
+  the story's start, while the story is still one report and the two share
+  a word or concept beyond topic words: then the type's score bar alone
+  decides. An agency's record and the press word one event so differently
+  ("Part 573 Safety Recall Report 26V-071" / "Ford recalls 240,000
+  Explorers") that their shared rare words fall below the text bar, while a
+  company seldom has two events of one kind within hours of a quiet day.
+  Each condition guards against that bug: a busy stretch is where it
+  happened, one report to join makes a retelling a pair and never a chain
+  (joins keep the story count, and so the busy count, low), and topic words
+  are what every item of a topic shares. Such stories are candidates even
+  when no word found them.
 * **A busy stretch is stricter.** When at least ``BUSY_STORIES`` stories
   started in the ``BUSY_HOURS`` before the item, it joins only a story of its
   own event type and company set, with a text term of ``MIN_JOIN_TEXT`` and
@@ -737,6 +750,7 @@ cdef class StoryIndex:
     cdef vector[int32_t] _by_count[RETRIEVAL_TOKENS + 1]
     cdef vector[int32_t] _candidate_slots
     cdef double _text  # the text term of the last _score
+    cdef bint _specific  # whether it shared a word or concept beyond topic words
     cdef bint _strict  # a busy stretch (see assign)
     cdef dict _concept_ids  # concept -> stem id
     cdef set _topic_stems  # stems of topic words (bytes)
@@ -803,6 +817,8 @@ cdef class StoryIndex:
         cdef bint reaction
         self._candidates()
         self._strict = self._busy()
+        if not self._strict and not feats.company_ids.empty() and not _CAN_ANSWER[feats.type_code]:
+            self._retelling_candidates()  # (answering kinds have theirs)
         cdef double min_text = QUIET_JOIN_TEXT
         if self._strict:
             min_text = BUSY_OTHER_TEXT if feats.type_code == OTHER else MIN_JOIN_TEXT
@@ -1129,6 +1145,31 @@ cdef class StoryIndex:
             added += 1
         return 0
 
+    cdef int _retelling_candidates(self) except -1:
+        """Append up to LINK_CANDIDATES of the stories begun in the BUSY_HOURS
+        before the item (newest first, in creation order) of its type and
+        with exactly its companies: on a quiet stretch, the same event told
+        again in whatever words (:meth:`_retelling`). Call after :meth:`_busy`,
+        which must not count them."""
+        cdef Features* feats = &self._feats
+        cdef int64_t since = feats.moment - BUSY_HOURS * 3600 * _MICROS
+        cdef int added = 0
+        cdef StoryRef story
+        cdef vector[int32_t]* slots = &self._candidate_slots
+        for value in reversed(self._by_id.values()):
+            story = <StoryRef>value
+            if added == LINK_CANDIDATES or story.first_us < since:
+                break
+            if (
+                story.first_us <= feats.moment
+                and story.type_code == feats.type_code
+                and story.company_ids == feats.company_ids
+                and find(slots.begin(), slots.end(), story.slot) == slots.end()
+            ):
+                slots.push_back(story.slot)
+                added += 1
+        return 0
+
     cdef int _word_candidates(self) except -1:
         """The live stories sharing the most of the item's rarest tokens, into
         ``self._candidate_slots``.
@@ -1214,6 +1255,7 @@ cdef class StoryIndex:
                     break
         score = min(1.0, (weight + min(topic, TOPIC_TOTAL if self._strict else QUIET_TOPIC_TOTAL)) / size)
         self._text = score
+        self._specific = weight > 0
         if not feats.company_ids.empty() and not story.company_ids.empty():
             overlap = _jaccard(feats.company_ids, story.company_ids)
             score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
@@ -1221,14 +1263,29 @@ cdef class StoryIndex:
             score += WATCHLIST_WEIGHT * _jaccard(feats.watchlist_ids, story.watchlist_ids)
         return score
 
+    cdef bint _retelling(self, StoryRef story) noexcept:
+        """Whether the story is a retelling of the item's event (see the module
+        docstring): on a quiet stretch, one report begun in the BUSY_HOURS
+        before the item with exactly its (non-empty) companies, sharing a
+        word or concept beyond topic words (:meth:`_score` was called)."""
+        cdef Features* feats = &self._feats
+        return (
+            not self._strict
+            and self._specific
+            and story._item_ids.size() == 1
+            and not feats.company_ids.empty()
+            and feats.company_ids == story.company_ids
+            and feats.moment - BUSY_HOURS * 3600 * _MICROS <= story.first_us
+        )
+
     cdef double _join_text(self, StoryRef story, double same_type) noexcept:
         """The text term the item needs to join ``story``: ``same_type`` for a
-        story of its own type; across two neutral types (no claim/answer
-        kind) on a quiet stretch with the same companies NEUTRAL_CROSS_TEXT;
-        else MIN_JOIN_TEXT."""
+        story of its own type, nothing for a retelling (:meth:`_retelling`);
+        across two neutral types (no claim/answer kind) on a quiet stretch
+        with the same companies NEUTRAL_CROSS_TEXT; else MIN_JOIN_TEXT."""
         cdef Features* feats = &self._feats
         if feats.type_code == story.type_code:
-            return same_type
+            return 0.0 if self._retelling(story) else same_type
         if (
             not self._strict
             and not _STANCE[feats.type_code]

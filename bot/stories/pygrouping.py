@@ -440,6 +440,7 @@ class StoryIndex:
         self._moment = 0
         self._strict = False  # a busy stretch (see assign)
         self._text = 0.0  # the text term of the last _score
+        self._specific = False  # whether it shared a word or concept beyond topic words
 
     @property
     def window(self) -> timedelta:
@@ -489,6 +490,8 @@ class StoryIndex:
         answerable: list[tuple[float, int]] = []
         candidates = self._candidates()
         strict = self._strict = self._busy(candidates)
+        if not strict and company_ids and not CAN_ANSWER[type_code]:
+            self._retelling_candidates(candidates)  # (answering kinds have theirs)
         min_text = QUIET_JOIN_TEXT
         if strict:
             min_text = BUSY_OTHER_TEXT if type_code == OTHER else MIN_JOIN_TEXT
@@ -734,6 +737,25 @@ class StoryIndex:
             out.append(story._slot)
             added += 1
 
+    def _retelling_candidates(self, out: list[int]) -> None:
+        """Append up to LINK_CANDIDATES of the stories begun in the BUSY_HOURS
+        before the item (newest first, in creation order) of its type and
+        with exactly its companies: on a quiet stretch, the same event told
+        again in whatever words (:meth:`_retelling`)."""
+        since = self._moment - _BUSY_US
+        added = 0
+        for story in reversed(self._by_id.values()):
+            if added == LINK_CANDIDATES or story._first_us < since:
+                break
+            if (
+                story._first_us <= self._moment
+                and story._type_code == self._type_code
+                and story._company_ids == self._company_ids
+                and story._slot not in out
+            ):
+                out.append(story._slot)
+                added += 1
+
     def _word_candidates(self) -> list[int]:
         """Slots of the live stories sharing the most of the item's rarest tokens."""
         held, common, kind = self._held, self._common, self._kind
@@ -788,6 +810,7 @@ class StoryIndex:
         total = TOPIC_TOTAL if self._strict else QUIET_TOPIC_TOTAL
         score = min(1.0, (weight + min(topic, total)) / size)
         self._text = score
+        self._specific = weight > 0
         if self._company_ids and story._company_ids:
             overlap = _jaccard(self._company_ids, story._company_ids)
             score += COMPANY_WEIGHT * overlap if overlap else -DISJOINT_COMPANY_PENALTY
@@ -795,13 +818,27 @@ class StoryIndex:
             score += WATCHLIST_WEIGHT * _jaccard(self._watchlist_ids, story._watchlist_ids)
         return score
 
+    def _retelling(self, story: StoryRef) -> bool:
+        """Whether the story is a retelling of the item's event (see
+        grouping.pyx): on a quiet stretch, one report begun in the BUSY_HOURS
+        before the item with exactly its (non-empty) companies, sharing a
+        word or concept beyond topic words (:meth:`_score` was called)."""
+        return (
+            not self._strict
+            and self._specific
+            and len(story._item_ids) == 1
+            and bool(self._company_ids)
+            and self._company_ids == story._company_ids
+            and self._moment - _BUSY_US <= story._first_us
+        )
+
     def _join_text(self, story: StoryRef, same_type: float) -> float:
         """The text term this item needs to join ``story``: ``same_type`` for
-        a story of its own type; across two neutral types (no claim/answer
-        kind) on a quiet stretch with the same companies NEUTRAL_CROSS_TEXT;
-        else MIN_JOIN_TEXT."""
+        a story of its own type, nothing for a retelling (:meth:`_retelling`);
+        across two neutral types (no claim/answer kind) on a quiet stretch
+        with the same companies NEUTRAL_CROSS_TEXT; else MIN_JOIN_TEXT."""
         if self._type_code == story._type_code:
-            return same_type
+            return 0.0 if self._retelling(story) else same_type
         if (
             not self._strict
             and not STANCE[self._type_code]

@@ -229,6 +229,69 @@ def test_pieces_of_one_event_do_not_make_a_day_busy() -> None:
     assert _assign(busy, later).is_new_story
 
 
+# Two reports of one write-down in words that share only the lexicon concept
+# of charges: the text term is half a concept over four stems, below the quiet
+# bar, so only the retelling rule can put them together.
+CHARGE = _item("w1", "Ford to book $2.3 billion hit as three-row electric SUV is scrapped", 0)
+CHARGE_AGAIN = _item("w2", "Dearborn carmaker takes write-down on cancelled family EV program", 2)
+CHARGES = ("charges",)
+
+
+def _place(index: StoryIndex, item: Item, companies: Sequence[str] = ("ford",)) -> Assignment:
+    guess = EventGuess("financial", "financial: test")
+    return index.assign(item, companies, (), guess, concepts=CHARGES)
+
+
+def test_on_a_quiet_stretch_a_retelling_joins_in_other_words() -> None:
+    # Same type, exactly the same companies, within BUSY_HOURS of a lone
+    # report, sharing a concept: the same event told again.
+    index = StoryIndex()
+    first = _place(index, CHARGE)
+    again = _place(index, CHARGE_AGAIN)
+    assert again.story_id == first.story_id, again.reason
+    # The words alone do not carry it: later than BUSY_HOURS, with other
+    # companies, or of another type, the second report is its own story.
+    late = _item("w3", CHARGE_AGAIN.title, rules.BUSY_HOURS + 1)
+    for companies, item in ((("ford",), late), (("ford", "catl"), CHARGE_AGAIN)):
+        index = StoryIndex()
+        first = _place(index, CHARGE)
+        assert _place(index, item, companies).is_new_story, (companies, item.published)
+    index = StoryIndex()
+    _place(index, CHARGE)
+    placed = index.assign(
+        CHARGE_AGAIN, ("ford",), (), EventGuess("filing", "filing: test"), concepts=CHARGES
+    )
+    assert placed.is_new_story
+
+
+def test_a_retelling_needs_a_shared_word_a_lone_report_and_a_quiet_stretch() -> None:
+    # Topic words alone are what every item of a topic has: two Ford events
+    # with the same boilerplate summary stay apart.
+    index = StoryIndex(topic_words=topic_words(load_catalog(shipped_watchlists_dir())))
+    summary = "The automaker builds CATL-licensed LFP battery cells in Michigan."
+    placed = []
+    for k, title in enumerate(("Ford Kentucky workers vote", "Ford Cologne factory cuts")):
+        item = _item(f"b{k}", title, k, summary)
+        placed.append(index.assign(item, ("ford",), ("catl-licensing",), classify_event(item)))
+    assert placed[1].is_new_story, placed[1].reason
+    # A story of two reports takes no third in other words: retellings make
+    # pairs, never the chain that let one story swallow a day.
+    index = StoryIndex()
+    first = _place(index, CHARGE)
+    _place(index, CHARGE_AGAIN)
+    third = _item("w4", "Michigan maker logs impairment on axed seven-seat model", 3)
+    placed = _place(index, third)
+    assert placed.story_id != first.story_id
+    # Three other stories begun in the same hours make the stretch busy.
+    index = StoryIndex()
+    first = _place(index, CHARGE)
+    for k, title in enumerate(
+        ("BYD opens Hungarian plant", "CATL posts record profit", "GM recalls Bolt packs")
+    ):
+        index.add_existing(f"o{k}", _item(f"o{k}", title, 1), ("byd",), (), "other")
+    assert _place(index, CHARGE_AGAIN).is_new_story
+
+
 def test_a_late_answer_in_other_words_finds_its_claim_through_the_companies() -> None:
     # Ten days later the denial shares only the company names with the claim,
     # and its own rarer words (the summary's) crowd those names out of the
