@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 # Function words (English, and the commonest of Spanish, French and German,
 # which outlets in those languages use) plus newsroom boilerplate that carries
-# no event identity.
+# no event identity, and "000": commas break words, so every round number
+# ("48,000 Mach-Es", "91,000 Explorers") leaves one that two recalls share.
 _STOP_TEXT = """
     a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each
@@ -40,7 +41,7 @@ _STOP_TEXT = """
     say saying report reports reported reportedly reporting source sources people familiar
     matter according told tells tell statement spokesperson week day days today year years
     month months company companies firm firms group plan plans planned planning may might
-    still even far much many one two three us u s amp whether
+    still even far much many one two three us u s amp whether 000
     el la los las lo del de y en con por para un una al es se su sus que como mas
     le les des et du au aux une est pour dans sur par qui
     der die das und den dem des ein eine mit fur von zu im auf ist

@@ -93,6 +93,14 @@ def test_stems_equal_stems_of_folded_text(text: str) -> None:
     assert stems, "every sample has content words"
 
 
+def test_the_thousands_of_a_round_number_are_no_word() -> None:
+    # Two recalls of one company share "000" ("48,000", "91,000") and nothing
+    # else of their event: it must not count as a shared rare word.
+    index = StoryIndex()
+    assert index.stems("Ford recalls 48,000 Mach-Es") == ["ford", "recall", "48", "mach"]
+    assert "000" not in index.stems("Ford recalls 91,000 Explorers over a 1,000-mile defect")
+
+
 # Characters of every kind the tokenizer treats differently: ASCII letters,
 # digits and punctuation, the boundary characters fold turns into breaks,
 # accented and other-script letters fold rewrites, combining marks, symbols.
