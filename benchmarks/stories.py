@@ -27,8 +27,8 @@ Sets:
   Their mistakes are never listed (there is no flag for it).
 * ``stories_burst.jsonl``: one busy day of different events (a test set:
   measured, never tuned on).
-* ``second_reading/stories_extra_c/h/g/k/q/r.jsonl``: a second writer's labels
-  (story, type, link) for every item of those six tuning sets, made without
+* ``second_reading/stories_extra_a/.../r.jsonl``: a second writer's labels
+  (story, type, link) for every item of those eight tuning sets, made without
   seeing the first writer's: scored against the first writer's as if they were a prediction,
   they say how far careful reading gets, the yardstick beside the rules' score.
 
@@ -84,7 +84,7 @@ BURST_FILE = DATA / "stories_burst.jsonl"
 # A second writer's labels for some tuning sets, named as the set they label.
 SECOND_FILES = tuple(
     DATA / "second_reading" / f"stories_extra_{name}.jsonl"
-    for name in ("c", "h", "g", "k", "q", "r")
+    for name in ("a", "b", "c", "h", "g", "k", "q", "r")
 )
 ANSWER_TYPES = frozenset({"denial", "deal_confirmed"})
 Row = tuple[Item, dict[str, Any]]

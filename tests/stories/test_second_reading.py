@@ -1,4 +1,4 @@
-"""A second writer's labels of six tuning sets, and how they are scored.
+"""A second writer's labels of eight tuning sets, and how they are scored.
 
 The files are the yardstick the benchmark prints beside the rules' score, so
 they must label every item once, with the guide's types and links that point
@@ -31,7 +31,7 @@ def _first_labels(rows: list[Row]) -> list[dict[str, Any]]:
 
 
 def test_every_second_label_file_is_read() -> None:
-    assert len(SECOND_FILES) == 6
+    assert len(SECOND_FILES) == 8
     assert all(path.exists() for path in SECOND_FILES)
     assert len(load_second_readings()) == len(SECOND_FILES)
 
