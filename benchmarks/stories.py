@@ -29,8 +29,9 @@ Sets:
   measured, never tuned on).
 * ``second_reading/stories_extra_a/.../r.jsonl``: a second writer's labels
   (story, type, link) for every item of those eight tuning sets, made without
-  seeing the first writer's: scored against the first writer's as if they were a prediction,
-  they say how far careful reading gets, the yardstick beside the rules' score.
+  seeing the first writer's: scored against the first writer's as if they
+  were a prediction, they say how far careful reading gets, the yardstick
+  beside the rules' score.
 
 Definitions:
 
@@ -182,16 +183,15 @@ def second_reading(rows: Sequence[Row], labels: Iterable[dict[str, Any]]) -> Run
     return out
 
 
-def load_second_readings() -> list[tuple[str, list[Row], Run]]:
-    """(set name, its rows, the second writer's labels as a run) for every
-    second-label file present."""
+def load_second_readings() -> list[tuple[str, Run]]:
+    """(set name, the second writer's labels as a run over the set's rows) for
+    every second-label file present."""
     out = []
     for path in SECOND_FILES:
         if path.exists():
-            first = DATA / path.name
-            rows = load_rows(first, frozenset({"tune"}))
+            rows = load_rows(DATA / path.name, frozenset({"tune"}))
             labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-            out.append((first.stem, rows, second_reading(rows, labels)))
+            out.append((path.stem, second_reading(rows, labels)))
     return out
 
 
@@ -464,7 +464,7 @@ def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, 
             f"{m['stories']:.0f} stories for {m['gold_stories']:.0f} events, "
             f"{len(merges)} merged pairs, target >= 0.95"
         )
-    for name, _, second in load_second_readings():
+    for name, second in load_second_readings():
         theirs, _ = score(second)
         ours = by_set[name]
         print(

@@ -38,9 +38,8 @@ def test_every_second_label_file_is_read() -> None:
 
 @pytest.mark.parametrize("path", SECOND_FILES, ids=lambda path: path.stem)
 def test_second_labels_follow_the_guide(path: Path) -> None:
-    rows = load_rows(DATA / path.name)
-    ((_, _, second),) = [entry for entry in load_second_readings() if entry[0] == path.stem]
-    published = {item.id: item.published for item, _ in rows}
+    second = dict(load_second_readings())[path.stem]
+    published = {item.id: item.published for item, _ in second.rows}
     assert set(second.types.values()) <= set(EVENT_TYPES)
     lines = path.read_text(encoding="utf-8").splitlines()
     for data in map(json.loads, lines):
