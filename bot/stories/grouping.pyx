@@ -96,8 +96,12 @@ Why it works this way
   looks back ``answer_window`` (``rules.ANSWER_DAYS``: letters and late
   confirmations come weeks later) for an earlier story about the same parties
   (half the companies in common, or a denial or confirmation of a claim
-  naming only the claim's companies; when the item names no company, a shared watchlist if both have one,
-  else its words alone decide: Stellantis or JLR are on no list). A denial,
+  naming only the claim's companies; a company's reaction to an act that
+  names none, at ``PARTYLESS_LINK_THRESHOLD``; when the item names no company,
+  a shared watchlist if both have one, else its words alone decide: Stellantis
+  or JLR are on no list; such an item no cue types, within ``STATEMENT_DAYS``
+  of an act, follows it up at ``STATEMENT_THRESHOLD``: a lawmaker's statement
+  on the day's notice, in words of their own). A denial,
   confirmation, letter or hearing *answers* a story of a type it can answer
   (``rules.ANSWERABLE``) at ``ANSWER_THRESHOLD`` (``ACT_ANSWER_THRESHOLD`` for
   anything but a denial or confirmation), with a bonus for recent claims and, for denials and confirmations, for reports of
@@ -226,6 +230,9 @@ cdef double RECENCY_WEIGHT = rules.RECENCY_WEIGHT
 cdef double CLAIM_BONUS = rules.CLAIM_BONUS
 cdef double LINK_TIE_MARGIN = rules.LINK_TIE_MARGIN
 cdef double MIN_ANSWER_COMPANY_OVERLAP = rules.MIN_ANSWER_COMPANY_OVERLAP
+cdef double PARTYLESS_LINK_THRESHOLD = rules.PARTYLESS_LINK_THRESHOLD
+cdef double STATEMENT_THRESHOLD = rules.STATEMENT_THRESHOLD
+cdef int64_t STATEMENT_DAYS = rules.STATEMENT_DAYS
 cdef double NEVER = rules.NEVER
 cdef int32_t MAX_CANDIDATES = rules.MAX_CANDIDATES
 cdef int32_t MIN_SHARED = rules.MIN_SHARED
@@ -261,6 +268,7 @@ cdef bint _ANSWERS[N_TYPES][N_TYPES]  # an answer, not a follow-up
 cdef bint _CLAIM_ANSWER[N_TYPES]
 cdef bint _STANCE[N_TYPES]  # a claim/answer kind
 cdef bint _CAN_ANSWER[N_TYPES]  # may answer a claim: also looks up stories by company
+cdef bint _STATEMENT_ACT[N_TYPES]  # an act a party-less statement may follow up (rules)
 cdef int DEAL_REPORT = rules.DEAL_REPORT
 cdef int OTHER = rules.OTHER
 cdef dict _TYPE_CODE = rules.TYPE_CODE
@@ -278,6 +286,7 @@ for _a in range(N_TYPES):
     _CLAIM_ANSWER[_a] = rules.CLAIM_ANSWER[_a]
     _STANCE[_a] = rules.STANCE[_a]
     _CAN_ANSWER[_a] = rules.CAN_ANSWER[_a]
+    _STATEMENT_ACT[_a] = rules.STATEMENT_ACT[_a]
     for _b in range(N_TYPES):
         _JOIN[_a][_b] = rules.JOIN[_a][_b]
         _LINK[_a][_b] = rules.LINK[_a][_b]
@@ -1381,14 +1390,25 @@ cdef class StoryIndex:
 
         The story must have started earlier (so links never form a cycle) and
         be about the same parties: at least half of the companies in common
-        when the item names any (Moolenaar's letter about BYD and CATL does
-        not answer a Ford–Xiaomi report just because both name Ford), or, for
-        a denial or confirmation answering a claim, its companies all among
-        the claim's (Xiaomi denying the report of Ford–Xiaomi talks); else a
-        shared watchlist when both have one; else the score decides."""
+        when both name any (Moolenaar's letter about BYD and CATL does not
+        answer a Ford–Xiaomi report just because both name Ford), or, for a
+        denial or confirmation answering a claim, its companies all among the
+        claim's (Xiaomi denying the report of Ford–Xiaomi talks). A story
+        naming no company (a bill, a notice, a hearing) may be followed up by
+        an item that names some at ``PARTYLESS_LINK_THRESHOLD``: SK On warning
+        that a credit repeal would hit Georgia. An item naming none needs a
+        shared watchlist when both have one; untyped, it follows up an act
+        begun in the last ``STATEMENT_DAYS`` at ``STATEMENT_THRESHOLD`` (a
+        lawmaker's statement on a notice, in words of their own); else the
+        score decides."""
         cdef Features* feats = &self._feats
+        cdef double link = _LINK[feats.type_code][story.type_code]
         if story.first_us >= feats.moment:
             return NEVER
+        if not feats.company_ids.empty() and story.company_ids.empty():
+            # A company's reaction to an act that names no party: no overlap
+            # to ask for, so a higher bar.
+            return NEVER if link == NEVER else max(link, PARTYLESS_LINK_THRESHOLD)
         if not feats.company_ids.empty():
             if _jaccard(feats.company_ids, story.company_ids) < MIN_ANSWER_COMPANY_OVERLAP and not (
                 _CLAIM_ANSWER[feats.type_code]
@@ -1396,13 +1416,20 @@ cdef class StoryIndex:
                 and _within(feats.company_ids, story.company_ids)
             ):
                 return NEVER
-        elif (
+            return link
+        if (
             not feats.watchlist_ids.empty()
             and not story.watchlist_ids.empty()
             and _jaccard(feats.watchlist_ids, story.watchlist_ids) == 0
         ):
             return NEVER  # an item with no parties at all is left to its words
-        return _LINK[feats.type_code][story.type_code]
+        if (
+            feats.type_code == OTHER
+            and _STATEMENT_ACT[story.type_code]
+            and feats.moment - story.first_us <= STATEMENT_DAYS * 86400 * _MICROS
+        ):
+            return STATEMENT_THRESHOLD  # a statement on a recent act
+        return link
 
     cdef double _answer_score(self, StoryRef story, double score) noexcept:
         """The fit of an eligible claim (compare with ``ANSWER_THRESHOLD``).

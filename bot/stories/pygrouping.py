@@ -75,6 +75,7 @@ from bot.stories.rules import (
     NEUTRAL_CROSS_TEXT,
     NEVER,
     OTHER,
+    PARTYLESS_LINK_THRESHOLD,
     QUIET_JOIN_TEXT,
     QUIET_TOPIC_TOTAL,
     REACTION_THRESHOLD,
@@ -84,6 +85,9 @@ from bot.stories.rules import (
     SPEAKER_FAMILY,
     SPEAKER_STEM,
     STANCE,
+    STATEMENT_ACT,
+    STATEMENT_DAYS,
+    STATEMENT_THRESHOLD,
     TEXT_CAP,
     TOPIC_CAP,
     TOPIC_TOTAL,
@@ -104,6 +108,7 @@ SPECIFIC, TOPIC, CONCEPT, SPEAKER = 0, 1, 2, 3
 _MICROSECOND = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUSY_US = BUSY_HOURS * 3600 * 1_000_000
+_STATEMENT_US = STATEMENT_DAYS * 86400 * 1_000_000
 
 # Word breaks: ASCII characters other than letters and digits, and the
 # characters beyond ASCII that fold turns into punctuation or space (below
@@ -907,12 +912,19 @@ class StoryIndex:
     def _link_threshold(self, story: StoryRef) -> float:
         """The score this item needs to link its story to ``story``, or NEVER:
         the story started earlier and is about the same parties (half the
-        companies in common when the item names any, or, for a denial or
+        companies in common when both name any, or, for a denial or
         confirmation answering a claim, its companies all among the claim's;
-        else a shared watchlist when both have one; else the score decides)."""
+        a story naming none, such as an act, at PARTYLESS_LINK_THRESHOLD; for
+        an item naming none, a shared watchlist when both have one, and a
+        statement on a recent act at STATEMENT_THRESHOLD; else the score
+        decides)."""
         if story._first_us >= self._moment:
             return NEVER
         type_code = self._type_code
+        link = LINK[type_code][story._type_code]
+        if self._company_ids and not story._company_ids:
+            # A reaction to an act that names no party (rules.PARTYLESS_LINK_THRESHOLD).
+            return NEVER if link == NEVER else max(link, PARTYLESS_LINK_THRESHOLD)
         if self._company_ids:
             overlap = _jaccard(self._company_ids, story._company_ids)
             if overlap < MIN_ANSWER_COMPANY_OVERLAP and not (
@@ -921,13 +933,20 @@ class StoryIndex:
                 and set(self._company_ids).issubset(story._company_ids)
             ):
                 return NEVER
-        elif (
+            return link
+        if (
             self._watchlist_ids
             and story._watchlist_ids
             and _jaccard(self._watchlist_ids, story._watchlist_ids) == 0
         ):
             return NEVER  # an item with no parties at all is left to its words
-        return LINK[self._type_code][story._type_code]
+        if (
+            type_code == OTHER
+            and STATEMENT_ACT[story._type_code]
+            and self._moment - story._first_us <= _STATEMENT_US
+        ):
+            return STATEMENT_THRESHOLD  # a statement on a recent act (rules.STATEMENT_DAYS)
+        return link
 
     def _answer_score(self, story: StoryRef, score: float) -> float:
         """The fit of an eligible claim: recent claims and, for denials and

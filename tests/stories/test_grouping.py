@@ -457,6 +457,58 @@ def test_one_party_in_common_is_not_enough_to_follow_up() -> None:
     assert placed.answers is None
 
 
+def _reaction_links(act_parties: Sequence[str], title: str) -> bool:
+    """Whether SK On's reaction (typed ``other``), two days after a bill
+    naming ``act_parties`` and titled "Zorblat quexing varnish plumbus",
+    follows the bill up."""
+    index = StoryIndex()
+    bill = _item("b1", "Zorblat quexing varnish plumbus", 0)
+    index.add_existing("bill", bill, act_parties, (), "bill")
+    reaction = _item("r1", title, 48)
+    placed = index.assign(reaction, ("sk-on",), (), EventGuess("other", "other: test"))
+    return placed.answers == "bill"
+
+
+def test_a_company_reacting_to_an_act_that_names_no_party_follows_it_up() -> None:
+    # "SK On warns the 45X repeal would hit Georgia": the bill names no
+    # company, so no overlap of companies can be asked for; the words must
+    # carry the link, at a bar above FOLLOW_THRESHOLD.
+    assert rules.PARTYLESS_LINK_THRESHOLD > rules.FOLLOW_THRESHOLD
+    assert _reaction_links((), "Zorblat quexing varnish plumbus threatens Georgia")
+    # Half the words in common (a text term of 0.5, plus recency) reach the
+    # follow-up bar, with SK On named on both sides, but not this one.
+    assert _reaction_links(("sk-on",), "Zorblat quexing gadzook frobnitz")
+    assert not _reaction_links((), "Zorblat quexing gadzook frobnitz")
+    # An act naming another company is another party's matter, however alike the words.
+    assert not _reaction_links(("ford",), "Zorblat quexing varnish plumbus threatens Georgia")
+
+
+def _statement_links(kind: str, hours: float, companies: Sequence[str] = ()) -> bool:
+    """Whether a statement sharing one word of four with a notice (a text
+    term of 0.25, plus the shared watchlist and recency: about 0.45) follows
+    the notice up, ``hours`` after it."""
+    index = StoryIndex()
+    lists = ("ev-tariffs",)
+    notice = _item("n1", "Zorblat quexing varnish plumbus", 0)
+    index.add_existing("notice", notice, (), lists, "tariff_action")
+    statement = _item("s1", "Zorblat gadzook frobnitz wibble", hours)
+    placed = index.assign(statement, companies, lists, EventGuess(kind, f"{kind}: test"))
+    return placed.answers == "notice"
+
+
+def test_a_statement_on_a_recent_act_follows_it_up_in_other_words() -> None:
+    # "Moolenaar on Ottawa's EV arrangement" the day Canada's deal is
+    # announced: untyped, naming no company, in words of its own.
+    assert rules.STATEMENT_THRESHOLD < rules.FOLLOW_THRESHOLD
+    assert _statement_links("other", 30)
+    # Later than STATEMENT_DAYS, typed (a letter is an event of its own), or
+    # naming a company (whose news may merely cite the act), the follow-up
+    # bar holds.
+    assert not _statement_links("other", rules.STATEMENT_DAYS * 24 + 12)
+    assert not _statement_links("letter", 30)
+    assert not _statement_links("other", 30, ("ford",))
+
+
 def test_a_denial_answers_at_a_lower_bar_than_a_letter_or_an_act() -> None:
     # Letters, hearings and formal acts "answering" an earlier story were
     # wrong more often than denials and confirmations answering a claim.
