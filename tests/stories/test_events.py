@@ -352,12 +352,36 @@ CROSS_WRITER = [
     # that urges something is a study, not a letter.
     ("Chile approves tariffs of up to 35% on imported e-buses", "tariff_action"),
     ("House panel report urges limits on imported charger software", "study"),
+    # Fifth round (December 2026): tariff moves in other words and languages,
+    # denials in German, Hungarian and Chinese, a plant "on track" as the
+    # answer, letters to a named lawmaker, market moves.
+    ("Regulator locks in 30% duty on imported e-scooters", "tariff_action"),
+    ("Ottawa matches the US with a 60% surtax on imported e-buses", "tariff_action"),
+    ("Bruxelles entérine des surtaxes sur les vélos électriques", "tariff_action"),
+    ("Imposto de importação sobre ônibus elétricos chega a 20%", "tariff_action"),
+    ("EU accepts a minimum-price offer for imported e-bikes", "tariff_action"),
+    ("Foil makers petition for duties on imports from two countries", "tariff_action"),
+    ("Konzern weist Bericht über Werksverkauf zurück", "denial"),
+    ("A gyártó cáfol: az üzem a tervek szerint halad", "denial"),
+    ("某车企回应建厂传闻：不实", "denial"),
+    ("Carmaker: Ohio cell plant ‘on track’ for spring start", "denial"),
+    ("Cell maker says its Georgia plant is not for sale", "denial"),
+    ("Carmaker tells Moolenaar its licence gives the supplier no access", "letter"),
+    ("Battery shares climb on report of a new licensing client", "financial"),
 ]
 
 
 @pytest.mark.parametrize(("title", "expected"), CROSS_WRITER)
 def test_cues_that_hold_across_writers(title: str, expected: str) -> None:
     assert _type(title).event_type == expected, _type(title).reason
+
+
+def test_plans_on_track_answer_a_report_only_in_the_headline() -> None:
+    # In a summary "on track" qualifies other news: a pause of phase two
+    # whose first phase "remains on track" is no denial.
+    title = "Cell maker puts second phase of its plant on hold"
+    assert _type(title, "The first phase remains on track for 2027.").event_type == "other"
+    assert _type("Cell maker: plant ‘on track’ despite report").event_type == "denial"
 
 
 def test_lawmaker_cues_need_each_other() -> None:
