@@ -46,7 +46,7 @@ MERGED_PAIRS_AT_MOST = {
     "stories_extra_a in a day": 0,
     "stories_extra_b in a day": 6,
     "stories_extra_c in a day": 2,
-    "stories_extra_h in a day": 3,
+    "stories_extra_h in a day": 2,
     "stories_extra_g in a day": 0,
     "stories_extra_k in a day": 6,
     "stories_extra_q in a day": 5,
