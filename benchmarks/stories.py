@@ -51,8 +51,9 @@ Definitions:
   hour (order kept, evenly spaced), the burst file as is and squeezed into 1
   hour: pair precision by story, and the merged pairs (the goal is none).
 * fortnight runs: each tuning set's months squeezed into 14 days (about 14
-  items a day, a moderately busy channel): the merged pairs, and how many join
-  items of unrelated threads. Not a target: a stress test between the quiet
+  items a day, a moderately busy channel): the merged pairs, how many join
+  items of unrelated threads, and the events a reader would not see (every
+  item under the headline of an unrelated thread). Not a target: a stress test between the quiet
   months the sets were written over and the busy day, which the busy-stretch
   rule does not cover (fewer than BUSY_STORIES new stories in BUSY_HOURS).
   Squeezing also brings a saga's stages (a proposal, the final notice) within
@@ -428,6 +429,22 @@ def unrelated_merges(result: Run) -> int:
     return sum(thread[a] != thread[b] for a, b in false_merges(result))
 
 
+def hidden_events(result: Run) -> int:
+    """Labelled events a reader would not see: every item of the event sits in
+    a story whose headline (first item) belongs to an unrelated thread."""
+    gold = gold_story_of(result.rows)
+    thread = _threads(gold, gold_links(result.rows)[0])
+    headline: dict[str, str] = {}
+    items: dict[str, list[str]] = defaultdict(list)
+    for item, _ in result.rows:
+        headline.setdefault(result.story_of[item.id], item.id)
+        items[gold[item.id]].append(item.id)
+    return sum(
+        all(thread[headline[result.story_of[i]]] != thread[i] for i in ids)
+        for ids in items.values()
+    )
+
+
 def load_held_out() -> list[tuple[str, list[Row]]]:
     """Every held-out set present, by file stem: ``stories_fresh`` first."""
     return [
@@ -489,7 +506,8 @@ def evaluate(show_errors: bool = False, tuning_only: bool = False) -> dict[str, 
         print(
             f"  fortnight: {name:22} pair precision {m['story_p']:.3f}, "
             f"{len(false_merges(squeezed))} merged pairs, {unrelated_merges(squeezed)} of "
-            f"unrelated threads, threads F1 {m['thread_f1']:.3f}"
+            f"unrelated threads, {hidden_events(squeezed)} of {m['gold_stories']:.0f} events "
+            f"hidden, threads F1 {m['thread_f1']:.3f}"
         )
     for name, second in load_second_readings():
         theirs, _ = score(second)

@@ -1,13 +1,20 @@
 """The fortnight stress line of ``benchmarks.stories``: of the item pairs a
 run merges against the labels, which join news of unrelated threads (a story
-swallowing something else) rather than an event and its own follow-up."""
+swallowing something else) rather than an event and its own follow-up, and
+which events a reader loses under another thread's headline."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from benchmarks.common import DATA
-from benchmarks.stories import false_merges, load_rows, second_reading, unrelated_merges
+from benchmarks.stories import (
+    false_merges,
+    hidden_events,
+    load_rows,
+    second_reading,
+    unrelated_merges,
+)
 
 
 def _labels(path_stem: str) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -30,6 +37,7 @@ def test_merging_a_follow_up_into_its_event_is_not_unrelated() -> None:
     result = second_reading(rows, labels)
     assert false_merges(result)
     assert unrelated_merges(result) == 0
+    assert hidden_events(result) == 0
 
 
 def test_merging_two_unrelated_stories_counts_every_pair() -> None:
@@ -42,3 +50,5 @@ def test_merging_two_unrelated_stories_counts_every_pair() -> None:
     _merge(labels, alone[0], alone[1])
     result = second_reading(rows, labels)
     assert unrelated_merges(result) == len(false_merges(result)) > 0
+    # One headline for both: the later event is the one a reader loses.
+    assert hidden_events(result) == 1
