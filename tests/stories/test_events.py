@@ -368,6 +368,16 @@ CROSS_WRITER = [
     ("Cell maker says its Georgia plant is not for sale", "denial"),
     ("Carmaker tells Moolenaar its licence gives the supplier no access", "letter"),
     ("Battery shares climb on report of a new licensing client", "financial"),
+    # Sixth round: reported plans in German and Portuguese, studies by their
+    # form ("Study:", "in charts", "new report", what an analyst firm says).
+    ("Hersteller soll in Ungarn ein zweites Modell bauen", "deal_report"),
+    ("Zulieferer lässt offenbar bald in Polen fertigen", "deal_report"),
+    ("Autobauer sprechen wieder über Zusammenarbeit", "deal_report"),
+    ("Montadora avalia importar picape elétrica da China", "deal_report"),
+    ("Study: duties have raised e-bike prices by a fifth", "study"),
+    ("Charging stations in 2026, in charts", "study"),
+    ("Used e-bike values slide after rebate ends, Cox says", "study"),
+    ("Senate panel targets battery supply chains in new report", "study"),
 ]
 
 
