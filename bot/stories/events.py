@@ -214,6 +214,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "nega",
         "denial",
         "dementiert",
+        ": no",
         # A plant "on track" or "not for sale" answers a report only as the
         # headline; a summary says it of other news ("phase one remains on track").
         "on schedule",
@@ -275,6 +276,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     # A reply to lawmakers is a letter even when it denies something.
     "reply!": (
+        "to moolenaar",
+        "responds to moolenaar",
         "tells lawmakers",
         "tells house",
         "tells congress",
@@ -313,6 +316,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "senators",
         "house",
         "hawks",
+        "hawk",
         "chair",
         "chairman",
     ),
@@ -333,6 +337,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "requests documents",
         "requests information",
         "subpoena",
+        "requests briefing",
+        "seek blacklisting",
+        "seeks blacklisting",
     ),
     # "asks" is a letter beside a lawmaker word only (to_lawmakers + lawmaker):
     # a company asking Commerce or USTR for an exclusion is a request ("other").
@@ -560,6 +567,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "zolldeal",
         "anti-dumping",
         "antidumping",
+        "ad/cvd",
+        "ad rates",
+        "circumvention",
     ),
     "tariff_verb": (
         "raise",
@@ -648,6 +658,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "引き下げ",
         "소급",
         "backdated",
+        "accepte",
         "sets",
     ),
     "financial!": (
@@ -684,6 +695,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         "매출",
         "earns",
         "in the black",
+        "biggest seller",
+        "销量",
+        "上場",
         "shares climb",
         "shares tumble",
         "stocks tumble",

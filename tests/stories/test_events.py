@@ -378,6 +378,16 @@ CROSS_WRITER = [
     ("Charging stations in 2026, in charts", "study"),
     ("Used e-bike values slide after rebate ends, Cox says", "study"),
     ("Senate panel targets battery supply chains in new report", "study"),
+    # Seventh round: trade-case filings and probes by their abbreviations,
+    # "X: no ..." answers, replies addressed to a named lawmaker, sales rank.
+    ("Foil makers file AD/CVD petitions against two countries", "tariff_action"),
+    ("Commerce opens circumvention probe into re-routed foil", "tariff_action"),
+    ("Bruxelles accepte des prix planchers pour les vélos chinois", "tariff_action"),
+    ("Carmaker: no battery partnership with the Chinese rival", "denial"),
+    ("Cell maker to Moolenaar: the licence grants no control", "letter"),
+    ("China hawk asks carmaker for its supply contracts", "letter"),
+    ("Moolenaar Requests Briefing From Cell Maker on Imports", "letter"),
+    ("Upstart tops incumbent as world's biggest seller of e-buses", "financial"),
 ]
 
 
