@@ -53,9 +53,10 @@ Definitions:
 * fortnight runs: each tuning set's months squeezed into 14 days (about 14
   items a day, a moderately busy channel): the merged pairs, how many join
   items of unrelated threads, and the events a reader would not see (every
-  item under the headline of an unrelated thread). Not a target: a stress test between the quiet
-  months the sets were written over and the busy day, which the busy-stretch
-  rule does not cover (fewer than BUSY_STORIES new stories in BUSY_HOURS).
+  item under the headline of an unrelated thread). Not a target: a stress
+  test between the quiet months the sets were written over and the busy day,
+  which the busy-stretch rule does not cover (fewer than BUSY_STORIES new
+  stories in BUSY_HOURS).
   Squeezing also brings a saga's stages (a proposal, the final notice) within
   days, which real news seldom does, so it overstates the risk somewhat.
   Tuning sets only, so that it never reads a held-out set.
@@ -421,11 +422,15 @@ def burst_runs(
 FORTNIGHT = timedelta(days=14)
 
 
+def gold_threads(rows: Sequence[Row]) -> dict[str, str]:
+    """Item id -> its labelled thread (a story with what answers or follows it)."""
+    return _threads(gold_story_of(rows), gold_links(rows)[0])
+
+
 def unrelated_merges(result: Run) -> int:
     """Merged pairs (:func:`false_merges`) whose items are not even in one
     labelled thread: a story joining news that has nothing to do with it."""
-    gold = gold_story_of(result.rows)
-    thread = _threads(gold, gold_links(result.rows)[0])
+    thread = gold_threads(result.rows)
     return sum(thread[a] != thread[b] for a, b in false_merges(result))
 
 
@@ -433,7 +438,7 @@ def hidden_events(result: Run) -> int:
     """Labelled events a reader would not see: every item of the event sits in
     a story whose headline (first item) belongs to an unrelated thread."""
     gold = gold_story_of(result.rows)
-    thread = _threads(gold, gold_links(result.rows)[0])
+    thread = gold_threads(result.rows)
     headline: dict[str, str] = {}
     items: dict[str, list[str]] = defaultdict(list)
     for item, _ in result.rows:
